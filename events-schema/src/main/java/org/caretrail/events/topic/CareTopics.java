@@ -1,0 +1,60 @@
+package org.caretrail.events.topic;
+
+import static org.caretrail.events.topic.TopicSpec.Cleanup.COMPACT;
+import static org.caretrail.events.topic.TopicSpec.Cleanup.DELETE;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.caretrail.events.CareEventType;
+
+/** Every CareTrail topic, declared once: the topic contract of the design. */
+public final class CareTopics {
+
+    public static final long FOREVER = -1;
+    /** Partitions of every event and timeline topic: the unit of parallelism of the stream processor. */
+    public static final int PARTITIONS = 3;
+
+    public static final String TIMELINES = "care.timelines";
+    public static final String TIMELINE_CHANGES = "care.timeline-changes";
+    public static final String DEAD_LETTER = "care.dead-letter";
+    public static final String SUBSCRIPTIONS = "care.subscriptions";
+    public static final String DELIVERIES = "care.deliveries";
+
+    /** Dead-letter record headers: why, and where the record came from. */
+    public static final String HEADER_REASON = "caretrail.reason";
+    public static final String HEADER_SOURCE_TOPIC = "caretrail.source.topic";
+    public static final String HEADER_SOURCE_PARTITION = "caretrail.source.partition";
+    public static final String HEADER_SOURCE_OFFSET = "caretrail.source.offset";
+
+    private static final List<TopicSpec> ALL = build();
+
+    private CareTopics() {
+    }
+
+    private static List<TopicSpec> build() {
+        List<TopicSpec> all = new ArrayList<>();
+        for (CareEventType type : CareEventType.values()) {
+            boolean compacted = type == CareEventType.CONSENT;
+            all.add(new TopicSpec(type.topic(), PARTITIONS, compacted ? COMPACT : DELETE, FOREVER,
+                    compacted ? "latest sharing preferences per patient" : type.jsonName() + " events as published"));
+        }
+        all.add(new TopicSpec(TIMELINES, PARTITIONS, COMPACT, FOREVER, "each patient's current timeline and summary"));
+        all.add(new TopicSpec(TIMELINE_CHANGES, PARTITIONS, DELETE, Duration.ofDays(90).toMillis(),
+                "one record per entry added, updated or withdrawn"));
+        all.add(new TopicSpec(DEAD_LETTER, 1, DELETE, Duration.ofDays(30).toMillis(),
+                "rejected input: original bytes, reason and origin in headers"));
+        all.add(new TopicSpec(SUBSCRIPTIONS, 1, COMPACT, FOREVER, "downstream subscriptions"));
+        all.add(new TopicSpec(DELIVERIES, PARTITIONS, DELETE, FOREVER, "audit of every delivery to a subscriber"));
+        return List.copyOf(all);
+    }
+
+    public static List<TopicSpec> all() {
+        return ALL;
+    }
+
+    public static TopicSpec byName(String name) {
+        return ALL.stream().filter(t -> t.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no such CareTrail topic: " + name));
+    }
+}

@@ -1,0 +1,148 @@
+package org.caretrail.producers.publisher;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.caretrail.events.CareEventType;
+import org.caretrail.events.CareEventValidator;
+import org.caretrail.events.CareEvents;
+import org.caretrail.events.InvalidCareEventException;
+import org.caretrail.events.serde.SchemaRegistry;
+import org.caretrail.events.topic.Topic;
+import org.caretrail.events.topic.Topics;
+
+/**
+ * The publisher library provider systems embed: validate a care event against the contract, then
+ * send it to its topic, keyed by patient, with an idempotent {@code acks=all} producer.
+ *
+ * <pre>{@code
+ * try (CarePublisher publisher = CarePublisher.connect("localhost:9092", "http://localhost:8081")) {
+ *     publisher.publish(admission).join();   // completes when the broker has the write
+ * }
+ * }</pre>
+ *
+ * <p>An invalid event is never sent: the returned future fails with
+ * {@link InvalidCareEventException} naming every problem.
+ */
+public final class CarePublisher implements AutoCloseable {
+
+    private final Producer<String, byte[]> producer;
+    private final Topics topics;
+    private final CareEventValidator validator;
+    private final boolean ownsRegistry;
+
+    public CarePublisher(Producer<String, byte[]> producer, Topics topics, CareEventValidator validator) {
+        this(producer, topics, validator, false);
+    }
+
+    private CarePublisher(Producer<String, byte[]> producer, Topics topics, CareEventValidator validator,
+                          boolean ownsRegistry) {
+        this.producer = producer;
+        this.topics = topics;
+        this.validator = validator;
+        this.ownsRegistry = ownsRegistry;
+    }
+
+    /** A publisher with its own producer and registry client. */
+    public static CarePublisher connect(String bootstrapServers, String schemaRegistryUrl) {
+        Topics topics = new Topics(new org.caretrail.events.serde.RestSchemaRegistry(schemaRegistryUrl));
+        return new CarePublisher(new KafkaProducer<>(producerConfig(bootstrapServers, "caretrail-publisher")),
+                topics, new CareEventValidator(), true);
+    }
+
+    /** A publisher sharing {@code topics} (and so its registry client) with the caller. */
+    public static CarePublisher connect(String bootstrapServers, Topics topics, String clientId) {
+        return new CarePublisher(new KafkaProducer<>(producerConfig(bootstrapServers, clientId)), topics,
+                new CareEventValidator(), false);
+    }
+
+    /** Durable, ordered, idempotent: acks=all, idempotence on, retries until delivery.timeout.ms. */
+    public static Properties producerConfig(String bootstrapServers, String clientId) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return props;
+    }
+
+    /**
+     * Validates and sends one event. The future completes when the broker has acknowledged the
+     * write to all in-sync replicas, or fails with the reason (invalid event, registry or broker
+     * error).
+     */
+    public CompletableFuture<RecordMetadata> publish(SpecificRecord event) {
+        CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
+        byte[] value;
+        String topicName;
+        String key;
+        try {
+            validator.requireValid(event);
+            Topic<String, SpecificRecord> topic = topics.events(CareEventType.of(event));
+            topicName = topic.name();
+            key = CareEvents.patientKey(event);
+            value = topic.valueSerde().serializer().serialize(topicName, event);
+        } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        producer.send(new ProducerRecord<>(topicName, key, value), (metadata, error) -> {
+            if (error != null) {
+                result.completeExceptionally(error);
+            } else {
+                result.complete(metadata);
+            }
+        });
+        return result;
+    }
+
+    /** Sends each event; one future per event, in the same order. */
+    public List<CompletableFuture<RecordMetadata>> publishAll(Collection<? extends SpecificRecord> events) {
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>(events.size());
+        for (SpecificRecord event : events) {
+            futures.add(publish(event));
+        }
+        return futures;
+    }
+
+    /** Completes when every event has been acknowledged; fails if any failed. */
+    public CompletableFuture<Void> publishBatch(Collection<? extends SpecificRecord> events) {
+        return CompletableFuture.allOf(publishAll(events).toArray(CompletableFuture[]::new));
+    }
+
+    public void flush() {
+        producer.flush();
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+        if (ownsRegistry) {
+            topics.registry().close();
+        }
+    }
+
+    /** The schema registry this publisher writes ids from. */
+    public SchemaRegistry registry() {
+        return topics.registry();
+    }
+}
