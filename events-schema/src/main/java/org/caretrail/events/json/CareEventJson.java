@@ -45,6 +45,10 @@ import org.caretrail.events.CareEventType;
  */
 public final class CareEventJson {
 
+    static {
+        org.caretrail.events.AvroTrust.install();
+    }
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
