@@ -2,6 +2,7 @@ package org.caretrail.timeline.domain;
 
 import java.util.Comparator;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.caretrail.events.model.Action;
 import org.caretrail.events.model.EntryStatus;
 import org.caretrail.events.model.TimelineEntry;
@@ -23,11 +24,19 @@ import org.caretrail.events.model.TimelineEntry;
  */
 public record CareItem(TimelineEntry winner, TimelineEntry stated) {
 
-    /** Highest version, then CANCEL over the rest, then eventId. */
+    /**
+     * Highest version, then CANCEL over the rest, then eventId; then (only for a publisher that
+     * reuses an eventId for different content, which the contract forbids) the content itself, so
+     * the winner never depends on arrival order.
+     */
     public static final Comparator<TimelineEntry> PRECEDENCE = Comparator
             .comparingLong(TimelineEntry::getVersion)
             .thenComparing(e -> e.getAction() == Action.CANCEL)
-            .thenComparing(TimelineEntry::getEventId);
+            .thenComparing(TimelineEntry::getEventId)
+            .thenComparing(TimelineEntry::getOccurredAt)
+            .thenComparing(TimelineEntry::getRecordedAt)
+            .thenComparing(e -> new TreeMap<>(e.getDetails()).toString())
+            .thenComparing(TimelineEntry::getSummary);
 
     public CareItem {
         Objects.requireNonNull(winner, "winner");
