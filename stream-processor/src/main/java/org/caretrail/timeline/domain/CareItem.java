@@ -1,5 +1,6 @@
 package org.caretrail.timeline.domain;
 
+import org.caretrail.events.AvroTrust;
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -37,6 +38,10 @@ public record CareItem(TimelineEntry winner, TimelineEntry stated) {
             .thenComparing(TimelineEntry::getRecordedAt)
             .thenComparing(e -> new TreeMap<>(e.getDetails()).toString())
             .thenComparing(TimelineEntry::getSummary);
+
+    static {
+        AvroTrust.install(); // the generated model classes are used here before any serde
+    }
 
     public CareItem {
         Objects.requireNonNull(winner, "winner");

@@ -1,5 +1,6 @@
 package org.caretrail.timeline.domain;
 
+import org.caretrail.events.AvroTrust;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -18,6 +19,10 @@ import org.caretrail.events.model.TimelineEntry;
  * need. Pure: no Kafka.
  */
 public final class TimelineEntries {
+
+    static {
+        AvroTrust.install(); // the generated model classes are used here before any serde
+    }
 
     private TimelineEntries() {
     }

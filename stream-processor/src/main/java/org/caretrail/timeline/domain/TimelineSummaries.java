@@ -1,5 +1,6 @@
 package org.caretrail.timeline.domain;
 
+import org.caretrail.events.AvroTrust;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,6 +43,10 @@ public final class TimelineSummaries {
             "cancelled", "rejected", "declined", "seen", "finished");
     private static final Set<String> ENDED_REGISTRATION = Set.of("deregistered", "ended", "removed", "left",
             "inactive", "deducted");
+
+    static {
+        AvroTrust.install(); // the generated model classes are used here before any serde
+    }
 
     private TimelineSummaries() {
     }

@@ -39,7 +39,7 @@ import org.caretrail.events.model.TimelineSummary;
  * care.timelines record. One TopologyTestDriver serves every try; each arrival order is published
  * for its own patient, so the patients' timelines can be compared.
  */
-class TimelineOrderIndependenceProperties {
+class TimelineOrderIndependenceTest {
 
     private static Path stateDir;
     private static TimelineDriver driver;
