@@ -558,6 +558,9 @@ final class PathwayGenerator {
     /** Booked, then attended or not; returns when it was attended (null if not, or not yet). */
     private Instant appointment(CareProvider provider, Instant bookedAt, Instant startsAt, String service,
                                 String practitioner, PatientRef ref, Sensitivity sensitivity) {
+        if (!happened(bookedAt)) {
+            return null;
+        }
         String id = subject(provider, "APPT");
         Appointment.Builder appointment = Appointment.newBuilder().setStartsAt(startsAt).setService(service)
                 .setPractitioner(practitioner);
