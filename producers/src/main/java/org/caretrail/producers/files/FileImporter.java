@@ -206,7 +206,7 @@ public final class FileImporter {
             try {
                 event = mapper.map(record.fields());
             } catch (RuntimeException e) { // CareEventJsonException, IllegalArgumentException: the row's fault
-                run.reject(record.line(), record.raw(), e.getMessage());
+                run.reject(record.line(), record.raw(), reasonOf(e));
                 continue;
             }
             publishValid(event, record.line(), record.raw(), run);
@@ -228,7 +228,7 @@ public final class FileImporter {
             try {
                 event = CareEventJson.parseEvent(text).event();
             } catch (RuntimeException e) { // CareEventJsonException, IllegalArgumentException: the row's fault
-                run.reject(line, text, e.getMessage());
+                run.reject(line, text, reasonOf(e));
                 continue;
             }
             publishValid(event, line, text, run);
@@ -255,13 +255,17 @@ public final class FileImporter {
                 } else {
                     Throwable cause = error instanceof java.util.concurrent.CompletionException
                             && error.getCause() != null ? error.getCause() : error;
-                    run.reject(line, raw, "not published: " + cause.getMessage());
+                    run.reject(line, raw, "not published: " + reasonOf(cause));
                 }
             } finally {
                 run.release();
             }
         });
         run.maybeReport();
+    }
+
+    private static String reasonOf(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** The state of one import. Rejections may come from the producer's thread. */

@@ -167,16 +167,21 @@ final class PathwayGenerator {
     private void registration() {
         CareProvider practice = patient.practice();
         Instant birth = patient.birthDate().atTime(9, 0).toInstant(ZoneOffset.UTC);
-        Instant registeredAt = later(birth.plus(Duration.ofDays(20)),
-                workingTime(now.minus(Duration.ofDays(random.nextLong(30, 365L * 25)))));
-        boolean moved = chance(0.08);
+        // newborns are registered within weeks of birth; everyone else some time in the last 25 years
+        Instant registeredAt = earlier(later(birth.plus(Duration.ofDays(20)),
+                workingTime(now.minus(Duration.ofDays(random.nextLong(30, 365L * 25))))), now.minus(Duration.ofHours(1)));
+        if (registeredAt.isBefore(birth)) {
+            registeredAt = birth;
+        }
+        boolean moved = chance(0.08) && registeredAt.isBefore(now.minus(Duration.ofDays(4)));
         CareProvider first = moved ? other(CareProviders.GP_PRACTICES, practice) : practice;
         String firstSubject = subject(first, "REG");
         emit(GpRegistration.newBuilder()
                 .setHeader(header(first, firstSubject, Action.NEW, 1, registeredAt, registeredAt, nhsRef(), minutes(5, 240)))
                 .setPracticeOdsCode(first.odsCode()).setPracticeName(first.name()).setStatus("REGISTERED").build());
         if (moved) {
-            Instant movedAt = workingTime(randomTimeBetween(now.minus(WINDOW), now.minus(Duration.ofDays(2))));
+            Instant movedAt = randomTimeBetween(later(registeredAt.plus(Duration.ofDays(1)), now.minus(WINDOW)),
+                    now.minus(Duration.ofDays(2)));
             emit(GpRegistration.newBuilder()
                     .setHeader(header(first, firstSubject, Action.UPDATE, 2, registeredAt, movedAt, nhsRef(),
                             minutes(60, 2880)))

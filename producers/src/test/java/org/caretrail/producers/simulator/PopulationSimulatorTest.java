@@ -40,12 +40,12 @@ class PopulationSimulatorTest {
 
     @BeforeAll
     static void generate() {
-        realistic = new PopulationSimulator(42, 600, CLOCK).events().toList();
+        realistic = new PopulationSimulator(42, 2_000, CLOCK).events().toList();
     }
 
     @Test
     void sameSeedGivesTheSameEventsAndAnotherSeedDoesNot() {
-        List<String> again = new PopulationSimulator(42, 600, CLOCK).events().map(CareEventJson::toEventJsonLine)
+        List<String> again = new PopulationSimulator(42, 2_000, CLOCK).events().map(CareEventJson::toEventJsonLine)
                 .toList();
         assertThat(again).isEqualTo(realistic.stream().map(CareEventJson::toEventJsonLine).toList());
         List<String> other = new PopulationSimulator(43, 600, CLOCK).events().limit(200)
@@ -61,10 +61,10 @@ class PopulationSimulatorTest {
         Set<CareEventType> types = realistic.stream().map(CareEventType::of)
                 .collect(Collectors.toCollection(() -> EnumSet.noneOf(CareEventType.class)));
         assertThat(types).containsAll(EnumSet.complementOf(EnumSet.of(CareEventType.CONSENT)));
-        double perPatient = realistic.size() / 600.0;
+        double perPatient = realistic.size() / 2_000.0;
         assertThat(perPatient).as("events per patient").isBetween(4.0, 60.0);
         long deaths = realistic.stream().filter(e -> CareEventType.of(e) == CareEventType.DEATH).count();
-        assertThat(deaths).as("deaths are few").isBetween(1L, 600 / 20L);
+        assertThat(deaths).as("deaths are few").isBetween(1L, 2_000 / 50L);
     }
 
     @Test
