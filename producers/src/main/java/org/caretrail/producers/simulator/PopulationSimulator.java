@@ -72,7 +72,8 @@ public final class PopulationSimulator implements Iterable<SpecificRecord> {
         }
         this.seed = seed;
         this.patients = patients;
-        this.now = clock.instant();
+        // whole seconds: events carry millisecond timestamps, and round times read like real records
+        this.now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         this.profile = profile;
     }
 

@@ -193,6 +193,16 @@ class PopulationSimulatorTest {
     }
 
     @Test
+    void eventsSurviveAvroTimestampMillisWithAWallClock() {
+        // a wall clock has nanoseconds; timestamp-millis would silently drop them on the wire
+        PopulationSimulator sim = new PopulationSimulator(5, 20, Clock.systemUTC());
+        sim.events().forEach(e -> {
+            String json = CareEventJson.toEventJsonLine(e);
+            assertThat(json).doesNotContainPattern("\\.\\d{4,}Z");
+        });
+    }
+
+    @Test
     void writesJsonLinesThatParseBack() {
         PopulationSimulator sim = new PopulationSimulator(5, 20, CLOCK);
         StringWriter out = new StringWriter();
