@@ -121,6 +121,26 @@ class SimulatorAndImportIT {
         }
     }
 
+    @Test
+    void benchmarkTrafficThroughputOnTheRealBroker() {
+        try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker();
+             CarePublisher publisher = CarePublisher.connect(broker.bootstrapServers(),
+                     RealInfrastructure.registryUrl())) {
+            // warm up: schemas registered, metadata fetched, JIT
+            new SimulationRunner(EventSink.publisher(publisher), SimulationRunner.Settings.unlimited(), null)
+                    .run(new PopulationSimulator(1, 200, Clock.systemUTC(),
+                            org.caretrail.producers.simulator.SimulationProfile.BENCHMARK).events());
+            List<SpecificRecord> events = new PopulationSimulator(2, 8_000, Clock.systemUTC(),
+                    org.caretrail.producers.simulator.SimulationProfile.BENCHMARK).events().toList();
+            SimulationRunner.Result result = new SimulationRunner(EventSink.publisher(publisher),
+                    SimulationRunner.Settings.unlimited(), null).run(events.stream());
+            assertThat(result.failed()).isZero();
+            assertThat(result.acknowledged()).isEqualTo(events.size());
+            System.out.printf("benchmark profile -> real broker (acks=all, pre-generated): %d events in %d ms = %.0f"
+                    + " events/s%n", result.acknowledged(), result.elapsed().toMillis(), result.eventsPerSecond());
+        }
+    }
+
     private static List<ConsumerRecord<String, SpecificRecord>> readAll(String bootstrap, int expected) {
         Topics topics = new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl()));
         Properties props = new Properties();
