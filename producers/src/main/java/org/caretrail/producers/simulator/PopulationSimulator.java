@@ -125,6 +125,22 @@ public final class PopulationSimulator implements Iterable<SpecificRecord> {
         return scheduledOf(index).stream().map(PathwayGenerator.Scheduled::event).toList();
     }
 
+    /**
+     * The first patient whose events come from at least {@code providerKinds} kinds of provider
+     * (e.g. 4: GP, ambulance, acute, social care): a good one to show in a demo or check in a test.
+     * Only the first cohort is searched, so the patient's events arrive early.
+     */
+    public java.util.Optional<SyntheticPatient> showcasePatient(int providerKinds) {
+        for (int i = 0; i < Math.min(patients, COHORT_SIZE); i++) {
+            long kinds = eventsOf(i).stream()
+                    .map(e -> org.caretrail.events.CareEvents.header(e).getSource().getKind()).distinct().count();
+            if (kinds >= providerKinds) {
+                return java.util.Optional.of(patient(i));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     @Override
     public Iterator<SpecificRecord> iterator() {
         return new CohortIterator();

@@ -216,6 +216,17 @@ class PopulationSimulatorTest {
     }
 
     @Test
+    void aShowcasePatientHasCareFromSeveralProviderKinds() {
+        PopulationSimulator sim = new PopulationSimulator(42, 2_000, CLOCK);
+        SyntheticPatient patient = sim.showcasePatient(4).orElseThrow();
+        Set<ProviderKind> kinds = realistic.stream()
+                .filter(e -> patient.nhsNumber().value().equals(CareEvents.header(e).getPatient().getNhsNumber()))
+                .map(e -> CareEvents.header(e).getSource().getKind()).collect(Collectors.toSet());
+        assertThat(kinds).hasSizeGreaterThanOrEqualTo(4);
+        assertThat(patient.index()).isLessThan(PopulationSimulator.COHORT_SIZE);
+    }
+
+    @Test
     void largePopulationsAreGeneratedLazily() {
         // 500,000 patients: only the first cohorts are generated to take the first events
         PopulationSimulator sim = new PopulationSimulator(1, PopulationSimulator.MAX_PATIENTS, CLOCK);
