@@ -103,6 +103,7 @@ public final class SimulationRunner {
     private volatile boolean stopRequested;
     private volatile boolean running;
     private volatile Thread runThread;
+    private volatile long startNanos;
 
     public SimulationRunner(EventSink sink, Settings settings, ProgressListener listener) {
         this.sink = Objects.requireNonNull(sink, "sink");
@@ -140,7 +141,7 @@ public final class SimulationRunner {
         }
         runThread = Thread.currentThread();
         Semaphore inFlight = new Semaphore(settings.maxInFlight());
-        long startNanos = System.nanoTime();
+        startNanos = System.nanoTime();
         long intervalNanos = settings.progressInterval().toNanos();
         long nextProgress = startNanos + intervalNanos;
         double nanosPerEvent = settings.eventsPerSecond() > 0 ? 1e9 / settings.eventsPerSecond() : 0;
@@ -205,7 +206,9 @@ public final class SimulationRunner {
 
     /** The progress so far (safe to call from any thread). */
     public Progress progress() {
-        return new Progress(sent.get(), acknowledged.get(), failed.get(), Duration.ZERO, !running);
+        long started = startNanos;
+        return new Progress(sent.get(), acknowledged.get(), failed.get(),
+                started == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - started), !running && started != 0);
     }
 
     private long waitUntil(long dueNanos, long nextProgress, long intervalNanos, long startNanos) {
