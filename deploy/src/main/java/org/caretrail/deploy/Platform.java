@@ -1,6 +1,12 @@
 package org.caretrail.deploy;
 
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import org.caretrail.producers.publisher.CarePublisher;
+import org.caretrail.producers.simulator.EventSink;
+import org.caretrail.producers.simulator.PopulationSimulator;
+import org.caretrail.producers.simulator.SimulationRunner;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -113,6 +119,30 @@ public final class Platform implements AutoCloseable {
         http.start();
         addresses.put("Health", base + "/health");
         addresses.put("Metrics", base + "/metrics");
+
+        if (settings.simulatedPatients() > 0) {
+            startSimulator(progress);
+        }
+    }
+
+    private void startSimulator(ProgressListener progress) {
+        progress.step(String.format("starting the simulator: %,d synthetic patients at %.0f events/s (seed %d)",
+                settings.simulatedPatients(), settings.simulationRate(), settings.seed()));
+        CarePublisher publisher = CarePublisher.connect(bootstrapServers, topics, "caretrail-simulator");
+        running.push(publisher);
+        PopulationSimulator population = new PopulationSimulator(settings.seed(), settings.simulatedPatients(),
+                Clock.systemUTC());
+        SimulationRunner runner = new SimulationRunner(EventSink.publisher(publisher),
+                SimulationRunner.Settings.rate(settings.simulationRate()), p -> { });
+        CompletableFuture<SimulationRunner.Result> done = runner.start(population.events());
+        running.push(() -> {
+            runner.stop();
+            done.join();
+        });
+        done.thenAccept(result -> LOG.info("simulator finished: {} events sent, {} acknowledged, {} failed",
+                result.sent(), result.acknowledged(), result.failed()));
+        population.showcasePatient(4).ifPresent(patient -> addresses.put("A simulated patient",
+                "./caretrail timeline " + patient.nhsNumber().value()));
     }
 
     public String bootstrapServers() {

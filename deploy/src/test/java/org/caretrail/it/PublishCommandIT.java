@@ -42,7 +42,7 @@ class PublishCommandIT {
                     "--schema-registry-url", RealInfrastructure.registryUrl());
 
             assertThat(exit).isEqualTo(3);
-            assertThat(out.toString()).contains("3 published, 3 rejected (6 lines read)");
+            assertThat(out.toString()).contains("3 published, 3 rejected (6 lines read)").contains("mixed-valid-and-invalid.rejected.jsonl");
             assertThat(err.toString())
                     .contains(file + ":2: rejected: header.patient.nhsNumber:")
                     .contains(file + ":4: rejected: not JSON")

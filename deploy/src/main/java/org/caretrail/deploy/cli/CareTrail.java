@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             UpCommand.class,
             TopicsCommand.class,
             PublishCommand.class,
+            ImportCommand.class,
+            SimulateCommand.class,
             TimelineCommand.class,
             CommandLine.HelpCommand.class
         })

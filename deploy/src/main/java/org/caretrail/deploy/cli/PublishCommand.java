@@ -1,17 +1,13 @@
 package org.caretrail.deploy.cli;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.caretrail.events.json.CareEventJson;
+import org.caretrail.producers.files.FileImportException;
+import org.caretrail.producers.files.FileImporter;
+import org.caretrail.producers.files.ImportFormat;
+import org.caretrail.producers.files.ImportResult;
 import org.caretrail.producers.publisher.CarePublisher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,14 +15,13 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "publish", mixinStandardHelpOptions = true,
         description = {"Publish care events from a JSON-lines file (or - for standard input).",
-            "Each line is one event in the JSON form (see the README); every line is validated first.",
-            "Valid lines are published; each rejected line is named with its reason. Exit code 0 when all",
-            "lines were published, 3 when some were rejected, 1 on a connection problem."})
+            "Each line is one event in the JSON form (see the README) and is validated before it is sent.",
+            "Valid lines are published; each rejected line is named with its reason, and rejected lines are",
+            "written beside the input (FILE.rejected.jsonl). Exit code 0 when every line was published,",
+            "3 when some were rejected, 1 on a connection problem, 2 on a usage error."})
 final class PublishCommand implements Callable<Integer> {
 
-    private static final int MAX_IN_FLIGHT = 1000;
-
-    @Parameters(index = "0", paramLabel = "FILE", description = "JSON-lines file, or - for standard input")
+    @Parameters(index = "0", paramLabel = "FILE", description = "JSON-lines file (.gz too), or - for standard input")
     String file;
 
     @Mixin
@@ -35,71 +30,45 @@ final class PublishCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    record Rejected(long line, String reason) {
-    }
-
     @Override
-    public Integer call() throws Exception {
-        java.io.PrintWriter out = spec.commandLine().getOut();
-        java.io.PrintWriter err = spec.commandLine().getErr();
-        List<Rejected> rejected = new ArrayList<>();
-        long published = 0;
-        long lineNumber = 0;
-        try (BufferedReader reader = "-".equals(file)
-                ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8);
-             CarePublisher publisher = CarePublisher.connect(connection.bootstrapServers(), connection.schemaRegistryUrl())) {
-            List<Pending> inFlight = new ArrayList<>();
-            String line;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    inFlight.add(new Pending(lineNumber, publisher.publish(CareEventJson.parseEvent(line).event())));
-                } catch (IllegalArgumentException e) {
-                    rejected.add(new Rejected(lineNumber, e.getMessage()));
-                }
-                if (inFlight.size() >= MAX_IN_FLIGHT) {
-                    published += settle(inFlight, rejected);
-                }
-            }
-            published += settle(inFlight, rejected);
-        } catch (java.nio.file.NoSuchFileException e) {
-            err.println("caretrail: no such file: " + file);
-            return 2;
-        }
-        rejected.sort((a, b) -> Long.compare(a.line(), b.line()));
-        for (Rejected r : rejected) {
-            err.println(("-".equals(file) ? "stdin" : file) + ":" + r.line() + ": rejected: " + r.reason());
-        }
-        out.printf("%d published, %d rejected (%d lines read)%n", published, rejected.size(), lineNumber);
-        out.flush();
-        err.flush();
-        return rejected.isEmpty() ? 0 : 3;
+    public Integer call() {
+        return FileImports.run(spec, connection, file, ImportFormat.JSON_LINES, Optional.empty());
     }
 
-    private record Pending(long line, CompletableFuture<RecordMetadata> result) {
-    }
+    /** What publish and import share: run the importer with a progress bar and report. */
+    static final class FileImports {
 
-    /** Waits for every pending send; a failed send is a rejected line unless Kafka is unreachable. */
-    private static long settle(List<Pending> inFlight, List<Rejected> rejected) throws InterruptedException {
-        long ok = 0;
-        for (Pending p : inFlight) {
-            try {
-                p.result().get();
-                ok++;
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof org.apache.kafka.common.errors.TimeoutException
-                        || cause instanceof org.caretrail.events.serde.SchemaRegistryException) {
-                    throw new IllegalStateException("cannot publish line " + p.line() + ": " + cause.getMessage(), cause);
-                }
-                rejected.add(new Rejected(p.line(), cause.getMessage()));
-            }
+        private FileImports() {
         }
-        inFlight.clear();
-        return ok;
+
+        static int run(picocli.CommandLine.Model.CommandSpec spec, ConnectionOptions connection, String file,
+                       ImportFormat format, Optional<org.caretrail.events.CareEventType> kind) {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            ConsoleProgress progress = new ConsoleProgress(err);
+            ImportResult result;
+            try (CarePublisher publisher = CarePublisher.connect(connection.bootstrapServers(), connection.schemaRegistryUrl())) {
+                result = FileImporter.importFile(Path.of(file), format, kind, publisher, p -> progress.show(p.fraction(),
+                        String.format("%s of %s, %,d rows: %,d accepted, %,d rejected", ConsoleProgress.bytes(p.bytesRead()),
+                                ConsoleProgress.bytes(p.totalBytes()), p.rows(), p.accepted(), p.rejected()), false));
+            } catch (FileImportException e) {
+                progress.end();
+                err.println("caretrail: " + e.getMessage());
+                err.flush();
+                return 2;
+            }
+            progress.end();
+            String name = "-".equals(file) ? "stdin" : file;
+            result.rejectedRows().forEach(r -> err.println(name + ":" + r.line() + ": rejected: " + r.reason()));
+            if (result.rejected() > result.rejectedRows().size()) {
+                err.println("... and " + (result.rejected() - result.rejectedRows().size()) + " more");
+            }
+            out.printf("%d published, %d rejected (%d lines read) in %.1f s%n", result.accepted(), result.rejected(),
+                    result.rows(), result.elapsed().toMillis() / 1000.0);
+            result.rejectedFile().ifPresent(f -> out.println("rejected lines and reasons: " + f));
+            out.flush();
+            err.flush();
+            return result.rejected() == 0 ? 0 : 3;
+        }
     }
 }

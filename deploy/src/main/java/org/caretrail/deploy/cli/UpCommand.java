@@ -42,20 +42,20 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--mllp-port", defaultValue = "" + PlatformSettings.DEFAULT_MLLP_PORT, description = "HL7v2 MLLP port (default: ${DEFAULT-VALUE})")
     int mllpPort;
 
-    @Option(names = "--patients", defaultValue = "200", description = "Synthetic patients the simulator follows; 0 turns it off (default: ${DEFAULT-VALUE})")
+    @Option(names = "--patients", defaultValue = "20000", description = "Synthetic patients the simulator follows; 0 turns it off (default: ${DEFAULT-VALUE})")
     int patients;
 
-    @Option(names = "--rate", defaultValue = "20", description = "Simulated events per second (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rate", defaultValue = "50", description = "Simulated events per second (default: ${DEFAULT-VALUE})")
     double rate;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Simulator seed (default: ${DEFAULT-VALUE})")
-    long seed;
+    @Option(names = "--seed", description = "Simulator seed (default: a new one each start, so a restart adds new patients rather than resending)")
+    Long seed;
 
     @Override
     public Integer call() throws Exception {
         PlatformSettings settings = new PlatformSettings(dataDir.toAbsolutePath(), bootstrapServers, schemaRegistryUrl,
                 kafkaPort, registryPort, httpHost, httpPort, mllpPort, Launch.registryHome(), Launch.classpath(),
-                patients, rate, seed);
+                patients, rate, seed != null ? seed : new java.util.Random().nextInt(1_000_000));
         long started = System.nanoTime();
         Platform platform = new Platform(settings);
         CountDownLatch stopped = new CountDownLatch(1);
