@@ -8,6 +8,7 @@ import ca.uhn.hl7v2.model.Message;
 import ca.uhn.hl7v2.parser.CanonicalModelClassFactory;
 import ca.uhn.hl7v2.parser.PipeParser;
 import ca.uhn.hl7v2.util.Terser;
+import ca.uhn.hl7v2.util.idgenerator.UUIDGenerator;
 import ca.uhn.hl7v2.validation.impl.ValidationContextFactory;
 import java.io.IOException;
 import java.time.Clock;
@@ -95,6 +96,8 @@ public final class Hl7Processor {
         HapiContext context = new DefaultHapiContext();
         context.setValidationContext(ValidationContextFactory.noValidation());
         context.setModelClassFactory(new CanonicalModelClassFactory("2.5"));
+        // ACK control ids: HAPI's default writes an id file into the working directory
+        context.getParserConfiguration().setIdGenerator(new UUIDGenerator());
         return context.getPipeParser();
     }
 
@@ -212,7 +215,7 @@ public final class Hl7Processor {
                     ? message.generateACK()
                     : message.generateACK(code, new HL7Exception(text));
             if (text != null) {
-                new Terser(ack).set("/MSA-3", clean(text, 80));
+                new Terser(ack).set("/MSA-3", truncate(text, 200));
             }
             return new Outcome(code, text, published, parser.encode(ack));
         } catch (HL7Exception | IOException | RuntimeException e) {
@@ -248,9 +251,13 @@ public final class Hl7Processor {
         return index < fields.length && !fields[index].isEmpty() ? fields[index] : otherwise;
     }
 
+    /** For the hand-built ACK: no delimiters, at most {@code max} characters. */
     private static String clean(String text, int max) {
-        String plain = text.replaceAll("[|^~\\\\&\r\n]", " ");
-        return plain.length() <= max ? plain : plain.substring(0, max - 3) + "...";
+        return truncate(text.replaceAll("[|^~\\\\&\r\n]", " "), max);
+    }
+
+    private static String truncate(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max - 3) + "...";
     }
 
     private static String normalise(String raw) {
