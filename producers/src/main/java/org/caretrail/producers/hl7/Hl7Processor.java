@@ -61,7 +61,8 @@ public final class Hl7Processor {
     private final Hl7Settings settings;
     private final AdtMapper mapper;
     private final CareEventValidator validator = new CareEventValidator();
-    private final PipeParser parser;
+    /** One parser per connection thread: HAPI does not promise a parser is safe to share. */
+    private final ThreadLocal<PipeParser> parsers = ThreadLocal.withInitial(Hl7Processor::newParser);
     private final Clock clock;
     private final Map<String, CompletableFuture<Void>> recent;
     private final Map<String, Deque<String>> transfersBySpell;
@@ -75,7 +76,6 @@ public final class Hl7Processor {
         this.settings = settings;
         this.mapper = new AdtMapper(settings);
         this.clock = clock;
-        this.parser = newParser();
         int capacity = settings.recentMessageIds();
         this.recent = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -113,7 +113,7 @@ public final class Hl7Processor {
     public Outcome handle(String raw) {
         Message message;
         try {
-            message = parser.parse(normalise(raw));
+            message = parsers.get().parse(normalise(raw));
         } catch (HL7Exception | RuntimeException e) {
             String reason = "message cannot be parsed as HL7v2: " + e.getMessage();
             return reject(raw, null, AcknowledgmentCode.AR, reason, null);
@@ -217,7 +217,7 @@ public final class Hl7Processor {
             if (text != null) {
                 new Terser(ack).set("/MSA-3", truncate(text, 200));
             }
-            return new Outcome(code, text, published, parser.encode(ack));
+            return new Outcome(code, text, published, parsers.get().encode(ack));
         } catch (HL7Exception | IOException | RuntimeException e) {
             LOG.warn("HAPI could not build the ACK ({}); building it by hand", e.toString());
             return new Outcome(code, text, published, fallbackAck(encodeOrEmpty(message), code, text == null ? "" : text));

@@ -161,6 +161,42 @@ class MllpAdapterTest {
     }
 
     @Test
+    void bytes_that_are_not_hl7_get_an_ar_built_by_hand_and_a_dead_letter() throws Exception {
+        MockPublisher mock = new MockPublisher();
+        adapter = new MllpAdapter(mock.publisher, Hl7Settings.defaults().withPort(0)).start();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", adapter.port())) {
+            socket.setSoTimeout(10_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(0x0b);
+            out.write("MSH|^~\\&|PAS|RJ1|CT|CT|20261120090000||ADT^A01|G1|P|2.5\rPID|||x\u0000\rZZZ".getBytes());
+            out.write(new byte[] {0x1c, 0x0d});
+            out.write(0x0b);
+            out.write("this is not HL7".getBytes());
+            out.write(new byte[] {0x1c, 0x0d});
+            out.flush();
+            java.io.InputStream in = socket.getInputStream();
+            String first = readFrame(in);
+            String second = readFrame(in);
+            assertThat(second).startsWith("MSH|").contains("MSA|AR||message cannot be parsed");
+            assertThat(first).contains("MSA|");
+        }
+        assertThat(mock.deadLetters()).extracting(r -> new String(r.value())).contains("this is not HL7");
+    }
+
+    private static String readFrame(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder s = new StringBuilder();
+        int b;
+        while ((b = in.read()) != 0x0b) {
+            assertThat(b).isNotEqualTo(-1);
+        }
+        while ((b = in.read()) != 0x1c) {
+            s.append((char) b);
+        }
+        in.read();
+        return s.toString();
+    }
+
+    @Test
     void message_types_not_handled_are_ar() throws Exception {
         MockPublisher mock = new MockPublisher();
         connect(mock, Hl7Settings.defaults());
