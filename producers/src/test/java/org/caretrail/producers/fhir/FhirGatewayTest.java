@@ -103,6 +103,21 @@ class FhirGatewayTest {
     }
 
     @Test
+    void xml_is_read_and_answered_when_asked_for() throws Exception {
+        MockPublisher mock = start(new MockPublisher());
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/Appointment"))
+                .header("Content-Type", "application/fhir+xml").header("Accept", "application/fhir+xml")
+                .POST(HttpRequest.BodyPublishers.ofString(fhir.newXmlParser().encodeResourceToString(
+                        FhirResources.appointment("X1", T0.plusSeconds(3600))))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(ct -> assertThat(ct).contains("xml"));
+        assertThat(fhir.newXmlParser().parseResource(OperationOutcome.class, r.body()).getIssueFirstRep()
+                .getDiagnostics()).contains("published appointment");
+        assertThat(mock.events()).hasSize(1);
+    }
+
+    @Test
     void kafka_failure_is_503_transient() throws Exception {
         MockPublisher mock = start(new MockPublisher(false));
         CompletableFuture<HttpResponse<String>> response = CompletableFuture.supplyAsync(() -> {
