@@ -388,7 +388,7 @@ public final class FhirGateway implements HttpHandler {
         rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.TRANSACTION);
         rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.BATCH);
         String[][] types = {
-                {"Encounter", "class IMP/ACUTE/NONAC: admission (one location), transfer (location history), discharge "
+                {"Encounter", "class IMP/ACUTE/NONAC: admission (one location), transfer (location history), pre-admission (status planned), discharge "
                         + "(status finished); class EMER: A&E attendance; status entered-in-error/cancelled: cancel"},
                 {"ServiceRequest", "referral"},
                 {"MedicationRequest", "prescription"},

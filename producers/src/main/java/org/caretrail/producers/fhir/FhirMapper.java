@@ -51,6 +51,8 @@ import org.hl7.fhir.r4.model.ServiceRequest;
  *       as PV1-19 on HL7v2, so both routes describe the same item):
  *     <ul>
  *       <li>status entered-in-error or cancelled → Admission CANCEL;</li>
+ *       <li>status planned → Appointment BOOKED at period.start, subjectId {@code spell/pre-admit} (as
+ *           HL7 A05: a planned admission is not yet a spell);</li>
  *       <li>status finished → Discharge NEW, subjectId {@code spell/discharge}, at period.end;</li>
  *       <li>two or more locations (the location history) → Transfer NEW from the previous location to
  *           the active (else last) one, subjectId {@code spell/transfer/<that location's period.start>};</li>
@@ -225,6 +227,20 @@ public final class FhirMapper {
                                 .setHeader(header("admission", Action.CANCEL, spell, at, source, patient)).build();
                     }
                     List<Encounter.EncounterLocationComponent> locations = e.getLocation();
+                    if (status.equals("planned")) {
+                        Instant expected = required(e.getPeriod().getStart(), "period.start",
+                                "(expected admission time) of a planned inpatient Encounter");
+                        Instant booked = resource.getMeta().hasLastUpdated()
+                                ? resource.getMeta().getLastUpdated().toInstant() : receivedAt;
+                        return Appointment.newBuilder()
+                                .setHeader(header("appointment", newOrUpdate(), spell + "/pre-admit", booked, source,
+                                        patient))
+                                .setStartsAt(expected)
+                                .setService(text(e.getServiceType()) == null ? "planned admission"
+                                        : "planned admission: " + text(e.getServiceType()))
+                                .setStatus("BOOKED")
+                                .build();
+                    }
                     if (status.equals("finished")) {
                         Instant end = required(e.getPeriod().getEnd(), "period.end",
                                 "(discharge time) of a finished inpatient Encounter");

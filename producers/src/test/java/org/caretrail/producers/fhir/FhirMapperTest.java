@@ -85,6 +85,17 @@ class FhirMapperTest {
     }
 
     @Test
+    void a_planned_inpatient_encounter_is_a_booked_pre_admission_like_hl7_a05() {
+        Instant expected = T0.plusSeconds(86400 * 14);
+        Encounter e = FhirResources.inpatient("V500", expected).setStatus(Encounter.EncounterStatus.PLANNED);
+        Appointment a = (Appointment) one(e);
+        assertThat(a.getHeader().getSubjectId()).isEqualTo("V500/pre-admit");
+        assertThat(a.getStartsAt()).isEqualTo(expected);
+        assertThat(a.getStatus()).isEqualTo("BOOKED");
+        assertThat(a.getHeader().getOccurredAt()).isEqualTo(received);
+    }
+
+    @Test
     void an_emergency_encounter_is_an_attendance_and_finished_updates_it_with_the_departure() {
         Encounter e = FhirResources.emergency("AE1", T0);
         Attendance a = (Attendance) one(e);
