@@ -12,6 +12,14 @@ import org.caretrail.deploy.infra.EmbeddedSchemaRegistry;
 import org.caretrail.deploy.infra.TopicsApplier;
 import org.caretrail.events.serde.RestSchemaRegistry;
 import org.caretrail.events.topic.Topics;
+import org.caretrail.timeline.TimelineApplication;
+import org.caretrail.timeline.TimelineSettings;
+import org.caretrail.timeline.query.TimelineApi;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,10 +84,33 @@ public final class Platform implements AutoCloseable {
     }
 
     private void startServices(ProgressListener progress) throws Exception {
-        PlatformHttpServer http = new PlatformHttpServer(settings.httpHost(), settings.httpPort(), () -> "");
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmGcMetrics().bindTo(metrics);
+        PlatformHttpServer http = new PlatformHttpServer(settings.httpHost(), settings.httpPort(), metrics::scrape);
         running.push(http);
+        String base = "http://" + settings.httpHost() + ":" + settings.httpPort();
+
+        progress.step("starting the timeline stream processor (state in " + settings.dataDir().resolve("streams") + ")");
+        TimelineSettings timelineSettings = TimelineSettings.defaults()
+                .with(TimelineSettings.BOOTSTRAP_SERVERS, bootstrapServers)
+                .with(TimelineSettings.STATE_DIR, settings.dataDir().resolve("streams"))
+                .with(TimelineSettings.APPLICATION_SERVER, settings.httpHost() + ":" + settings.httpPort());
+        TimelineApplication timeline = new TimelineApplication(timelineSettings, topics);
+        running.push(timeline);
+        timeline.start();
+        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(timeline.streams());
+        streamsMetrics.bindTo(metrics);
+        running.push(streamsMetrics);
+        if (!timeline.awaitRunning(Duration.ofSeconds(120))) {
+            throw new IllegalStateException("the timeline stream processor did not reach RUNNING within 120 s (state "
+                    + timeline.state() + ")");
+        }
+        http.mount(TimelineApi.PATH_PREFIX, timeline.api());
+        http.healthCheck("timeline", timeline::isRunning);
+        addresses.put("Timeline API", base + TimelineApi.PATH_PREFIX + "{nhsNumber}/timeline");
+
         http.start();
-        String base = "http://" + settings.httpHost() + ":" + http.port();
         addresses.put("Health", base + "/health");
         addresses.put("Metrics", base + "/metrics");
     }

@@ -32,11 +32,16 @@ final class PublishCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     record Rejected(long line, String reason) {
     }
 
     @Override
     public Integer call() throws Exception {
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        java.io.PrintWriter err = spec.commandLine().getErr();
         List<Rejected> rejected = new ArrayList<>();
         long published = 0;
         long lineNumber = 0;
@@ -62,14 +67,16 @@ final class PublishCommand implements Callable<Integer> {
             }
             published += settle(inFlight, rejected);
         } catch (java.nio.file.NoSuchFileException e) {
-            System.err.println("caretrail: no such file: " + file);
+            err.println("caretrail: no such file: " + file);
             return 2;
         }
         rejected.sort((a, b) -> Long.compare(a.line(), b.line()));
         for (Rejected r : rejected) {
-            System.err.println(("-".equals(file) ? "stdin" : file) + ":" + r.line() + ": rejected: " + r.reason());
+            err.println(("-".equals(file) ? "stdin" : file) + ":" + r.line() + ": rejected: " + r.reason());
         }
-        System.out.printf("%d published, %d rejected (%d lines read)%n", published, rejected.size(), lineNumber);
+        out.printf("%d published, %d rejected (%d lines read)%n", published, rejected.size(), lineNumber);
+        out.flush();
+        err.flush();
         return rejected.isEmpty() ? 0 : 3;
     }
 

@@ -1,0 +1,252 @@
+package org.caretrail.timeline;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.caretrail.events.topic.CareTopics;
+import org.caretrail.timeline.errors.DeadLetterHandlers;
+
+/**
+ * The settings of the timeline stream processor: one typed, documented constant per setting, with
+ * its default and its check. Immutable; {@link #with} returns a changed copy. {@link
+ * #toStreamsProperties()} is THE Kafka Streams configuration, used by the application and by the
+ * topology tests alike.
+ *
+ * <pre>{@code
+ * TimelineSettings settings = TimelineSettings.defaults()
+ *         .with(TimelineSettings.BOOTSTRAP_SERVERS, "localhost:9092")
+ *         .with(TimelineSettings.STATE_DIR, Path.of("data/streams"));
+ * }</pre>
+ */
+public final class TimelineSettings {
+
+    /** One setting: its name (as in a properties file), default, documentation and check. */
+    public static final class Setting<T> {
+        private final String name;
+        private final T defaultValue;
+        private final String doc;
+        private final Function<String, T> parser;
+        private final Function<T, String> problem;
+
+        private Setting(String name, T defaultValue, String doc, Function<String, T> parser,
+                Function<T, String> problem) {
+            this.name = name;
+            this.defaultValue = defaultValue;
+            this.doc = doc;
+            this.parser = parser;
+            this.problem = problem;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public T defaultValue() {
+            return defaultValue;
+        }
+
+        public String doc() {
+            return doc;
+        }
+
+        T check(T value) {
+            String p = value == null ? "must be set" : problem.apply(value);
+            if (p != null) {
+                throw new IllegalArgumentException("setting " + name + " = " + value + ": " + p);
+            }
+            return value;
+        }
+
+        T parse(String text) {
+            try {
+                return check(parser.apply(text.trim()));
+            } catch (RuntimeException e) {
+                if (e instanceof IllegalArgumentException && e.getMessage() != null
+                        && e.getMessage().startsWith("setting ")) {
+                    throw e;
+                }
+                throw new IllegalArgumentException("setting " + name + " = '" + text + "' cannot be read: "
+                        + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final Map<String, Setting<?>> ALL = new LinkedHashMap<>();
+
+    public static final Setting<String> APPLICATION_ID = define("timeline.application.id", "caretrail-timeline",
+            "Kafka Streams application id: consumer group, prefix of internal topics and state directories. "
+                    + "Changing it starts the timeline from scratch.",
+            Function.identity(), v -> v.matches("[A-Za-z0-9._-]+") ? null : "only letters, digits, '.', '_', '-'");
+    public static final Setting<String> BOOTSTRAP_SERVERS = define("timeline.bootstrap.servers", "localhost:9092",
+            "Kafka brokers, host:port[,host:port...].",
+            Function.identity(), v -> v.isBlank() ? "must not be blank" : null);
+    public static final Setting<Path> STATE_DIR = define("timeline.state.dir", Path.of("data", "streams"),
+            "Where the state stores (RocksDB) live; keep it across restarts to avoid restoring from changelogs.",
+            Path::of, v -> null);
+    public static final Setting<String> PROCESSING_GUARANTEE = define("timeline.processing.guarantee",
+            StreamsConfig.EXACTLY_ONCE_V2,
+            "exactly_once_v2 (default: each event in exactly one timeline entry, even after a crash) "
+                    + "or at_least_once (tests and benchmarks only).",
+            Function.identity(), v -> List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE).contains(v)
+                    ? null : "must be exactly_once_v2 or at_least_once");
+    public static final Setting<Integer> NUM_STANDBY_REPLICAS = define("timeline.num.standby.replicas", 0,
+            "Warm copies of each state store on other instances, for fast fail-over (0 on one machine).",
+            Integer::valueOf, v -> v >= 0 && v <= 5 ? null : "must be between 0 and 5");
+    public static final Setting<Integer> NUM_STREAM_THREADS = define("timeline.num.stream.threads", 1,
+            "Stream threads in this instance.", Integer::valueOf, v -> v >= 1 && v <= 64 ? null : "must be 1..64");
+    public static final Setting<Duration> COMMIT_INTERVAL = define("timeline.commit.interval", Duration.ofMillis(100),
+            "How often progress is committed (with exactly_once_v2 also how soon output becomes visible).",
+            Duration::parse, v -> v.toMillis() >= 10 ? null : "must be at least 10 ms (PT0.01S)");
+    public static final Setting<Integer> MAX_TIMELINE_ENTRIES = define("timeline.max.entries", 100,
+            "Most recent current entries carried in each care.timelines record; older ones are paged via the API.",
+            Integer::valueOf, v -> v >= 1 && v <= 5000 ? null : "must be 1..5000");
+    public static final Setting<Duration> TIMELINE_EMIT_INTERVAL = define("timeline.emit.interval",
+            Duration.ofSeconds(1),
+            "How often changed patients' care.timelines records are written (PT0S: after every event). "
+                    + "Timeline changes are always written at once.",
+            Duration::parse, v -> v.isNegative() ? "must not be negative" : null);
+    public static final Setting<Duration> MAX_FUTURE_SKEW = define("timeline.max.future.skew", Duration.ofHours(24),
+            "Events whose occurredAt is further than this ahead of now go to the dead-letter topic.",
+            Duration::parse, v -> v.isNegative() ? "must not be negative" : null);
+    public static final Setting<String> APPLICATION_SERVER = define("timeline.application.server", "",
+            "host:port where this instance answers timeline queries, so other instances can forward to it "
+                    + "(empty: single instance, no forwarding).",
+            Function.identity(), v -> v.isEmpty() || v.matches("[^:]+:\\d{1,5}") ? null : "must be host:port or empty");
+    public static final Setting<String> DEAD_LETTER_TOPIC = define("timeline.dead.letter.topic",
+            CareTopics.DEAD_LETTER, "Where rejected input goes, with its reason and origin in headers.",
+            Function.identity(), v -> v.isBlank() ? "must not be blank" : null);
+
+    private final Map<Setting<?>, Object> values;
+
+    private TimelineSettings(Map<Setting<?>, Object> values) {
+        this.values = Collections.unmodifiableMap(values);
+    }
+
+    private static <T> Setting<T> define(String name, T defaultValue, String doc, Function<String, T> parser,
+            Function<T, String> problem) {
+        Setting<T> s = new Setting<>(name, defaultValue, doc, parser, problem);
+        ALL.put(name, s);
+        return s;
+    }
+
+    /** Every setting, in declaration order (for help texts). */
+    public static List<Setting<?>> all() {
+        return List.copyOf(ALL.values());
+    }
+
+    public static TimelineSettings defaults() {
+        return new TimelineSettings(new LinkedHashMap<>());
+    }
+
+    /**
+     * Settings from text, e.g. a properties file or command-line options, keyed by setting name.
+     * Unknown {@code timeline.*} names are an error (a typo must not silently mean the default).
+     */
+    public static TimelineSettings fromMap(Map<String, String> text) {
+        TimelineSettings settings = defaults();
+        for (Map.Entry<String, String> e : text.entrySet()) {
+            Setting<?> s = ALL.get(e.getKey());
+            if (s == null) {
+                if (e.getKey().startsWith("timeline.")) {
+                    throw new IllegalArgumentException("unknown setting " + e.getKey() + "; known: " + ALL.keySet());
+                }
+                continue;
+            }
+            settings = settings.withParsed(s, e.getValue());
+        }
+        return settings;
+    }
+
+    private <T> TimelineSettings withParsed(Setting<T> s, String text) {
+        return with(s, s.parse(text));
+    }
+
+    /** A copy with {@code setting} set to {@code value}; throws when the value fails its check. */
+    public <T> TimelineSettings with(Setting<T> setting, T value) {
+        Map<Setting<?>, Object> copy = new LinkedHashMap<>(values);
+        copy.put(setting, setting.check(value));
+        return new TimelineSettings(copy);
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+        return (T) values.getOrDefault(setting, setting.defaultValue());
+    }
+
+    public String applicationId() {
+        return get(APPLICATION_ID);
+    }
+
+    public int maxTimelineEntries() {
+        return get(MAX_TIMELINE_ENTRIES);
+    }
+
+    public Duration timelineEmitInterval() {
+        return get(TIMELINE_EMIT_INTERVAL);
+    }
+
+    public Duration maxFutureSkew() {
+        return get(MAX_FUTURE_SKEW);
+    }
+
+    public String deadLetterTopic() {
+        return get(DEAD_LETTER_TOPIC);
+    }
+
+    public String applicationServer() {
+        return get(APPLICATION_SERVER);
+    }
+
+    /**
+     * The Kafka Streams configuration: these settings plus the error handlers that send poison
+     * pills to the dead-letter topic (KIP-1034's {@code errors.dead.letter.queue.topic.name} names
+     * it; our handlers build the records with CareTrail's headers).
+     */
+    public Properties toStreamsProperties() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, get(APPLICATION_ID));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, get(BOOTSTRAP_SERVERS));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, get(STATE_DIR).toAbsolutePath().toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, get(PROCESSING_GUARANTEE));
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, get(NUM_STANDBY_REPLICAS));
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, get(NUM_STREAM_THREADS));
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, get(COMMIT_INTERVAL).toMillis());
+        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, get(DEAD_LETTER_TOPIC));
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Deserialization.class);
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Production.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Processing.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        if (!get(APPLICATION_SERVER).isEmpty()) {
+            p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, get(APPLICATION_SERVER));
+        }
+        // read every event from the start of the topics when the application id is new
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        return p;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("TimelineSettings{");
+        for (Setting<?> s : ALL.values()) {
+            sb.append(s.name()).append('=').append(get(s)).append(", ");
+        }
+        return sb.replace(sb.length() - 2, sb.length(), "}").toString();
+    }
+}

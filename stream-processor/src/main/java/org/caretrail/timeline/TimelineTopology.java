@@ -1,0 +1,110 @@
+package org.caretrail.timeline;
+
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+import org.caretrail.events.CareEventType;
+import org.caretrail.events.CareEventValidator;
+import org.caretrail.events.model.TimelineEntry;
+import org.caretrail.events.model.TimelineSummary;
+import org.caretrail.events.serde.AvroSerde;
+import org.caretrail.events.topic.Topics;
+import org.caretrail.timeline.processor.CareItemSerde;
+import org.caretrail.timeline.processor.DecodeAndValidate;
+import org.caretrail.timeline.processor.Decoded;
+import org.caretrail.timeline.processor.TimelineOutput;
+import org.caretrail.timeline.processor.TimelineProcessor;
+import org.caretrail.timeline.processor.TimelineStores;
+
+/**
+ * The timeline topology as a pure function of its inputs (as Kafka's
+ * {@code WordCountDemo.createWordCountStream}): no I/O, nothing started.
+ *
+ * <pre>
+ * care.admissions, care.transfers, ... (bytes)                         [source: care-events-source]
+ *   → decode-and-validate ── rejected ──→ care.dead-letter (original bytes + reason/origin headers)
+ *   └ valid → timeline-by-patient (repartition by NHS number)
+ *       → timeline-builder [stores timeline-items, timeline-order, timeline-summaries, timeline-pending,
+ *                           timeline-unresolved]
+ *           → care.timelines (summary + most recent entries)   → care.timeline-changes (one per change)
+ * </pre>
+ *
+ * Every stateful piece is named: processor, repartition and store names are part of the contract
+ * (changelog and repartition topic names derive from them); renaming one breaks rolling upgrades.
+ */
+public final class TimelineTopology {
+
+    public static final String SOURCE = "care-events-source";
+    public static final String DECODE = "decode-and-validate";
+    public static final String REPARTITION = "timeline-by-patient";
+    public static final String BUILDER = "timeline-builder";
+    public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+    public static final String TIMELINES_SINK = "timelines-sink";
+    public static final String CHANGES_SINK = "timeline-changes-sink";
+
+    private TimelineTopology() {
+    }
+
+    /** The care event types that make up a timeline (every type with a timeline entry type). */
+    public static List<CareEventType> timelineEventTypes() {
+        return Arrays.stream(CareEventType.values()).filter(t -> t.timelineType().isPresent()).toList();
+    }
+
+    public static void build(StreamsBuilder builder, Topics topics, TimelineSettings settings) {
+        build(builder, topics, settings, Clock.systemUTC());
+    }
+
+    /** As {@link #build(StreamsBuilder, Topics, TimelineSettings)}, with the clock that validates occurredAt. */
+    public static void build(StreamsBuilder builder, Topics topics, TimelineSettings settings, Clock clock) {
+        List<CareEventType> types = timelineEventTypes();
+        CareEventValidator validator = new CareEventValidator(clock, settings.maxFutureSkew());
+        AvroSerde<TimelineEntry> entrySerde = AvroSerde.of(TimelineEntry.class, topics.registry());
+
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.ITEMS),
+                Serdes.String(), new CareItemSerde(topics.registry())));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.ORDER),
+                Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.SUMMARIES),
+                Serdes.String(), AvroSerde.of(TimelineSummary.class, topics.registry())));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.PENDING),
+                Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.UNRESOLVED),
+                Serdes.String(), entrySerde));
+
+        KStream<String, Decoded> decoded = builder
+                .stream(types.stream().map(CareEventType::topic).toList(),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
+                .process(() -> new DecodeAndValidate(topics, validator, types), Named.as(DECODE));
+
+        decoded.filter((key, d) -> !d.isValid(), Named.as("rejected-events"))
+                .map((key, d) -> KeyValue.pair(d.originalKey(), d.originalValue()), Named.as("rejected-original-bytes"))
+                .to(settings.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName(DEAD_LETTER_SINK));
+
+        KStream<String, TimelineOutput> outputs = decoded
+                .filter((key, d) -> d.isValid(), Named.as("valid-events"))
+                .mapValues(Decoded::entry, Named.as("event-as-entry"))
+                .repartition(Repartitioned.<String, TimelineEntry>as(REPARTITION)
+                        .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
+                .process(() -> new TimelineProcessor(settings.maxTimelineEntries(), settings.timelineEmitInterval()),
+                        Named.as(BUILDER), TimelineProcessor.storeNames());
+
+        outputs.filter((key, o) -> o.timeline() != null, Named.as("timeline-records"))
+                .mapValues(TimelineOutput::timeline, Named.as("timeline-record"))
+                .to(topics.timelines().name(), Produced.with(topics.timelines().keySerde(),
+                        topics.timelines().valueSerde()).withName(TIMELINES_SINK));
+        outputs.filter((key, o) -> o.change() != null, Named.as("timeline-change-records"))
+                .mapValues(TimelineOutput::change, Named.as("timeline-change"))
+                .to(topics.timelineChanges().name(), Produced.with(topics.timelineChanges().keySerde(),
+                        topics.timelineChanges().valueSerde()).withName(CHANGES_SINK));
+    }
+}

@@ -1,0 +1,34 @@
+package org.caretrail.timeline.domain;
+
+import java.util.Optional;
+import org.caretrail.events.model.ChangeKind;
+import org.caretrail.events.model.EntryStatus;
+import org.caretrail.events.model.TimelineEntry;
+
+/**
+ * Which change subscribers see when a care item's displayed entry goes from {@code before} to
+ * {@code after}. Nothing when nothing visible changed (a duplicate, a lower version) or when the
+ * item was never on the timeline and still is not (a cancellation that arrived first).
+ */
+public final class TimelineChanges {
+
+    private TimelineChanges() {
+    }
+
+    public static Optional<ChangeKind> between(TimelineEntry before, TimelineEntry after) {
+        boolean wasCurrent = before != null && before.getStatus() == EntryStatus.CURRENT;
+        boolean isCurrent = after.getStatus() == EntryStatus.CURRENT;
+        if (!wasCurrent) {
+            return isCurrent ? Optional.of(ChangeKind.ADDED) : Optional.empty();
+        }
+        if (!isCurrent) {
+            return Optional.of(ChangeKind.WITHDRAWN);
+        }
+        return after.equals(before) ? Optional.empty() : Optional.of(ChangeKind.UPDATED);
+    }
+
+    /** The stable id of a change: the entry's eventId and the change kind (same on every replay). */
+    public static String changeId(TimelineEntry after, ChangeKind kind) {
+        return after.getEventId() + "|" + kind.name();
+    }
+}

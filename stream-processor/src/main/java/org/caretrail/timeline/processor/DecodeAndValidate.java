@@ -1,0 +1,108 @@
+package org.caretrail.timeline.processor;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.caretrail.events.CareEventType;
+import org.caretrail.events.CareEventValidator;
+import org.caretrail.events.CareEvents;
+import org.caretrail.events.model.TimelineEntry;
+import org.caretrail.events.topic.Topics;
+import org.caretrail.timeline.domain.TimelineEntries;
+import org.caretrail.timeline.errors.DeadLetterHandlers;
+import org.caretrail.timeline.errors.DeadLetters;
+import org.caretrail.timeline.errors.RegistryUnavailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decodes a care event from its original bytes with the topic's Avro serde and checks it with the
+ * {@link CareEventValidator}. A valid event goes on as its timeline entry, keyed by the patient (NHS
+ * number, else {@code system|value}); anything else (not Avro, unknown schema id, invalid) goes on
+ * as a rejection carrying the original bytes and dead-letter headers naming the reason, source topic,
+ * partition and offset. Never throws for bad input; only an unreachable schema registry stops it
+ * (the record is not at fault, see {@link RegistryUnavailableException}).
+ */
+public final class DecodeAndValidate implements Processor<byte[], byte[], String, Decoded> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DecodeAndValidate.class);
+
+    private final Topics topics;
+    private final CareEventValidator validator;
+    private final Map<String, CareEventType> typesByTopic;
+    private ProcessorContext<String, Decoded> context;
+
+    public DecodeAndValidate(Topics topics, CareEventValidator validator, List<CareEventType> types) {
+        this.topics = topics;
+        this.validator = validator;
+        this.typesByTopic = types.stream().collect(java.util.stream.Collectors.toMap(CareEventType::topic, t -> t));
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Decoded> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        Optional<RecordMetadata> meta = context.recordMetadata();
+        String topic = meta.map(RecordMetadata::topic).orElse("");
+        int partition = meta.map(RecordMetadata::partition).orElse(-1);
+        long offset = meta.map(RecordMetadata::offset).orElse(-1L);
+        String problem;
+        try {
+            SpecificRecord event = decode(topic, record.value());
+            TimelineEntry entry = TimelineEntries.fromEvent(event);
+            context.forward(record.withKey(CareEvents.patientKey(event)).withValue(Decoded.valid(entry)));
+            return;
+        } catch (Rejected r) {
+            problem = r.getMessage();
+        }
+        LOG.warn("Rejected care event {}-{}@{}: {}", topic, partition, offset, problem);
+        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        DeadLetters.headers(headers, problem, topic, partition, offset);
+        context.forward(new Record<String, Decoded>(null, Decoded.rejected(record.key(), record.value(), problem),
+                record.timestamp(), headers));
+    }
+
+    private SpecificRecord decode(String topic, byte[] value) {
+        CareEventType type = typesByTopic.get(topic);
+        if (type == null) {
+            throw new Rejected("topic " + topic + " is not a care event topic of the timeline");
+        }
+        if (value == null) {
+            throw new Rejected("empty record (no value) on " + topic);
+        }
+        SpecificRecord event;
+        try {
+            event = topics.events(type).valueSerde().deserializer().deserialize(topic, value);
+        } catch (SerializationException | org.caretrail.events.serde.SchemaRegistryException e) {
+            if (DeadLetterHandlers.registryUnavailable(e)) {
+                throw new RegistryUnavailableException("cannot decode a record on " + topic
+                        + ": the schema registry is unavailable: " + e.getMessage(), e);
+            }
+            throw new Rejected("cannot decode " + type.jsonName() + " event: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw new Rejected("cannot decode " + type.jsonName() + " event: " + e);
+        }
+        List<String> problems = validator.problems(event);
+        if (!problems.isEmpty()) {
+            throw new Rejected("invalid " + type.jsonName() + " event: " + String.join("; ", problems));
+        }
+        return event;
+    }
+
+    /** A record that cannot go on the timeline; its message is the dead-letter reason. */
+    private static final class Rejected extends RuntimeException {
+        Rejected(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package org.caretrail.timeline.processor;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.caretrail.events.NhsNumber;
+import org.caretrail.events.model.ChangeKind;
+import org.caretrail.events.model.Timeline;
+import org.caretrail.events.model.TimelineChange;
+import org.caretrail.events.model.TimelineEntry;
+import org.caretrail.events.model.TimelineSummary;
+import org.caretrail.timeline.domain.CareItem;
+import org.caretrail.timeline.domain.TimelineChanges;
+import org.caretrail.timeline.domain.TimelineOrder;
+import org.caretrail.timeline.domain.TimelineSummaries;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-patient timeline builder, fed entries keyed by NHS number. For each entry: merge it into
+ * its care item ({@link CareItem}: highest version wins, CANCEL withdraws), and when the item's
+ * displayed entry changed, move it in the order index, adjust the summary, emit one
+ * {@link TimelineChange} and mark the patient's {@link Timeline} record due. A duplicate or a lower
+ * version changes no store and emits nothing.
+ *
+ * <p>Entries keyed by a local identifier (no NHS number) are held in {@link TimelineStores#UNRESOLVED}.
+ */
+public final class TimelineProcessor implements Processor<String, TimelineEntry, String, TimelineOutput> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TimelineProcessor.class);
+
+    private final int maxEntries;
+    private final Duration emitInterval;
+    private ProcessorContext<String, TimelineOutput> context;
+    private KeyValueStore<String, CareItem> items;
+    private KeyValueStore<String, String> order;
+    private KeyValueStore<String, TimelineSummary> summaries;
+    private KeyValueStore<String, String> pending;
+    private KeyValueStore<String, TimelineEntry> unresolved;
+    private TimelineReader reader;
+
+    public TimelineProcessor(int maxEntries, Duration emitInterval) {
+        this.maxEntries = maxEntries;
+        this.emitInterval = emitInterval;
+    }
+
+    /** The stores this processor needs connected. */
+    public static String[] storeNames() {
+        return new String[] {TimelineStores.ITEMS, TimelineStores.ORDER, TimelineStores.SUMMARIES,
+            TimelineStores.PENDING, TimelineStores.UNRESOLVED};
+    }
+
+    @Override
+    public void init(ProcessorContext<String, TimelineOutput> context) {
+        this.context = context;
+        this.items = context.getStateStore(TimelineStores.ITEMS);
+        this.order = context.getStateStore(TimelineStores.ORDER);
+        this.summaries = context.getStateStore(TimelineStores.SUMMARIES);
+        this.pending = context.getStateStore(TimelineStores.PENDING);
+        this.unresolved = context.getStateStore(TimelineStores.UNRESOLVED);
+        this.reader = new TimelineReader(items, order, summaries);
+        if (!emitInterval.isZero()) {
+            context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
+        }
+    }
+
+    @Override
+    public void process(Record<String, TimelineEntry> record) {
+        String nhs = record.key();
+        TimelineEntry entry = record.value();
+        if (nhs == null || entry == null) {
+            LOG.warn("Ignoring a timeline record without key or value");
+            return;
+        }
+        if (!NhsNumber.isValid(nhs)) {
+            unresolved.put(nhs + "|" + entry.getEventId(), entry);
+            return;
+        }
+        String itemKey = nhs + "|" + entry.getEntryId();
+        CareItem old = items.get(itemKey);
+        CareItem updated = old == null ? CareItem.of(entry) : old.with(entry);
+        if (updated == old) {
+            return; // a duplicate, a lower version or a losing tie: nothing changes
+        }
+        TimelineEntry before = old == null ? null : old.displayed();
+        TimelineEntry after = updated.displayed();
+        items.put(itemKey, updated);
+        if (before != null) {
+            order.delete(nhs + "|" + TimelineOrder.sortKey(before));
+        }
+        order.put(nhs + "|" + TimelineOrder.sortKey(after), (current(after) ? "C|" : "W|") + after.getEntryId());
+
+        TimelineSummary summary = summaries.get(nhs);
+        if (summary == null) {
+            summary = TimelineSummaries.empty();
+        }
+        if (!after.equals(before)) {
+            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            TimelineSummaries.count(summary, before, after);
+            if (TimelineSummaries.VIEW_TYPES.contains(after.getType()) || summary.getDeceased()) {
+                TimelineSummaries.deriveViews(summary, type -> reader.itemsOfType(nhs, type),
+                        diedAt -> reader.walk(nhs, diedAt.plusMillis(1), null, false, false, t -> true, 0,
+                                TimelineSummaries.MAX_LISTED + 1), now);
+            }
+            List<TimelineEntry> first = reader.walk(nhs, null, null, false, false, t -> true, 0, 1);
+            List<TimelineEntry> last = reader.walk(nhs, null, null, true, false, t -> true, 0, 1);
+            summary.setFirstOccurredAt(first.isEmpty() ? null : first.get(0).getOccurredAt());
+            summary.setLastOccurredAt(last.isEmpty() ? null : last.get(0).getOccurredAt());
+            summaries.put(nhs, summary);
+        }
+
+        TimelineChanges.between(before, after).ifPresent(kind -> emitChange(record, nhs, kind, after));
+        if (emitInterval.isZero()) {
+            emitTimeline(record.withValue((TimelineOutput) null), nhs);
+        } else {
+            pending.put(nhs, "");
+        }
+    }
+
+    private void emitChange(Record<String, TimelineEntry> record, String nhs, ChangeKind kind, TimelineEntry after) {
+        TimelineSummary summary = summaries.get(nhs);
+        TimelineChange change = TimelineChange.newBuilder()
+                .setChangeId(TimelineChanges.changeId(after, kind))
+                .setNhsNumber(nhs)
+                .setKind(kind)
+                .setEntry(after)
+                .setChangedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+                .setRegisteredPracticeOdsCode(summary == null ? null : summary.getRegisteredPracticeOdsCode())
+                .build();
+        context.forward(record.withValue(TimelineOutput.of(change)));
+    }
+
+    private void emitTimeline(Record<String, ?> like, String nhs) {
+        TimelineSummary summary = summaries.get(nhs);
+        if (summary == null) {
+            return;
+        }
+        List<TimelineEntry> latest = reader.latest(nhs, maxEntries);
+        Timeline timeline = Timeline.newBuilder()
+                .setNhsNumber(nhs)
+                .setUpdatedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+                .setSummary(summary)
+                .setEntries(latest)
+                .setTruncated(summary.getCurrentEntries() > latest.size())
+                .build();
+        context.forward(new Record<>(nhs, TimelineOutput.of(timeline), like.timestamp(), like.headers()));
+    }
+
+    private void emitPending() {
+        List<String> due = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = pending.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, String> kv = it.next();
+                due.add(kv.key);
+            }
+        }
+        long now = context.currentSystemTimeMs();
+        for (String nhs : due) {
+            emitTimeline(new Record<>(nhs, null, now), nhs);
+            pending.delete(nhs);
+        }
+    }
+
+    private static boolean current(TimelineEntry e) {
+        return e.getStatus() == org.caretrail.events.model.EntryStatus.CURRENT;
+    }
+}

@@ -1,0 +1,117 @@
+package org.caretrail.timeline.processor;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.caretrail.events.model.EventType;
+import org.caretrail.events.model.TimelineEntry;
+import org.caretrail.events.model.TimelineSummary;
+import org.caretrail.timeline.domain.CareItem;
+import org.caretrail.timeline.domain.TimelineOrder;
+
+/**
+ * Reads one patient's timeline from the three stores (see {@link TimelineStores} for the key
+ * layout), walking the order index by range scan so no read ever loads the whole history. Used by
+ * the timeline builder and by the interactive queries alike.
+ */
+public final class TimelineReader {
+
+    private final ReadOnlyKeyValueStore<String, CareItem> items;
+    private final ReadOnlyKeyValueStore<String, String> order;
+    private final ReadOnlyKeyValueStore<String, TimelineSummary> summaries;
+
+    public TimelineReader(ReadOnlyKeyValueStore<String, CareItem> items, ReadOnlyKeyValueStore<String, String> order,
+            ReadOnlyKeyValueStore<String, TimelineSummary> summaries) {
+        this.items = items;
+        this.order = order;
+        this.summaries = summaries;
+    }
+
+    public Optional<TimelineSummary> summary(String nhs) {
+        return Optional.ofNullable(summaries.get(nhs));
+    }
+
+    /** The displayed entry of one care item. */
+    public Optional<TimelineEntry> entry(String nhs, String entryId) {
+        CareItem item = items.get(nhs + "|" + entryId);
+        return item == null ? Optional.empty() : Optional.of(item.displayed());
+    }
+
+    /** Displayed entries (current and withdrawn) of every care item of one type. */
+    public Collection<TimelineEntry> itemsOfType(String nhs, EventType type) {
+        List<TimelineEntry> result = new ArrayList<>();
+        try (KeyValueIterator<String, CareItem> it = items.prefixScan(nhs + "|" + type.name() + "|",
+                Serdes.String().serializer())) {
+            it.forEachRemaining(kv -> result.add(kv.value.displayed()));
+        }
+        return result;
+    }
+
+    /**
+     * Walks the timeline in order (or newest first), from {@code from} to {@code to} occurredAt
+     * (inclusive; null for open), skipping {@code skip} matching entries and returning at most
+     * {@code limit}. {@code withdrawn} includes withdrawn entries (history); {@code type} filters
+     * on the index before any item is read.
+     */
+    public List<TimelineEntry> walk(String nhs, Instant from, Instant to, boolean newestFirst, boolean withdrawn,
+            Predicate<EventType> type, long skip, int limit) {
+        String lo = from == null ? TimelineStores.from(nhs) : nhs + "|" + TimelineOrder.sortable(from);
+        String hi = to == null ? TimelineStores.to(nhs)
+                : nhs + "|" + TimelineOrder.sortable(to.plusMillis(1));
+        List<TimelineEntry> result = new ArrayList<>();
+        long skipped = 0;
+        try (KeyValueIterator<String, String> it = newestFirst ? order.reverseRange(lo, hi) : order.range(lo, hi)) {
+            while (it.hasNext() && result.size() < limit) {
+                KeyValue<String, String> kv = it.next();
+                if (!withdrawn && kv.value.charAt(0) != 'C') {
+                    continue;
+                }
+                String entryId = kv.value.substring(2);
+                if (!type.test(EventType.valueOf(entryId.substring(0, entryId.indexOf('|'))))) {
+                    continue;
+                }
+                if (skipped < skip) {
+                    skipped++;
+                    continue;
+                }
+                CareItem item = items.get(nhs + "|" + entryId);
+                if (item != null) {
+                    result.add(item.displayed());
+                }
+            }
+        }
+        return result;
+    }
+
+    /** Counts index entries matching the filters between {@code from} and {@code to} (for paging totals). */
+    public long count(String nhs, Instant from, Instant to, boolean withdrawn, Predicate<EventType> type) {
+        String lo = from == null ? TimelineStores.from(nhs) : nhs + "|" + TimelineOrder.sortable(from);
+        String hi = to == null ? TimelineStores.to(nhs) : nhs + "|" + TimelineOrder.sortable(to.plusMillis(1));
+        long n = 0;
+        try (KeyValueIterator<String, String> it = order.range(lo, hi)) {
+            while (it.hasNext()) {
+                String v = it.next().value;
+                if ((withdrawn || v.charAt(0) == 'C')
+                        && type.test(EventType.valueOf(v.substring(2, v.indexOf('|', 2))))) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** The most recent {@code n} current entries, in timeline order. */
+    public List<TimelineEntry> latest(String nhs, int n) {
+        List<TimelineEntry> newest = walk(nhs, null, null, true, false, t -> true, 0, n);
+        List<TimelineEntry> inOrder = new ArrayList<>(newest);
+        java.util.Collections.reverse(inOrder);
+        return inOrder;
+    }
+}

@@ -1,0 +1,251 @@
+package org.caretrail.timeline.query;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.streams.state.HostInfo;
+import org.caretrail.events.CareEventType;
+import org.caretrail.events.NhsNumber;
+import org.caretrail.events.model.EventType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /api/v1/patients/{nhsNumber}/timeline}: a page of a patient's timeline as JSON
+ * ({@link TimelinePage#toJson()}), answered by whichever instance is asked: the owner's stores are
+ * read here, or the request is forwarded to the owner ({@link TimelineHostLookup}).
+ *
+ * <p>Query parameters (all optional): {@code from}, {@code to} (ISO instant or date, inclusive, on
+ * occurredAt), {@code types} (comma-separated: {@code admission,discharge} or {@code ADMISSION}),
+ * {@code page} (0-based), {@code size} (1-1000, default 100), {@code history=true} (include
+ * withdrawn entries). {@code asOf} is not supported yet (501).
+ *
+ * <p>Status: 200 page; 400 invalid NHS number or parameter (the message says which); 404 unknown
+ * patient; 405 not GET; 501 asOf; 503 while the stream processor is not RUNNING or the owner is
+ * unknown (with {@code Retry-After}); 502 when forwarding to the owner failed.
+ */
+public final class TimelineApi implements HttpHandler {
+
+    public static final String PATH_PREFIX = "/api/v1/patients/";
+    /** Marks a forwarded request, so it is never forwarded again. */
+    public static final String FORWARDED_HEADER = "X-CareTrail-Forwarded";
+
+    private static final Logger LOG = LoggerFactory.getLogger(TimelineApi.class);
+    private static final Pattern PATH = Pattern.compile("^/api/v1/patients/([^/]+)/timeline/?$");
+
+    private final TimelineQueries queries;
+    private final TimelineHostLookup lookup;
+    private final BooleanSupplier running;
+    private final HttpClient client;
+
+    /**
+     * @param lookup who owns a patient; null to always answer locally (a single instance)
+     * @param running true while the stream processor is RUNNING
+     */
+    public TimelineApi(TimelineQueries queries, TimelineHostLookup lookup, BooleanSupplier running) {
+        this.queries = queries;
+        this.lookup = lookup;
+        this.running = running;
+        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!"GET".equals(exchange.getRequestMethod())) {
+                exchange.getResponseHeaders().set("Allow", "GET");
+                error(exchange, 405, "only GET is supported");
+                return;
+            }
+            Matcher m = PATH.matcher(exchange.getRequestURI().getPath());
+            if (!m.matches()) {
+                error(exchange, 404, "no such resource; use GET " + PATH_PREFIX + "{nhsNumber}/timeline");
+                return;
+            }
+            String nhsText = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
+            String problem = NhsNumber.problem(nhsText);
+            if (problem != null) {
+                error(exchange, 400, problem);
+                return;
+            }
+            String nhs = NhsNumber.of(nhsText).value();
+            TimelineQuery query;
+            try {
+                Map<String, String> params = params(exchange.getRequestURI().getRawQuery());
+                if (params.containsKey("asOf")) {
+                    error(exchange, 501, "asOf is not supported yet");
+                    return;
+                }
+                query = query(nhs, params);
+            } catch (IllegalArgumentException e) {
+                error(exchange, 400, e.getMessage());
+                return;
+            }
+            if (!running.getAsBoolean()) {
+                exchange.getResponseHeaders().set("Retry-After", "5");
+                error(exchange, 503, "the timeline is not available yet (stream processor starting or rebalancing)");
+                return;
+            }
+            answer(exchange, query);
+        } catch (RuntimeException e) {
+            LOG.error("Timeline request {} failed", exchange.getRequestURI(), e);
+            error(exchange, 500, "internal error: " + e.getMessage());
+        }
+    }
+
+    private void answer(HttpExchange exchange, TimelineQuery query) throws IOException {
+        boolean forwarded = exchange.getRequestHeaders().containsKey(FORWARDED_HEADER);
+        if (lookup != null && !forwarded) {
+            Optional<HostInfo> owner;
+            try {
+                owner = lookup.remoteOwner(query.nhsNumber());
+            } catch (TimelineHostLookup.OwnerUnknownException e) {
+                exchange.getResponseHeaders().set("Retry-After", "2");
+                error(exchange, 503, e.getMessage());
+                return;
+            }
+            if (owner.isPresent()) {
+                forward(exchange, owner.get());
+                return;
+            }
+        }
+        Optional<TimelinePage> page;
+        try {
+            page = queries.page(query);
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+            exchange.getResponseHeaders().set("Retry-After", "2");
+            error(exchange, 503, "the timeline stores are not queryable at the moment: " + e.getMessage());
+            return;
+        }
+        if (page.isEmpty()) {
+            error(exchange, 404, "no timeline for NHS number " + query.nhsNumber());
+            return;
+        }
+        send(exchange, 200, page.get().toJson().toString());
+    }
+
+    private void forward(HttpExchange exchange, HostInfo owner) throws IOException {
+        URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + exchange.getRequestURI().getRawPath()
+                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()));
+        try {
+            HttpResponse<String> reply = client.send(HttpRequest.newBuilder(uri).GET()
+                    .header(FORWARDED_HEADER, "1").timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            exchange.getResponseHeaders().set("X-CareTrail-Served-By", owner.host() + ":" + owner.port());
+            send(exchange, reply.statusCode(), reply.body());
+        } catch (IOException e) {
+            LOG.warn("Forwarding {} to {} failed: {}", exchange.getRequestURI(), uri, e.toString());
+            error(exchange, 502, "the instance holding this timeline (" + owner.host() + ":" + owner.port()
+                    + ") did not answer: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error(exchange, 503, "interrupted while forwarding");
+        }
+    }
+
+    static TimelineQuery query(String nhs, Map<String, String> p) {
+        Instant from = p.containsKey("from") ? instant("from", p.get("from"), false) : null;
+        Instant to = p.containsKey("to") ? instant("to", p.get("to"), true) : null;
+        Set<EventType> types = EnumSet.noneOf(EventType.class);
+        if (p.containsKey("types") && !p.get("types").isBlank()) {
+            for (String t : p.get("types").split(",")) {
+                types.add(type(t.trim()));
+            }
+        }
+        int page = integer("page", p.getOrDefault("page", "0"));
+        int size = integer("size", p.getOrDefault("size", Integer.toString(TimelineQuery.DEFAULT_SIZE)));
+        boolean history = Boolean.parseBoolean(p.getOrDefault("history", "false"));
+        return new TimelineQuery(nhs, from, to, types, page, size, history);
+    }
+
+    private static EventType type(String t) {
+        Optional<EventType> byJson = CareEventType.byJsonName(t.toLowerCase(Locale.ROOT))
+                .flatMap(CareEventType::timelineType);
+        if (byJson.isPresent()) {
+            return byJson.get();
+        }
+        try {
+            return EventType.valueOf(t.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("types: unknown event type '" + t + "'");
+        }
+    }
+
+    private static Instant instant(String name, String text, boolean endOfDay) {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            try {
+                LocalDate day = LocalDate.parse(text);
+                return endOfDay ? day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).minusMillis(1)
+                        : day.atStartOfDay().toInstant(ZoneOffset.UTC);
+            } catch (DateTimeParseException e2) {
+                throw new IllegalArgumentException(name + ": '" + text
+                        + "' is neither an ISO instant (2026-11-20T09:15:00Z) nor a date (2026-11-20)");
+            }
+        }
+    }
+
+    private static int integer(String name, String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": '" + text + "' is not a whole number");
+        }
+    }
+
+    static Map<String, String> params(String rawQuery) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return params;
+        }
+        for (String pair : rawQuery.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            params.put(key, value);
+        }
+        return params;
+    }
+
+    private static void error(HttpExchange exchange, int status, String message) throws IOException {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.put("status", status);
+        body.put("error", message);
+        send(exchange, status, body.toString());
+    }
+
+    private static void send(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package org.caretrail.timeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.caretrail.timeline.errors.DeadLetterHandlers;
+import org.junit.jupiter.api.Test;
+
+class TimelineSettingsTest {
+
+    @Test
+    void defaultsAreTheProductionChoices() {
+        Properties p = TimelineSettings.defaults().toStreamsProperties();
+        assertThat(p.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("caretrail-timeline");
+        assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
+        assertThat((String) p.get(StreamsConfig.STATE_DIR_CONFIG)).endsWith("data/streams");
+        assertThat(p.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)).isEqualTo("care.dead-letter");
+        assertThat(p.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG))
+                .isEqualTo(DeadLetterHandlers.Deserialization.class);
+        assertThat(p.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG))
+                .isEqualTo(DeadLetterHandlers.Production.class);
+        assertThat(p).doesNotContainKey(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        // Kafka itself accepts the configuration
+        new StreamsConfig(p);
+    }
+
+    @Test
+    void settingsAreReadFromTextAndChecked() {
+        TimelineSettings s = TimelineSettings.fromMap(Map.of("timeline.num.standby.replicas", "1",
+                "timeline.max.entries", "50", "timeline.max.future.skew", "PT2H", "unrelated.key", "x"));
+        assertThat(s.get(TimelineSettings.NUM_STANDBY_REPLICAS)).isEqualTo(1);
+        assertThat(s.maxTimelineEntries()).isEqualTo(50);
+        assertThat(s.maxFutureSkew()).isEqualTo(Duration.ofHours(2));
+        assertThatThrownBy(() -> TimelineSettings.fromMap(Map.of("timeline.max.entries", "0")))
+                .hasMessageContaining("timeline.max.entries").hasMessageContaining("1..5000");
+        assertThatThrownBy(() -> TimelineSettings.fromMap(Map.of("timeline.max.entires", "10")))
+                .hasMessageContaining("unknown setting timeline.max.entires");
+        assertThatThrownBy(() -> TimelineSettings.fromMap(Map.of("timeline.processing.guarantee", "exactly_once")))
+                .hasMessageContaining("exactly_once_v2 or at_least_once");
+        assertThatThrownBy(() -> TimelineSettings.fromMap(Map.of("timeline.commit.interval", "soon")))
+                .hasMessageContaining("timeline.commit.interval").hasMessageContaining("cannot be read");
+        assertThatThrownBy(() -> TimelineSettings.defaults().with(TimelineSettings.APPLICATION_SERVER, "nohost"))
+                .hasMessageContaining("host:port");
+    }
+
+    @Test
+    void everySettingIsDocumented() {
+        assertThat(TimelineSettings.all()).allSatisfy(s -> assertThat(s.doc()).isNotBlank());
+    }
+}

@@ -1,0 +1,139 @@
+package org.caretrail.timeline.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.caretrail.timeline.CareEventFixtures.T0;
+import static org.caretrail.timeline.CareEventFixtures.admission;
+import static org.caretrail.timeline.CareEventFixtures.attendance;
+import static org.caretrail.timeline.CareEventFixtures.discharge;
+import static org.caretrail.timeline.CareEventFixtures.id;
+import static org.caretrail.timeline.CareEventFixtures.nhs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.caretrail.events.model.Action;
+import org.caretrail.timeline.TimelineDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The timeline HTTP API over the topology's stores (TopologyTestDriver), served by the JDK HTTP server. */
+class TimelineApiTest {
+
+    private static final String PATIENT = nhs(11);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path stateDir;
+    TimelineDriver t;
+    HttpServer server;
+    final AtomicBoolean running = new AtomicBoolean(true);
+    final HttpClient client = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        t = new TimelineDriver(stateDir);
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext(TimelineApi.PATH_PREFIX, new TimelineApi(new TimelineQueries(t::reader), null, running::get));
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+        t.close();
+    }
+
+    private HttpResponse<String> get(String pathAndQuery) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort()
+                + pathAndQuery)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static List<String> eventIds(JsonNode page) {
+        List<String> ids = new ArrayList<>();
+        page.get("entries").forEach(e -> ids.add(e.get("eventId").asText()));
+        return ids;
+    }
+
+    @Test
+    void returnsTheTimelineAsJson() throws Exception {
+        t.publish(admission(PATIENT, "spell-1", Action.NEW, 1, T0, "AMU", "admit"),
+                discharge(PATIENT, "dis-1", "spell-1", Action.NEW, 1, T0.plus(Duration.ofDays(2)), "Home", "dis"));
+        HttpResponse<String> r = get("/api/v1/patients/" + PATIENT + "/timeline");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).contains("application/json; charset=utf-8");
+        JsonNode page = JSON.readTree(r.body());
+        assertThat(page.get("nhsNumber").asText()).isEqualTo(PATIENT);
+        assertThat(eventIds(page)).containsExactly(id("admit"), id("dis"));
+        assertThat(page.get("entries").get(0).get("occurredAt").asText()).isEqualTo(T0.toString());
+        assertThat(page.get("summary").get("spells").get(0).get("dischargeDestination").asText()).isEqualTo("Home");
+        assertThat(page.get("page").get("matchingEntries").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void pagesAndFiltersTheHistory() throws Exception {
+        for (int i = 0; i < 25; i++) {
+            t.publish(attendance(PATIENT, "ae-" + i, T0.plus(Duration.ofHours(i)), "ae" + i));
+        }
+        t.publish(admission(PATIENT, "spell-1", Action.NEW, 1, T0.plus(Duration.ofHours(3)), "AMU", "admit"),
+                admission(PATIENT, "spell-1", Action.CANCEL, 2, T0.plus(Duration.ofHours(3)), "AMU", "cancel"));
+
+        JsonNode second = JSON.readTree(get("/api/v1/patients/" + PATIENT + "/timeline?types=attendance&size=10&page=1")
+                .body());
+        assertThat(eventIds(second)).hasSize(10).first().isEqualTo(id("ae10"));
+        assertThat(second.get("page").get("matchingEntries").asLong()).isEqualTo(25);
+        assertThat(second.get("page").get("hasMore").asBoolean()).isTrue();
+
+        JsonNode window = JSON.readTree(get("/api/v1/patients/" + PATIENT + "/timeline?from="
+                + T0.plus(Duration.ofHours(2)) + "&to=" + T0.plus(Duration.ofHours(4))).body());
+        assertThat(eventIds(window)).containsExactly(id("ae2"), id("ae3"), id("ae4"));
+
+        JsonNode history = JSON.readTree(get("/api/v1/patients/" + PATIENT + "/timeline?history=true&types=ADMISSION")
+                .body());
+        assertThat(history.get("entries")).hasSize(1);
+        assertThat(history.get("entries").get(0).get("status").asText()).isEqualTo("WITHDRAWN");
+    }
+
+    @Test
+    void anInvalidNhsNumberIs400WithTheReason() throws Exception {
+        HttpResponse<String> r = get("/api/v1/patients/9990000011/timeline");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).get("error").asText()).contains("Modulus 11");
+        assertThat(get("/api/v1/patients/12ab/timeline").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void aBadParameterIs400() throws Exception {
+        HttpResponse<String> r = get("/api/v1/patients/" + PATIENT + "/timeline?types=surgery");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("unknown event type 'surgery'");
+        assertThat(get("/api/v1/patients/" + PATIENT + "/timeline?from=yesterday").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void anUnknownPatientIs404() throws Exception {
+        HttpResponse<String> r = get("/api/v1/patients/" + nhs(12) + "/timeline");
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(r.body()).contains("no timeline for NHS number");
+    }
+
+    @Test
+    void notRunningIs503() throws Exception {
+        t.publish(attendance(PATIENT, "ae-1", T0, "ae1"));
+        running.set(false);
+        HttpResponse<String> r = get("/api/v1/patients/" + PATIENT + "/timeline");
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.headers().firstValue("Retry-After")).isPresent();
+    }
+}
