@@ -194,19 +194,20 @@ public final class AdtMessageBuilder {
             default -> "ADT_" + trigger;
         };
         List<String> segments = new ArrayList<>();
-        segments.add("MSH|^~\\&|" + application + "|" + facility + "|CARETRAIL|CARETRAIL|" + hl7Time(messageTime)
-                + "||ADT^" + trigger + "^" + structure + "|" + controlId + "|P|" + version);
+        segments.add("MSH|^~\\&|" + escape(application) + "|" + escape(facility) + "|CARETRAIL|CARETRAIL|"
+                + hl7Time(messageTime) + "||ADT^" + trigger + "^" + structure + "|" + escape(controlId) + "|P|"
+                + version);
         segments.add("EVN|" + trigger + "|" + hl7Time(messageTime) + "||||" + time(eventOccurred));
         List<String> ids = new ArrayList<>();
         if (nhsNumber != null) {
-            ids.add(nhsNumber + "^^^NHS^NH");
+            ids.add(escape(nhsNumber) + "^^^NHS^NH");
         }
         if (localId != null) {
-            ids.add(localId + "^^^" + localAuthority + "^MEDREC");
+            ids.add(escape(localId) + "^^^" + escape(localAuthority) + "^MEDREC");
         }
-        String address = postcode == null ? "" : "1 HIGH STREET^^LEEDS^^" + postcode;
-        segments.add("PID|||" + String.join("~", ids) + "||" + family + "^" + given + "||" + nz(birthDate)
-                + "|U|||" + address);
+        String address = postcode == null ? "" : "1 HIGH STREET^^LEEDS^^" + escape(postcode);
+        segments.add("PID|||" + String.join("~", ids) + "||" + escape(family) + "^" + escape(given) + "||"
+                + nz(birthDate) + "|U|||" + address);
         if (!mergedIds.isEmpty()) {
             segments.add("MRG|" + String.join("~", mergedIds));
         }
@@ -215,12 +216,12 @@ public final class AdtMessageBuilder {
             Arrays.fill(pv1, "");
             pv1[0] = "PV1";
             pv1[2] = nz(patientClass);
-            pv1[3] = ward == null ? "" : ward + "^^^" + nz(site);
+            pv1[3] = ward == null ? "" : escape(ward) + "^^^" + escape(site);
             pv1[4] = nz(admissionType);
-            pv1[6] = nz(priorWard);
+            pv1[6] = escape(priorWard);
             pv1[7] = "C1234567^JONES^ALAN";
             pv1[10] = "GENMED";
-            pv1[19] = nz(visitNumber);
+            pv1[19] = escape(visitNumber);
             pv1[36] = nz(dischargeDisposition);
             pv1[44] = time(admitTime);
             pv1[45] = time(dischargeTime);
@@ -231,6 +232,26 @@ public final class AdtMessageBuilder {
         }
         segments.addAll(extraSegments);
         return String.join("\r", segments) + "\r";
+    }
+
+    /** HL7 escapes for the delimiters (| ^ ~ \\ &) and line breaks in a value. */
+    public static String escape(String value) {
+        if (value == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(value.length() + 8);
+        for (char ch : value.toCharArray()) {
+            switch (ch) {
+                case '|' -> out.append("\\F\\");
+                case '^' -> out.append("\\S\\");
+                case '~' -> out.append("\\R\\");
+                case '\\' -> out.append("\\E\\");
+                case '&' -> out.append("\\T\\");
+                case '\r', '\n' -> out.append(' ');
+                default -> out.append(ch);
+            }
+        }
+        return out.toString();
     }
 
     private static String time(Instant when) {
