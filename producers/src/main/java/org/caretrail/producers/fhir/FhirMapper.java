@@ -119,7 +119,8 @@ public final class FhirMapper {
             }
             if (ref.startsWith("#")) {
                 for (Resource contained : from.getContained()) {
-                    if (ref.substring(1).equals(contained.getIdElement().getIdPart())) {
+                    String id = contained.getIdElement().getIdPart();
+                    if (id != null && ref.substring(1).equals(id.startsWith("#") ? id.substring(1) : id)) {
                         return contained;
                     }
                 }
