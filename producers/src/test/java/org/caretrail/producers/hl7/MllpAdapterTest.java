@@ -197,6 +197,19 @@ class MllpAdapterTest {
     }
 
     @Test
+    void every_2x_version_is_acknowledged_in_its_own_version() throws Exception {
+        MockPublisher mock = new MockPublisher();
+        connect(mock, Hl7Settings.defaults());
+        for (String version : List.of("2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6")) {
+            Message ack = send(inpatient("A01", "V" + version, T0).version(version).visitNumber("VV" + version).build());
+            assertThat(ackCode(ack)).as(version).isEqualTo("AA");
+            assertThat(new Terser(ack).get("/MSA-2")).isEqualTo("V" + version);
+            assertThat(new Terser(ack).get("/MSH-12")).as("ACK version").isEqualTo(version);
+        }
+        assertThat(mock.events()).hasSize(7);
+    }
+
+    @Test
     void message_types_not_handled_are_ar() throws Exception {
         MockPublisher mock = new MockPublisher();
         connect(mock, Hl7Settings.defaults());
