@@ -1,5 +1,6 @@
 package org.caretrail.producers.publisher;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.caretrail.events.CareEventValidator;
 import org.caretrail.events.CareEvents;
 import org.caretrail.events.InvalidCareEventException;
 import org.caretrail.events.serde.SchemaRegistry;
+import org.caretrail.events.topic.CareTopics;
 import org.caretrail.events.topic.Topic;
 import org.caretrail.events.topic.Topics;
 
@@ -123,6 +125,27 @@ public final class CarePublisher implements AutoCloseable {
     /** Completes when every event has been acknowledged; fails if any failed. */
     public CompletableFuture<Void> publishBatch(Collection<? extends SpecificRecord> events) {
         return CompletableFuture.allOf(publishAll(events).toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Records rejected input on {@code care.dead-letter}: the original bytes, the reason and where
+     * it came from (an adapter names itself, e.g. {@code mllp:2575}, in the source-topic header).
+     * Adapters call this before they answer a sender with a rejection, so nothing is lost silently.
+     */
+    public CompletableFuture<RecordMetadata> publishDeadLetter(String key, byte[] original, String reason,
+                                                               String origin) {
+        CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topics.deadLetter().name(), key, original);
+        record.headers().add(CareTopics.HEADER_REASON, reason.getBytes(StandardCharsets.UTF_8));
+        record.headers().add(CareTopics.HEADER_SOURCE_TOPIC, origin.getBytes(StandardCharsets.UTF_8));
+        producer.send(record, (metadata, error) -> {
+            if (error != null) {
+                result.completeExceptionally(error);
+            } else {
+                result.complete(metadata);
+            }
+        });
+        return result;
     }
 
     public void flush() {
