@@ -1,6 +1,10 @@
 package org.caretrail.deploy;
 
+import java.net.URI;
 import java.nio.file.Path;
+import org.caretrail.producers.fhir.FhirGateway;
+import org.caretrail.producers.hl7.Hl7Settings;
+import org.caretrail.producers.hl7.MllpAdapter;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import org.caretrail.producers.publisher.CarePublisher;
@@ -40,7 +44,11 @@ public final class Platform implements AutoCloseable {
     private final PlatformSettings settings;
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Map<String, String> addresses = new LinkedHashMap<>();
+    private static final String FHIR_PATH = "/fhir/r4";
+
     private String bootstrapServers;
+    private int mllpPort;
+    private String httpBase;
     private String registryUrl;
     private Topics topics;
 
@@ -116,7 +124,21 @@ public final class Platform implements AutoCloseable {
         http.healthCheck("timeline", timeline::isRunning);
         addresses.put("Timeline API", base + TimelineApi.PATH_PREFIX + "{nhsNumber}/timeline");
 
+        progress.step("starting the HL7v2 MLLP listener on " + settings.httpHost() + ":" + settings.mllpPort()
+                + " and the FHIR R4 gateway");
+        CarePublisher adapterPublisher = CarePublisher.connect(bootstrapServers, topics, "caretrail-adapters");
+        running.push(adapterPublisher);
+        MllpAdapter mllp = new MllpAdapter(adapterPublisher,
+                Hl7Settings.defaults().withPort(settings.mllpPort()).withBindAddress(settings.httpHost()));
+        mllp.start();
+        running.push(mllp);
+        mllpPort = mllp.port();
+        addresses.put("HL7v2 MLLP", settings.httpHost() + ":" + mllp.port());
+        http.mount(FHIR_PATH, new FhirGateway(adapterPublisher));
+        addresses.put("FHIR R4", base + FHIR_PATH + "/metadata");
+
         http.start();
+        httpBase = base;
         addresses.put("Health", base + "/health");
         addresses.put("Metrics", base + "/metrics");
 
@@ -132,8 +154,11 @@ public final class Platform implements AutoCloseable {
         running.push(publisher);
         PopulationSimulator population = new PopulationSimulator(settings.seed(), settings.simulatedPatients(),
                 Clock.systemUTC());
-        SimulationRunner runner = new SimulationRunner(EventSink.publisher(publisher),
-                SimulationRunner.Settings.rate(settings.simulationRate()), p -> { });
+        EventSink sink = SimulatorRoutes.through(EventSink.publisher(publisher), settings.httpHost(), mllpPort,
+                URI.create(httpBase + FHIR_PATH));
+        running.push(sink::close);
+        SimulationRunner runner = new SimulationRunner(sink,
+                SimulationRunner.Settings.rate(settings.simulationRate()), new SimulatorFailureLog());
         CompletableFuture<SimulationRunner.Result> done = runner.start(population.events());
         running.push(() -> {
             runner.stop();
@@ -170,6 +195,22 @@ public final class Platform implements AutoCloseable {
                 component.close();
             } catch (Exception e) {
                 LOG.warn("error stopping {}: {}", component.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+
+    /** Logs simulator sends that failed (each is named by the runner's result too), at most every 10 s. */
+    private static final class SimulatorFailureLog implements SimulationRunner.ProgressListener {
+        private long reported;
+        private long lastLog;
+
+        @Override
+        public void onProgress(SimulationRunner.Progress progress) {
+            long now = System.currentTimeMillis();
+            if (progress.failed() > reported && now - lastLog > 10_000) {
+                LOG.warn("simulator: {} of {} sends failed so far", progress.failed(), progress.sent());
+                reported = progress.failed();
+                lastLog = now;
             }
         }
     }

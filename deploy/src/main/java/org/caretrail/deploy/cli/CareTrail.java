@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             PublishCommand.class,
             ImportCommand.class,
             SimulateCommand.class,
+            BenchCommand.class,
             TimelineCommand.class,
             CommandLine.HelpCommand.class
         })

@@ -25,6 +25,13 @@ public final class PlatformHttpServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PlatformHttpServer.class);
 
+    static {
+        // without TCP_NODELAY the JDK server's small responses wait ~40 ms for delayed ACKs; read once per JVM
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final Map<String, Supplier<Boolean>> healthChecks = new LinkedHashMap<>();
