@@ -1,0 +1,352 @@
+package org.caretrail.consumers.subscriptions;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.caretrail.consumers.subscriptions.DeliveryStatus.ParkedDelivery;
+import org.caretrail.events.model.TimelineChange;
+import org.caretrail.events.topic.CareTopics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers one subscription's changes: its own consumer group on {@code care.timeline-changes},
+ * one change at a time per partition (so in order per patient). A failing change pauses only its
+ * partition and is retried with exponential backoff; offsets are committed only once a change is
+ * delivered, skipped by the filters, or parked — so a subscriber that is down loses nothing.
+ */
+final class DeliveryWorker implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryWorker.class);
+    private static final int PARKED_SHOWN = 50;
+    private static final Duration LAG_INTERVAL = Duration.ofSeconds(1);
+
+    private final Subscription subscription;
+    private final DeliveryConfig config;
+    private final Deserializer<TimelineChange> changes;
+    private final HttpClient http;
+    private final Producer<String, String> audit;
+    private final Clock clock;
+    private final String topic;
+
+    private final Map<TopicPartition, Failing> failing = new HashMap<>();
+    private final AtomicLong delivered = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong parkedCount = new AtomicLong();
+    private final Deque<ParkedDelivery> parked = new ArrayDeque<>();
+    private volatile boolean running = true;
+    private volatile String state = "STARTING";
+    private volatile long lag = -1;
+    private volatile String lastError;
+    private volatile Instant lastErrorAt;
+    private volatile Instant lastDeliveredAt;
+    private KafkaConsumer<String, TimelineChange> consumer;
+    private long lagCheckedAt;
+
+    /** A change that is failing, on one partition. */
+    private static final class Failing {
+        final long offset;
+        final Instant firstFailure;
+        int attempts;
+        Instant retryAt;
+
+        Failing(long offset, Instant firstFailure) {
+            this.offset = offset;
+            this.firstFailure = firstFailure;
+        }
+    }
+
+    DeliveryWorker(Subscription subscription, DeliveryConfig config, Deserializer<TimelineChange> changes,
+            HttpClient http, Producer<String, String> audit, Clock clock, String topic) {
+        this.subscription = subscription;
+        this.config = config;
+        this.changes = changes;
+        this.http = http;
+        this.audit = audit;
+        this.clock = clock;
+        this.topic = topic;
+    }
+
+    DeliveryWorker(Subscription subscription, DeliveryConfig config, Deserializer<TimelineChange> changes,
+            HttpClient http, Producer<String, String> audit) {
+        this(subscription, config, changes, http, audit, Clock.systemUTC(), CareTopics.TIMELINE_CHANGES);
+    }
+
+    Subscription subscription() {
+        return subscription;
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    DeliveryStatus status() {
+        List<ParkedDelivery> recent;
+        synchronized (parked) {
+            recent = List.copyOf(parked);
+        }
+        return new DeliveryStatus(subscription.id(), state, delivered.get(), skipped.get(), parkedCount.get(), lag,
+                lastError, lastErrorAt, lastDeliveredAt, recent);
+    }
+
+    @Override
+    public void run() {
+        Map<String, Object> props = new HashMap<>(config.kafka());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, subscription.consumerGroup(config.consumerGroupPrefix()));
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "caretrail-delivery-" + subscription.id());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);
+        try {
+            consumer = new KafkaConsumer<>(props, new StringDeserializer(), changes);
+            consumer.subscribe(List.of(topic), new StartPointListener());
+            state = "ACTIVE";
+            LOG.info("Delivering subscription {} to {} (group {}, start {})", subscription.id(),
+                    subscription.callbackUrl(), props.get(ConsumerConfig.GROUP_ID_CONFIG), subscription.startFrom());
+            while (running) {
+                pollOnce();
+            }
+        } catch (WakeupException | InterruptException e) {
+            LOG.info("Delivery of subscription {} interrupted", subscription.id());
+        } catch (RuntimeException e) {
+            LOG.error("Delivery of subscription {} stopped on an unexpected error", subscription.id(), e);
+            lastError = "delivery stopped: " + e;
+            lastErrorAt = clock.instant();
+        } finally {
+            state = "STOPPED";
+            if (consumer != null) {
+                consumer.close(Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    private void pollOnce() {
+        resumeDue();
+        ConsumerRecords<String, TimelineChange> records;
+        try {
+            records = consumer.poll(Duration.ofMillis(200));
+        } catch (RecordDeserializationException e) {
+            LOG.error("Skipping an unreadable timeline change on {} partition {} offset {} for subscription {}: {}",
+                    e.topicPartition().topic(), e.topicPartition().partition(), e.offset(), subscription.id(),
+                    e.getMessage());
+            consumer.seek(e.topicPartition(), e.offset() + 1);
+            consumer.commitSync(Map.of(e.topicPartition(), new OffsetAndMetadata(e.offset() + 1)));
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (TopicPartition partition : records.partitions()) {
+            for (ConsumerRecord<String, TimelineChange> record : records.records(partition)) {
+                if (!running) {
+                    break;
+                }
+                if (!handle(partition, record)) {
+                    consumer.seek(partition, record.offset());
+                    consumer.pause(Set.of(partition));
+                    break;
+                }
+                done.put(partition, new OffsetAndMetadata(record.offset() + 1));
+            }
+        }
+        if (!done.isEmpty()) {
+            audit.flush();
+            consumer.commitSync(done);
+        }
+        state = failing.isEmpty() ? "ACTIVE" : "RETRYING";
+        updateLag();
+    }
+
+    private void resumeDue() {
+        Instant now = clock.instant();
+        Set<TopicPartition> due = new HashSet<>();
+        failing.forEach((partition, f) -> {
+            if (f.retryAt != null && !now.isBefore(f.retryAt)) {
+                due.add(partition);
+            }
+        });
+        due.retainAll(consumer.paused());
+        if (!due.isEmpty()) {
+            consumer.resume(due);
+        }
+    }
+
+    /** Delivers, skips or parks one change; false when it failed and is to be retried later. */
+    boolean handle(TopicPartition partition, ConsumerRecord<String, TimelineChange> record) {
+        TimelineChange change = record.value();
+        if (change == null || !SubscriptionFilter.matches(subscription, change)) {
+            skipped.incrementAndGet();
+            return true;
+        }
+        Failing f = failing.get(partition);
+        if (f != null && f.offset != record.offset()) {
+            failing.remove(partition);
+            f = null;
+        }
+        int attempt = f == null ? 1 : f.attempts + 1;
+        String deliveryId = WebhookPayload.deliveryId(subscription, change);
+        String gp = GpNotification.of(change).map(n -> n.reason().name()).orElse(null);
+        Attempt result = post(deliveryId, change, attempt);
+        Instant now = clock.instant();
+        if (result.error == null) {
+            delivered.incrementAndGet();
+            lastDeliveredAt = now;
+            failing.remove(partition);
+            record(DeliveryRecord.of(subscription, deliveryId, change, DeliveryRecord.Outcome.DELIVERED, gp, attempt,
+                    result.status, null, now));
+            return true;
+        }
+        lastError = result.error;
+        lastErrorAt = now;
+        if (f == null) {
+            f = new Failing(record.offset(), now);
+            failing.put(partition, f);
+        }
+        f.attempts = attempt;
+        if (Duration.between(f.firstFailure, now).compareTo(config.parkAfter()) >= 0) {
+            LOG.warn("Parking delivery {} (patient {}) after {} attempt(s) over {}: {}", deliveryId,
+                    change.getNhsNumber(), attempt, Duration.between(f.firstFailure, now), result.error);
+            failing.remove(partition);
+            parkedCount.incrementAndGet();
+            synchronized (parked) {
+                parked.addFirst(new ParkedDelivery(deliveryId, change.getChangeId(), change.getNhsNumber(), attempt,
+                        result.error, now));
+                while (parked.size() > PARKED_SHOWN) {
+                    parked.removeLast();
+                }
+            }
+            record(DeliveryRecord.of(subscription, deliveryId, change, DeliveryRecord.Outcome.PARKED, gp, attempt,
+                    result.status, result.error, now));
+            return true;
+        }
+        Duration delay = config.backoff().delay(attempt);
+        f.retryAt = now.plus(delay);
+        LOG.info("Delivery {} attempt {} failed ({}); retrying in {}", deliveryId, attempt, result.error, delay);
+        return false;
+    }
+
+    private record Attempt(Integer status, String error) {
+    }
+
+    private Attempt post(String deliveryId, TimelineChange change, int attempt) {
+        String body = WebhookPayload.body(subscription, change).toString();
+        long timestamp = clock.instant().getEpochSecond();
+        HttpRequest request = HttpRequest.newBuilder(subscription.callbackUrl())
+                .timeout(config.requestTimeout())
+                .header("Content-Type", "application/json")
+                .header(WebhookSigner.DELIVERY_ID_HEADER, deliveryId)
+                .header(WebhookSigner.SUBSCRIPTION_ID_HEADER, subscription.id())
+                .header(WebhookSigner.ATTEMPT_HEADER, Integer.toString(attempt))
+                .header(WebhookSigner.TIMESTAMP_HEADER, Long.toString(timestamp))
+                .header(WebhookSigner.SIGNATURE_HEADER, WebhookSigner.sign(subscription.secret(), timestamp, body))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        try {
+            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            if (response.statusCode() / 100 == 2) {
+                return new Attempt(response.statusCode(), null);
+            }
+            return new Attempt(response.statusCode(), "HTTP " + response.statusCode() + " from "
+                    + subscription.callbackUrl());
+        } catch (IOException e) {
+            return new Attempt(null, e.getClass().getSimpleName() + " posting to " + subscription.callbackUrl()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+            return new Attempt(null, "interrupted while posting to " + subscription.callbackUrl());
+        }
+    }
+
+    private void record(DeliveryRecord delivery) {
+        audit.send(new ProducerRecord<>(CareTopics.DELIVERIES, delivery.subscriptionId(), delivery.toJson().toString()),
+                (metadata, e) -> {
+                    if (e != null) {
+                        LOG.error("Could not record delivery {} on {}", delivery.deliveryId(), CareTopics.DELIVERIES, e);
+                    }
+                });
+    }
+
+    private void updateLag() {
+        long now = System.nanoTime();
+        if (now - lagCheckedAt < LAG_INTERVAL.toNanos()) {
+            return;
+        }
+        lagCheckedAt = now;
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.isEmpty()) {
+            return;
+        }
+        long total = 0;
+        for (Map.Entry<TopicPartition, Long> end : consumer.endOffsets(assigned).entrySet()) {
+            total += Math.max(0, end.getValue() - consumer.position(end.getKey()));
+        }
+        lag = total;
+    }
+
+    /** Where a partition starts when this subscription has no committed position on it yet. */
+    private final class StartPointListener implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            failing.keySet().removeAll(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+            Set<TopicPartition> fresh = new HashSet<>();
+            for (TopicPartition partition : partitions) {
+                if (committed.get(partition) == null) {
+                    fresh.add(partition);
+                }
+            }
+            if (fresh.isEmpty()) {
+                return;
+            }
+            StartPoint start = subscription.startFrom();
+            if (start.isEarliest()) {
+                consumer.seekToBeginning(fresh);
+                return;
+            }
+            Map<TopicPartition, Long> query = new HashMap<>();
+            fresh.forEach(p -> query.put(p, start.from().toEpochMilli()));
+            for (Map.Entry<TopicPartition, OffsetAndTimestamp> found : consumer.offsetsForTimes(query).entrySet()) {
+                if (found.getValue() == null) {
+                    consumer.seekToEnd(Set.of(found.getKey()));
+                } else {
+                    consumer.seek(found.getKey(), found.getValue().offset());
+                }
+            }
+        }
+    }
+}
