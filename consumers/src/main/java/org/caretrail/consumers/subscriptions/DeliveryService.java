@@ -9,7 +9,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.caretrail.consumers.AvroTrust;
+import org.caretrail.consumers.AvroCompat;
 import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.topic.Topics;
 import org.slf4j.Logger;
@@ -36,7 +36,7 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
     }
 
     public DeliveryService(SubscriptionStore store, Topics topics, DeliveryConfig config) {
-        AvroTrust.trustCareTrailModel();
+        AvroCompat.apply();
         this.store = store;
         this.config = config;
         this.changes = topics.timelineChanges().valueSerde().deserializer();

@@ -18,7 +18,7 @@ final class Changes {
     static final String PATIENT = NhsNumber.withCheckDigit("999000001").orElseThrow().toString();
 
     static {
-        org.caretrail.consumers.AvroTrust.trustCareTrailModel();
+        org.caretrail.consumers.AvroCompat.apply();
     }
 
     private Changes() {
