@@ -41,6 +41,10 @@ public enum CareEventType {
     PATIENT_IDENTITY("patient-identity", "care.patient-identities", PatientIdentity.class, null),
     CONSENT("consent", "care.consents", Consent.class, null);
 
+    static {
+        org.caretrail.events.AvroTrust.install();
+    }
+
     private final String jsonName;
     private final String topic;
     private final Class<? extends SpecificRecord> recordClass;

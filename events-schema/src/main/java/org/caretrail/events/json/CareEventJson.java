@@ -23,7 +23,6 @@ import org.apache.avro.JsonProperties;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericContainer;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericEnumSymbol;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.specific.SpecificData;
@@ -44,6 +43,10 @@ import org.caretrail.events.CareEventType;
  * </ul>
  */
 public final class CareEventJson {
+
+    static {
+        org.caretrail.events.AvroTrust.install();
+    }
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -294,7 +297,9 @@ public final class CareEventJson {
         }
         switch (schema.getType()) {
             case UNION:
-                return write(value, schema.getTypes().get(GenericData.get().resolveUnion(schema, value)));
+                // the JSON form supports optional values only: [null, T]
+                return write(value, schema.getTypes().stream().filter(s -> s.getType() != Schema.Type.NULL)
+                        .findFirst().orElseThrow());
             case RECORD: {
                 IndexedRecord record = (IndexedRecord) value;
                 ObjectNode node = NODES.objectNode();

@@ -1,0 +1,66 @@
+package org.caretrail.deploy.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code caretrail} command: runs the platform and its tools. */
+@Command(name = "caretrail",
+        mixinStandardHelpOptions = true,
+        versionProvider = CareTrail.Version.class,
+        description = {
+            "CareTrail joins up health and care events from GP practices, hospitals, community, ambulance,",
+            "mental health and social care services into one timeline per patient, on Apache Kafka.",
+            "",
+            "Start everything on this machine:  caretrail up",
+            "Then look at a patient:            caretrail timeline 9912003888"},
+        subcommands = {
+            UpCommand.class,
+            TopicsCommand.class,
+            PublishCommand.class,
+            TimelineCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class CareTrail implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line (also used by tests). */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new CareTrail());
+        cli.setUsageHelpWidth(110);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println(commandLine.getColorScheme().errorText("caretrail: " + message(e)));
+            org.slf4j.LoggerFactory.getLogger(CareTrail.class).debug("command failed", e);
+            return 1;
+        });
+        return cli;
+    }
+
+    private static String message(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && (t.getMessage() == null || t instanceof java.util.concurrent.ExecutionException)) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = CareTrail.class.getPackage().getImplementationVersion();
+            return new String[] {"caretrail " + (version == null ? "development build" : version)
+                    + " (Kafka " + org.apache.kafka.common.utils.AppInfoParser.getVersion() + ", Java "
+                    + System.getProperty("java.version") + ")"};
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package org.caretrail.deploy.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.caretrail.events.NhsNumber;
+import org.caretrail.events.json.CareEventJson;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "timeline", mixinStandardHelpOptions = true,
+        description = "Print a patient's joined-up timeline, read from the timeline API of a running platform.")
+final class TimelineCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "NHS_NUMBER", description = "The patient's NHS number (spaces allowed)")
+    String nhsNumber;
+
+    @Option(names = "--api-url", defaultValue = "${env:CARETRAIL_API_URL:-http://127.0.0.1:8080}",
+            description = "The platform's HTTP address (default: ${DEFAULT-VALUE})")
+    String apiUrl;
+
+    @Option(names = "--as-of", paramLabel = "TIMESTAMP",
+            description = "The timeline as known from events recorded at or before this ISO-8601 instant")
+    String asOf;
+
+    @Option(names = "--json", description = "Print the API's JSON instead")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        String problem = NhsNumber.problem(nhsNumber);
+        if (problem != null) {
+            System.err.println("caretrail: " + problem);
+            return 2;
+        }
+        NhsNumber nhs = NhsNumber.of(nhsNumber);
+        String url = apiUrl + "/api/v1/patients/" + nhs.value() + "/timeline"
+                + (asOf == null ? "" : "?asOf=" + URLEncoder.encode(asOf, StandardCharsets.UTF_8));
+        HttpResponse<String> response;
+        try {
+            response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            System.err.println("caretrail: cannot reach the timeline API at " + apiUrl
+                    + " (is `caretrail up` running? use --api-url to point elsewhere): " + e.getMessage());
+            return 1;
+        }
+        if (response.statusCode() == 404) {
+            System.err.println("caretrail: no timeline for " + nhs.formatted() + " (no events for this patient yet)");
+            return 1;
+        }
+        if (response.statusCode() != 200) {
+            System.err.println("caretrail: the timeline API answered HTTP " + response.statusCode() + ": " + response.body());
+            return 1;
+        }
+        if (json) {
+            System.out.println(response.body());
+            return 0;
+        }
+        System.out.print(TimelineText.render(CareEventJson.mapper().readTree(response.body())));
+        return 0;
+    }
+
+    /** The readable form of the timeline API's JSON. */
+    static final class TimelineText {
+
+        static String render(JsonNode timeline) {
+            StringBuilder out = new StringBuilder();
+            String nhs = timeline.path("nhsNumber").asText();
+            out.append("Timeline for NHS number ").append(NhsNumber.isValid(nhs) ? NhsNumber.of(nhs).formatted() : nhs)
+                    .append('\n');
+            JsonNode summary = timeline.path("summary");
+            if (!summary.isMissingNode()) {
+                if (summary.path("deceased").asBoolean(false)) {
+                    out.append("  Deceased ").append(summary.path("diedAt").asText("")).append('\n');
+                }
+                String practice = summary.path("registeredPracticeOdsCode").asText("");
+                if (!practice.isEmpty() && !"null".equals(practice)) {
+                    out.append("  Registered GP practice: ").append(summary.path("registeredPracticeName").asText(practice))
+                            .append(" (").append(practice).append(")\n");
+                }
+                for (JsonNode spell : summary.path("spells")) {
+                    if (spell.path("dischargedAt").isNull() || spell.path("dischargedAt").isMissingNode()) {
+                        out.append("  In hospital now: ").append(spell.path("odsCode").asText()).append(", ")
+                                .append(spell.path("currentWard").asText("ward unknown")).append(", since ")
+                                .append(spell.path("admittedAt").asText()).append('\n');
+                    }
+                }
+                out.append("  ").append(summary.path("currentEntries").asInt(timeline.path("entries").size()))
+                        .append(" current entries");
+                int withdrawn = summary.path("withdrawnEntries").asInt(0);
+                if (withdrawn > 0) {
+                    out.append(", ").append(withdrawn).append(" withdrawn");
+                }
+                out.append('\n');
+            }
+            out.append('\n');
+            for (JsonNode entry : timeline.path("entries")) {
+                String when = entry.path("occurredAt").asText().replace('T', ' ').replace("Z", "");
+                if (when.length() > 16) {
+                    when = when.substring(0, 16);
+                }
+                JsonNode source = entry.path("source");
+                out.append(String.format("%-16s  %-13s %-8s %-20s %s%s%n", when, source.path("kind").asText(),
+                        source.path("odsCode").asText(), entry.path("type").asText(), entry.path("summary").asText(),
+                        "WITHDRAWN".equals(entry.path("status").asText()) ? "  [withdrawn]" : ""));
+            }
+            if (timeline.path("truncated").asBoolean(false)) {
+                out.append("(older entries left out: page through the API for the full history)\n");
+            }
+            return out.toString();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package org.caretrail.deploy.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The platform's one HTTP server (the JDK's own): each module contributes handlers for its paths
+ * (the timeline API, the FHIR gateway, subscriptions), this adds {@code /health} and
+ * {@code /metrics}. Loopback unless told otherwise.
+ */
+public final class PlatformHttpServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PlatformHttpServer.class);
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final Map<String, Supplier<Boolean>> healthChecks = new LinkedHashMap<>();
+
+    public PlatformHttpServer(String host, int port, Supplier<String> metrics) throws IOException {
+        try {
+            server = HttpServer.create(new InetSocketAddress(host, port), 128);
+        } catch (java.net.BindException e) {
+            throw new IOException("HTTP port " + port + " on " + host + " is already in use; choose another with --http-port", e);
+        }
+        executor = Executors.newFixedThreadPool(16, r -> {
+            Thread t = new Thread(r, "http-" + port);
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/health", this::health);
+        server.createContext("/metrics", exchange -> send(exchange, 200, "text/plain; version=0.0.4", metrics.get()));
+    }
+
+    /** Serves {@code handler} under {@code path}. */
+    public PlatformHttpServer mount(String path, HttpHandler handler) {
+        server.createContext(path, handler);
+        return this;
+    }
+
+    /** Adds a named check to {@code /health}: 200 only when every check is up. */
+    public PlatformHttpServer healthCheck(String name, Supplier<Boolean> up) {
+        healthChecks.put(name, up);
+        return this;
+    }
+
+    public void start() {
+        server.start();
+        LOG.info("HTTP on http://{}:{}", server.getAddress().getHostString(), port());
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void health(HttpExchange exchange) throws IOException {
+        StringBuilder json = new StringBuilder("{");
+        boolean allUp = true;
+        for (Map.Entry<String, Supplier<Boolean>> check : healthChecks.entrySet()) {
+            boolean up;
+            try {
+                up = check.getValue().get();
+            } catch (RuntimeException e) {
+                up = false;
+            }
+            allUp &= up;
+            json.append('"').append(check.getKey()).append("\":\"").append(up ? "UP" : "DOWN").append("\",");
+        }
+        json.append("\"status\":\"").append(allUp ? "UP" : "DOWN").append("\"}");
+        send(exchange, allUp ? 200 : 503, "application/json", json.toString());
+    }
+
+    static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(1);
+        executor.shutdown();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

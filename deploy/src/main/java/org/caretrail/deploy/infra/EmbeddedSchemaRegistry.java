@@ -1,0 +1,147 @@
+package org.caretrail.deploy.infra;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Apicurio Registry 3 as a child JVM, serving the Confluent-compatible API at
+ * {@code /apis/ccompat/v7}. Bound to loopback; schemas kept in an H2 file under the data directory,
+ * so they survive restarts (Kafka keeps records that name schema ids). Apicurio needs Java 21+:
+ * {@link #findJava21()} looks in {@code CARETRAIL_REGISTRY_JAVA}, {@code JAVA_HOME}, the running JVM
+ * and /usr/lib/jvm.
+ */
+public final class EmbeddedSchemaRegistry implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
+    public static final String API_PATH = "/apis/ccompat/v7";
+
+    private final int port;
+    private final ChildProcess process;
+
+    private EmbeddedSchemaRegistry(int port, ChildProcess process) {
+        this.port = port;
+        this.process = process;
+    }
+
+    /**
+     * Starts the registry and waits until its API answers.
+     *
+     * @param registryHome the unpacked Apicurio distribution (holds quarkus-run.jar)
+     */
+    public static EmbeddedSchemaRegistry start(Path registryHome, Path dataDir, int port, Duration timeout)
+            throws IOException {
+        Path jar = registryHome.resolve("quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IOException("the schema registry is not unpacked at " + registryHome
+                    + " (no quarkus-run.jar): build with `mvn -pl deploy -am package -DskipTests`, or pass "
+                    + "--schema-registry-url to use a running registry");
+        }
+        if (Ports.listening("127.0.0.1", port)) {
+            throw new IOException("port " + port + " is already in use: is another registry running? "
+                    + "Use --registry-port to choose another or --schema-registry-url to use it");
+        }
+        Path java = findJava21().orElseThrow(() -> new IOException(
+                "the schema registry (Apicurio 3) needs Java 21 or newer and none was found: set "
+                        + "CARETRAIL_REGISTRY_JAVA to its java binary, or install one under /usr/lib/jvm"));
+        Path storage = dataDir.resolve("registry");
+        Files.createDirectories(storage);
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-Xms128m", "-Xmx512m",
+                "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
+                "-Dquarkus.management.host=127.0.0.1", "-Dquarkus.management.port=" + Ports.free(),
+                "-Dapicurio.storage.kind=sql", "-Dapicurio.storage.sql.kind=h2",
+                "-Dapicurio.datasource.url=jdbc:h2:file:" + storage.toAbsolutePath().resolve("registry"),
+                "-Dquarkus.log.level=WARN",
+                "-jar", jar.toAbsolutePath().toString()));
+        ChildProcess process = ChildProcess.start("registry", command, registryHome, dataDir.resolve("logs/registry.log"));
+        EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(port, process);
+        try {
+            registry.awaitReady(timeout);
+        } catch (IOException | RuntimeException e) {
+            registry.close();
+            throw e;
+        }
+        return registry;
+    }
+
+    /** A Java 21+ runtime to run Apicurio with. */
+    public static Optional<Path> findJava21() {
+        List<Path> candidates = new ArrayList<>();
+        Optional.ofNullable(System.getenv("CARETRAIL_REGISTRY_JAVA")).map(Path::of).ifPresent(candidates::add);
+        Optional.ofNullable(System.getenv("JAVA_HOME")).map(h -> Path.of(h, "bin", "java")).ifPresent(candidates::add);
+        candidates.add(Path.of(System.getProperty("java.home"), "bin", "java"));
+        try (Stream<Path> jvms = Files.list(Path.of("/usr/lib/jvm"))) {
+            jvms.sorted(Comparator.reverseOrder()).map(h -> h.resolve("bin/java")).forEach(candidates::add);
+        } catch (IOException e) {
+            LOG.debug("no /usr/lib/jvm: {}", e.toString());
+        }
+        return candidates.stream().filter(Files::isExecutable).filter(j -> majorVersion(j) >= 21).findFirst();
+    }
+
+    private static int majorVersion(Path javaBinary) {
+        Path release = javaBinary.getParent().getParent().resolve("release");
+        try (var in = Files.newBufferedReader(release)) {
+            Properties props = new Properties();
+            props.load(in);
+            String version = props.getProperty("JAVA_VERSION", "0").replace("\"", "");
+            return Integer.parseInt(version.split("[.\\-+]")[0]);
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private void awaitReady(Duration timeout) throws IOException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        Instant deadline = Instant.now().plus(timeout);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url() + "/subjects")).timeout(Duration.ofSeconds(2)).build();
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IOException("the schema registry exited during start-up; its log " + process.logFile()
+                        + " ends:\n" + process.tail(30));
+            }
+            try {
+                if (http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    LOG.info("schema registry ready at {} (pid {})", url(), process.pid());
+                    return;
+                }
+            } catch (IOException e) {
+                LOG.trace("registry not ready yet: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the registry", e);
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the registry", e);
+            }
+        }
+        throw new IOException("the schema registry did not answer within " + timeout + "; log " + process.logFile()
+                + " ends:\n" + process.tail(30));
+    }
+
+    /** The Confluent-compatible base URL, e.g. http://127.0.0.1:8081/apis/ccompat/v7. */
+    public String url() {
+        return "http://127.0.0.1:" + port + API_PATH;
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}
