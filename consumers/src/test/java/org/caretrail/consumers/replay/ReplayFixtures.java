@@ -23,8 +23,8 @@ final class ReplayFixtures {
         AvroCompat.apply();
     }
 
-    static final String ALICE = NhsNumber.withCheckDigit("999000001").orElseThrow().toString();
-    static final String BOB = NhsNumber.withCheckDigit("999000002").orElseThrow().toString();
+    static final String ALICE = NhsNumber.withCheckDigit("999000001").orElseThrow().value();
+    static final String BOB = NhsNumber.withCheckDigit("999000002").orElseThrow().value();
 
     private ReplayFixtures() {
     }

@@ -15,7 +15,7 @@ import org.caretrail.events.model.TimelineEntry;
 /** Synthetic timeline changes for tests. */
 final class Changes {
 
-    static final String PATIENT = NhsNumber.withCheckDigit("999000001").orElseThrow().toString();
+    static final String PATIENT = NhsNumber.withCheckDigit("999000001").orElseThrow().value();
 
     static {
         org.caretrail.consumers.AvroCompat.apply();
