@@ -37,8 +37,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It is read-only towards the platform: its consumers have no {@code group.id} (partitions are
  * assigned, never subscribed), commit nothing and it has no producer. Records are read up to each
- * partition's end offset as it was when the replay started; the window applies to the Kafka record
- * timestamp (the start is found with {@code offsetsForTimes}).
+ * partition's end offset as it was when the replay started; the window {@code [from, to)} applies to
+ * the Kafka record timestamp: each partition starts at {@code offsetsForTimes(from)}, and records
+ * whose timestamp is outside the window (timestamps need not grow with offsets) are counted, not
+ * written.
  *
  * <pre>{@code
  * Replay replay = new Replay(Map.of("bootstrap.servers", "localhost:9092"), topics);
@@ -83,7 +85,7 @@ public final class Replay {
                         continue;
                     }
                     counts.read++;
-                    handle(record, to, optedOut, pseudonymiser, writer, counts);
+                    handle(record, options.from(), to, optedOut, pseudonymiser, writer, counts);
                     if (counts.read % PROGRESS_EVERY == 0) {
                         progress.accept(new ReplayProgress(counts.read, total, counts.written));
                     }
@@ -115,9 +117,9 @@ public final class Replay {
         final Map<String, Long> byProviderKind = new HashMap<>();
     }
 
-    private void handle(ConsumerRecord<byte[], byte[]> raw, Instant to, Set<String> optedOut,
+    private void handle(ConsumerRecord<byte[], byte[]> raw, Instant from, Instant to, Set<String> optedOut,
             Pseudonymiser pseudonymiser, ReplayWriter writer, Counts counts) throws IOException {
-        if (raw.timestamp() >= to.toEpochMilli()) {
+        if (raw.timestamp() >= to.toEpochMilli() || raw.timestamp() < from.toEpochMilli()) {
             counts.outsideWindow++;
             return;
         }

@@ -9,7 +9,7 @@ import java.util.TreeMap;
  *
  * @param read records read within the offsets of the window
  * @param written rows written to the output
- * @param outsideWindow records read but with a timestamp at or after {@code to}
+ * @param outsideWindow records read but with a timestamp outside {@code [from, to)}
  * @param optedOut records left out because the patient has a national data opt-out
  * @param undecodable records that could not be decoded (logged with topic, partition, offset)
  * @param byEventType rows written per event type (JSON name, e.g. {@code admission})
