@@ -15,6 +15,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -39,7 +44,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers one subscription's changes: its own consumer group on {@code care.timeline-changes},
- * one change at a time per partition (so in order per patient). A failing change pauses only its
+ * one change at a time per partition (so in order per patient), partitions in parallel. A failing change pauses only its
  * partition and is retried with exponential backoff; offsets are committed only once a change is
  * delivered, skipped by the filters, or parked — so a subscriber that is down loses nothing.
  */
@@ -48,6 +53,8 @@ final class DeliveryWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryWorker.class);
     private static final int PARKED_SHOWN = 50;
     private static final Duration LAG_INTERVAL = Duration.ofSeconds(1);
+    /** How many partitions of one subscription are delivered at the same time. */
+    static final int PARALLEL_PARTITIONS = 4;
 
     private final Subscription subscription;
     private final DeliveryConfig config;
@@ -57,7 +64,7 @@ final class DeliveryWorker implements Runnable {
     private final Clock clock;
     private final String topic;
 
-    private final Map<TopicPartition, Failing> failing = new HashMap<>();
+    private final Map<TopicPartition, Failing> failing = new ConcurrentHashMap<>();
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong parkedCount = new AtomicLong();
@@ -69,6 +76,7 @@ final class DeliveryWorker implements Runnable {
     private volatile Instant lastErrorAt;
     private volatile Instant lastDeliveredAt;
     private KafkaConsumer<String, TimelineChange> consumer;
+    private ExecutorService partitionPool;
     private long lagCheckedAt;
 
     /** A change that is failing, on one partition. */
@@ -125,7 +133,14 @@ final class DeliveryWorker implements Runnable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);
+        // small per-partition fetches so that one poll carries several partitions to deliver in parallel
+        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 600);
+        props.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024);
+        partitionPool = Executors.newFixedThreadPool(PARALLEL_PARTITIONS, runnable -> {
+            Thread thread = new Thread(runnable, "caretrail-delivery-" + subscription.id() + "-partition");
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
             consumer = new KafkaConsumer<>(props, new StringDeserializer(), changes);
             consumer.subscribe(List.of(topic), new StartPointListener());
@@ -143,6 +158,7 @@ final class DeliveryWorker implements Runnable {
             lastErrorAt = clock.instant();
         } finally {
             state = "STOPPED";
+            partitionPool.shutdownNow();
             if (consumer != null) {
                 consumer.close(Duration.ofSeconds(5));
             }
@@ -162,18 +178,25 @@ final class DeliveryWorker implements Runnable {
             consumer.commitSync(Map.of(e.topicPartition(), new OffsetAndMetadata(e.offset() + 1)));
             return;
         }
-        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        // partitions are delivered in parallel, each one change at a time (a patient lives in one partition)
+        Map<TopicPartition, Future<Long>> results = new HashMap<>();
         for (TopicPartition partition : records.partitions()) {
-            for (ConsumerRecord<String, TimelineChange> record : records.records(partition)) {
-                if (!running) {
-                    break;
-                }
-                if (!handle(partition, record)) {
-                    consumer.seek(partition, record.offset());
+            List<ConsumerRecord<String, TimelineChange>> batch = records.records(partition);
+            results.put(partition, partitionPool.submit(() -> deliverInOrder(partition, batch)));
+        }
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (Map.Entry<TopicPartition, Future<Long>> result : results.entrySet()) {
+            TopicPartition partition = result.getKey();
+            List<ConsumerRecord<String, TimelineChange>> batch = records.records(partition);
+            long next = await(result.getValue());
+            if (next > batch.get(0).offset()) {
+                done.put(partition, new OffsetAndMetadata(next));
+            }
+            if (next <= batch.get(batch.size() - 1).offset()) {
+                consumer.seek(partition, next);
+                if (failing.containsKey(partition)) {
                     consumer.pause(Set.of(partition));
-                    break;
                 }
-                done.put(partition, new OffsetAndMetadata(record.offset() + 1));
             }
         }
         if (!done.isEmpty()) {
@@ -182,6 +205,27 @@ final class DeliveryWorker implements Runnable {
         }
         state = failing.isEmpty() ? "ACTIVE" : "RETRYING";
         updateLag();
+    }
+
+    /** Delivers a partition's batch in order; returns the offset to continue from. */
+    private long deliverInOrder(TopicPartition partition, List<ConsumerRecord<String, TimelineChange>> batch) {
+        for (ConsumerRecord<String, TimelineChange> record : batch) {
+            if (!running || !handle(partition, record)) {
+                return record.offset();
+            }
+        }
+        return batch.get(batch.size() - 1).offset() + 1;
+    }
+
+    private static long await(Future<Long> result) {
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("delivery failed unexpectedly: " + e.getCause(), e.getCause());
+        }
     }
 
     private void resumeDue() {
