@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * A snapshot of one subscription's delivery: shown by {@code GET /api/v1/subscriptions/{id}}.
  *
- * @param state STARTING, ACTIVE (delivering or idle), RETRYING (a change is failing and being
+ * @param state STARTING, ACTIVE (delivering or idle), RESTARTING (after a Kafka error), RETRYING (a change is failing and being
  *     retried with backoff), STOPPED
  * @param lag changes on the topic not yet delivered, skipped or parked (-1 while unknown)
  * @param parked the most recent parked deliveries (the subscription's dead-letter record)

@@ -142,25 +142,65 @@ final class DeliveryWorker implements Runnable {
             return thread;
         });
         try {
-            consumer = new KafkaConsumer<>(props, new StringDeserializer(), changes);
-            consumer.subscribe(List.of(topic), new StartPointListener());
-            state = "ACTIVE";
-            LOG.info("Delivering subscription {} to {} (group {}, start {})", subscription.id(),
-                    subscription.callbackUrl(), props.get(ConsumerConfig.GROUP_ID_CONFIG), subscription.startFrom());
+            int restarts = 0;
             while (running) {
-                pollOnce();
+                try {
+                    consume(props);
+                } catch (WakeupException | InterruptException e) {
+                    LOG.info("Delivery of subscription {} interrupted", subscription.id());
+                    return;
+                } catch (RuntimeException e) {
+                    // e.g. a commit that timed out while the group coordinator moved: start again from the
+                    // committed positions (at least once), after a pause
+                    restarts++;
+                    Duration pause = config.backoff().delay(Math.min(restarts, 6));
+                    LOG.error("Delivery of subscription {} failed; restarting from the committed positions in {}",
+                            subscription.id(), pause, e);
+                    lastError = "delivery restarted after: " + e;
+                    lastErrorAt = clock.instant();
+                    state = "RESTARTING";
+                    closeConsumer();
+                    sleep(pause);
+                }
             }
-        } catch (WakeupException | InterruptException e) {
-            LOG.info("Delivery of subscription {} interrupted", subscription.id());
-        } catch (RuntimeException e) {
-            LOG.error("Delivery of subscription {} stopped on an unexpected error", subscription.id(), e);
-            lastError = "delivery stopped: " + e;
-            lastErrorAt = clock.instant();
         } finally {
             state = "STOPPED";
             partitionPool.shutdownNow();
-            if (consumer != null) {
+            closeConsumer();
+        }
+    }
+
+    private void consume(Map<String, Object> props) {
+        failing.clear();
+        consumer = new KafkaConsumer<>(props, new StringDeserializer(), changes);
+        consumer.subscribe(List.of(topic), new StartPointListener());
+        state = "ACTIVE";
+        LOG.info("Delivering subscription {} to {} (group {}, start {})", subscription.id(),
+                subscription.callbackUrl(), props.get(ConsumerConfig.GROUP_ID_CONFIG), subscription.startFrom());
+        while (running) {
+            pollOnce();
+        }
+    }
+
+    private void closeConsumer() {
+        if (consumer != null) {
+            try {
                 consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.warn("Closing the consumer of subscription {} failed: {}", subscription.id(), e.toString());
+            }
+            consumer = null;
+        }
+    }
+
+    private void sleep(Duration pause) {
+        long until = System.nanoTime() + pause.toNanos();
+        while (running && System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
             }
         }
     }

@@ -105,11 +105,26 @@ class ReplayIT {
     }
 
     @SuppressWarnings("unchecked")
-    static void publish(KafkaProducer<String, byte[]> producer, Topics topics, SpecificRecord event, Instant timestamp) {
+    /** Sends one event with the given record timestamp and waits until the broker has it. */
+    static void publish(KafkaProducer<String, byte[]> producer, Topics topics, SpecificRecord event, Instant timestamp)
+            throws Exception {
         CareEventType type = CareEventType.of(event);
         Serializer<SpecificRecord> serializer = topics.events(type).valueSerde().serializer();
         producer.send(new ProducerRecord<>(type.topic(), null, timestamp.toEpochMilli(), CareEvents.patientKey(event),
-                serializer.serialize(type.topic(), event)));
+                serializer.serialize(type.topic(), event))).get(30, TimeUnit.SECONDS);
+    }
+
+    /** Sends one event with the given record timestamp; counts it in {@code acked} once the broker has it. */
+    static void publish(KafkaProducer<String, byte[]> producer, Topics topics, SpecificRecord event, Instant timestamp,
+            java.util.concurrent.atomic.AtomicInteger acked) {
+        CareEventType type = CareEventType.of(event);
+        Serializer<SpecificRecord> serializer = topics.events(type).valueSerde().serializer();
+        producer.send(new ProducerRecord<>(type.topic(), null, timestamp.toEpochMilli(), CareEvents.patientKey(event),
+                serializer.serialize(type.topic(), event)), (metadata, e) -> {
+                    if (e == null) {
+                        acked.incrementAndGet();
+                    }
+                });
     }
 
     static KafkaProducer<String, byte[]> producer(String bootstrap) {
@@ -209,7 +224,8 @@ class ReplayIT {
             for (int seq = 0; seq < 5; seq++) {
                 TimelineChange change = TestChanges.change(CAROL, seq, EventType.REFERRAL, "RJ1", "A81001",
                         Sensitivity.NORMAL);
-                producer.send(new ProducerRecord<>(CareTopics.TIMELINE_CHANGES, null, at.toEpochMilli(), CAROL, change));
+                producer.send(new ProducerRecord<>(CareTopics.TIMELINE_CHANGES, null, at.toEpochMilli(), CAROL, change))
+                        .get(30, TimeUnit.SECONDS);
             }
             producer.flush();
             Replay replay = new Replay(Map.of("bootstrap.servers", broker.bootstrapServers()), topics);

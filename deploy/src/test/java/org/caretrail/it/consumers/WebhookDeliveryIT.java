@@ -96,13 +96,20 @@ class WebhookDeliveryIT {
 
     private static KafkaProducer<String, TimelineChange> producer(String bootstrap, Topics topics) {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all"), topics.timelineChanges().keySerde().serializer(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
+                topics.timelineChanges().keySerde().serializer(),
                 topics.timelineChanges().valueSerde().serializer());
     }
 
-    private static void send(KafkaProducer<String, TimelineChange> producer, List<TimelineChange> changes) {
-        changes.forEach(c -> producer.send(new ProducerRecord<>(CareTopics.TIMELINE_CHANGES, c.getNhsNumber(), c)));
+    /** Sends the changes in order and waits until the broker has every one. */
+    private static void send(KafkaProducer<String, TimelineChange> producer, List<TimelineChange> changes)
+            throws Exception {
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+        changes.forEach(c -> sent.add(producer.send(new ProducerRecord<>(CareTopics.TIMELINE_CHANGES, c.getNhsNumber(), c))));
         producer.flush();
+        for (java.util.concurrent.Future<?> s : sent) {
+            s.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 
     /** Changes seq from..to-1 for every patient; patient 0 is registered at A81001, the others at B82002. */
