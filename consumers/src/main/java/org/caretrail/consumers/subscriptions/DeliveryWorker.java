@@ -297,7 +297,7 @@ final class DeliveryWorker implements Runnable {
         int attempt = f == null ? 1 : f.attempts + 1;
         String deliveryId = WebhookPayload.deliveryId(subscription, change);
         String gp = GpNotification.of(change).map(n -> n.reason().name()).orElse(null);
-        Attempt result = post(deliveryId, change, attempt);
+        Attempt result = post(deliveryId, change, attempt, record.partition() + ":" + record.offset());
         Instant now = clock.instant();
         if (result.error == null) {
             delivered.incrementAndGet();
@@ -339,12 +339,14 @@ final class DeliveryWorker implements Runnable {
     private record Attempt(Integer status, String error) {
     }
 
-    private Attempt post(String deliveryId, TimelineChange change, int attempt) {
-        String body = WebhookPayload.body(subscription, change).toString();
+    private Attempt post(String deliveryId, TimelineChange change, int attempt, String position) {
+        String body = subscription.payload() == PayloadFormat.FHIR_R4
+                ? FhirNotification.bundle(subscription, change, position).toString()
+                : WebhookPayload.body(subscription, change).toString();
         long timestamp = clock.instant().getEpochSecond();
         HttpRequest request = HttpRequest.newBuilder(subscription.callbackUrl())
                 .timeout(config.requestTimeout())
-                .header("Content-Type", "application/json")
+                .header("Content-Type", subscription.payload().contentType())
                 .header(WebhookSigner.DELIVERY_ID_HEADER, deliveryId)
                 .header(WebhookSigner.SUBSCRIPTION_ID_HEADER, subscription.id())
                 .header(WebhookSigner.ATTEMPT_HEADER, Integer.toString(attempt))

@@ -22,16 +22,18 @@ import org.caretrail.events.model.EventType;
  * @param allowRestricted whether entries marked RESTRICTED may be delivered to this subscriber
  * @param startFrom where delivery starts the first time: {@link StartPoint}
  * @param secret the HMAC-SHA256 key the deliveries are signed with; shown once, on creation
+ * @param payload CareTrail JSON (default) or a FHIR R4 notification Bundle
  */
 public record Subscription(String id, URI callbackUrl, Set<EventType> eventTypes, String registeredPractice,
         String sourceOrganisation, boolean gpNotifications, boolean allowRestricted, StartPoint startFrom,
-        String secret, Instant createdAt) {
+        String secret, Instant createdAt, PayloadFormat payload) {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     public Subscription {
         eventTypes = eventTypes == null || eventTypes.isEmpty() ? Collections.emptySet()
                 : Collections.unmodifiableSet(EnumSet.copyOf(eventTypes));
+        payload = payload == null ? PayloadFormat.CARETRAIL_JSON : payload;
     }
 
     /** The Kafka consumer group that tracks this subscription's delivery position. */
@@ -63,6 +65,7 @@ public record Subscription(String id, URI callbackUrl, Set<EventType> eventTypes
         node.put("gpNotifications", gpNotifications);
         node.put("allowRestricted", allowRestricted);
         node.put("startFrom", startFrom.toString());
+        node.put("payload", payload.jsonName());
         node.put("createdAt", createdAt.toString());
         return node;
     }

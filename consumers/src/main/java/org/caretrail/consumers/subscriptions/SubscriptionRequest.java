@@ -20,19 +20,21 @@ import org.caretrail.events.model.EventType;
  *  "filters": {"registeredPractice": "A81001", "sourceOrganisation": "RJ1"},  // optional
  *  "gpNotifications": false,                           // optional
  *  "allowRestricted": false,                           // optional
- *  "startFrom": "earliest" | "2026-11-22T09:00:00Z"}   // optional; default: now
+ *  "startFrom": "earliest" | "2026-11-22T09:00:00Z",   // optional; default: now
+ *  "payload": "caretrail-json" | "fhir-r4"}            // optional; default: caretrail-json
  * }</pre>
  */
 public record SubscriptionRequest(URI callbackUrl, Set<EventType> eventTypes, String registeredPractice,
-        String sourceOrganisation, boolean gpNotifications, boolean allowRestricted, StartPoint startFrom) {
+        String sourceOrganisation, boolean gpNotifications, boolean allowRestricted, StartPoint startFrom,
+        PayloadFormat payload) {
 
     private static final Set<String> FIELDS = Set.of("id", "secret", "createdAt", "callbackUrl", "eventTypes",
-            "filters", "gpNotifications", "allowRestricted", "startFrom");
+            "filters", "gpNotifications", "allowRestricted", "startFrom", "payload");
 
     public Subscription toSubscription(String id, String secret, Instant createdAt) {
         StartPoint start = startFrom == null ? StartPoint.at(createdAt) : startFrom;
         return new Subscription(id, callbackUrl, eventTypes, registeredPractice, sourceOrganisation, gpNotifications,
-                allowRestricted, start, secret, createdAt);
+                allowRestricted, start, secret, createdAt, payload);
     }
 
     /** Reads and validates a request; throws {@link IllegalArgumentException} naming what is wrong. */
@@ -45,7 +47,7 @@ public record SubscriptionRequest(URI callbackUrl, Set<EventType> eventTypes, St
             String name = names.next();
             if (!FIELDS.contains(name)) {
                 throw new IllegalArgumentException("unknown field '" + name + "'; known: callbackUrl, eventTypes, "
-                        + "filters, gpNotifications, allowRestricted, startFrom");
+                        + "filters, gpNotifications, allowRestricted, startFrom, payload");
             }
         }
         URI callback = callbackUrl(node.get("callbackUrl"));
@@ -82,8 +84,13 @@ public record SubscriptionRequest(URI callbackUrl, Set<EventType> eventTypes, St
         if (startNode != null && !startNode.isNull()) {
             start = StartPoint.parse(startNode.asText());
         }
+        PayloadFormat payload = PayloadFormat.CARETRAIL_JSON;
+        JsonNode payloadNode = node.get("payload");
+        if (payloadNode != null && !payloadNode.isNull()) {
+            payload = PayloadFormat.parse(payloadNode.asText());
+        }
         return new SubscriptionRequest(callback, types, practice, organisation, bool(node, "gpNotifications"),
-                bool(node, "allowRestricted"), start);
+                bool(node, "allowRestricted"), start, payload);
     }
 
     /** Accepts the JSON name ({@code "gp-registration"}) or the enum name ({@code "GP_REGISTRATION"}). */

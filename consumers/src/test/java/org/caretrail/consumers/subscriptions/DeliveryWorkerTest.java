@@ -67,7 +67,8 @@ class DeliveryWorkerTest {
                     "signature", exchange.getRequestHeaders().getFirst(WebhookSigner.SIGNATURE_HEADER),
                     "timestamp", exchange.getRequestHeaders().getFirst(WebhookSigner.TIMESTAMP_HEADER),
                     "deliveryId", exchange.getRequestHeaders().getFirst(WebhookSigner.DELIVERY_ID_HEADER),
-                    "attempt", exchange.getRequestHeaders().getFirst(WebhookSigner.ATTEMPT_HEADER)));
+                    "attempt", exchange.getRequestHeaders().getFirst(WebhookSigner.ATTEMPT_HEADER),
+                    "contentType", exchange.getRequestHeaders().getFirst("Content-Type")));
             exchange.sendResponseHeaders(status.get(), -1);
             exchange.close();
         });
@@ -80,9 +81,13 @@ class DeliveryWorkerTest {
     }
 
     private DeliveryWorker worker(Duration parkAfter) {
+        return worker(parkAfter, PayloadFormat.CARETRAIL_JSON);
+    }
+
+    private DeliveryWorker worker(Duration parkAfter, PayloadFormat payload) {
         Subscription subscription = new Subscription("sub-1",
                 URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"), null, null, null, false,
-                false, StartPoint.EARLIEST, "the-secret", now);
+                false, StartPoint.EARLIEST, "the-secret", now, payload);
         DeliveryConfig config = DeliveryConfig.defaults("localhost:9")
                 .withBackoff(new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)))
                 .withParkAfter(parkAfter);
@@ -163,6 +168,24 @@ class DeliveryWorkerTest {
         JsonNode audited = JSON.readTree(audit.history().get(0).value());
         assertThat(audited.get("outcome").asText()).isEqualTo("PARKED");
         assertThat(audited.get("subscriptionId").asText()).isEqualTo("sub-1");
+    }
+
+    @Test
+    void fhirSubscriptionsReceiveASignedNotificationBundle() throws Exception {
+        DeliveryWorker worker = worker(Duration.ofHours(1), PayloadFormat.FHIR_R4);
+        TimelineChange died = change("e5:ADDED", EventType.DEATH, ChangeKind.ADDED, "RJ1", "A81001",
+                Sensitivity.NORMAL);
+
+        assertThat(worker.handle(PARTITION, record(11, died))).isTrue();
+
+        Map<String, String> post = received.get(0);
+        assertThat(post.get("contentType")).isEqualTo("application/fhir+json");
+        assertThat(WebhookSigner.verify("the-secret", Long.parseLong(post.get("timestamp")), post.get("body"),
+                post.get("signature"))).isTrue();
+        JsonNode bundle = JSON.readTree(post.get("body"));
+        assertThat(bundle.get("resourceType").asText()).isEqualTo("Bundle");
+        assertThat(bundle.at("/entry/0/resource/parameter/4/part/0/valueString").asText()).isEqualTo("0:11");
+        assertThat(bundle.at("/entry/1/resource/deceasedDateTime").asText()).isEqualTo("2026-11-20T09:15:00Z");
     }
 
     @Test

@@ -100,8 +100,10 @@ class SubscriptionFilterTest {
     @Test
     void storedFormRoundTripsWithSecretAndPublicFormHidesIt() throws Exception {
         Subscription s = subscription("{\"callbackUrl\":\"https://gp.example/hook\",\"eventTypes\":[\"death\"],"
-                + "\"filters\":{\"registeredPractice\":\"A81001\"},\"allowRestricted\":true,\"startFrom\":\"earliest\"}");
+                + "\"filters\":{\"registeredPractice\":\"A81001\"},\"allowRestricted\":true,\"startFrom\":\"earliest\","
+                + "\"payload\":\"fhir-r4\"}");
         assertThat(Subscription.fromStoredJson(s.toStoredJson())).isEqualTo(s);
+        assertThat(s.payload()).isEqualTo(PayloadFormat.FHIR_R4);
         assertThat(s.toPublicJson().has("secret")).isFalse();
         assertThat(s.startFrom().isEarliest()).isTrue();
         Subscription fromNow = subscription("{\"callbackUrl\":\"https://gp.example/hook\"}");

@@ -97,7 +97,7 @@ class ConsumersBenchmarkIT {
                 long started = System.nanoTime();
                 var subscription = store.create(new SubscriptionRequest(java.net.URI.create("http://127.0.0.1:"
                         + receiver.getAddress().getPort() + "/hook"), null, null, null, false, false,
-                        StartPoint.EARLIEST));
+                        StartPoint.EARLIEST, null));
                 long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
                 long lastLog = System.nanoTime();
                 while (received.size() < expected && System.nanoTime() < deadline) {
