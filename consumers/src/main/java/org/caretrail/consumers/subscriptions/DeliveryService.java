@@ -65,7 +65,9 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
         if (!running || workers.containsKey(subscription.id())) {
             return;
         }
-        DeliveryWorker worker = new DeliveryWorker(subscription, config, changes, http, audit);
+        String id = subscription.id();
+        DeliveryWorker worker = new DeliveryWorker(subscription, config, changes, http, audit,
+                store.deadLetter(id).orElse(DeadLetterRecord.EMPTY), record -> store.saveDeadLetter(id, record));
         Thread thread = new Thread(worker, "caretrail-delivery-" + subscription.id());
         thread.setDaemon(true);
         workers.put(subscription.id(), new Running(worker, thread));

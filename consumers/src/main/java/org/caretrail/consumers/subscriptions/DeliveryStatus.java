@@ -12,7 +12,7 @@ import java.util.List;
  * @param state STARTING, ACTIVE (delivering or idle), RESTARTING (after a Kafka error), RETRYING (a change is failing and being
  *     retried with backoff), STOPPED
  * @param lag changes on the topic not yet delivered, skipped or parked (-1 while unknown)
- * @param parked the most recent parked deliveries (the subscription's dead-letter record)
+ * @param parked the most recent parked deliveries (from the subscription's {@link DeadLetterRecord})
  */
 public record DeliveryStatus(String subscriptionId, String state, long delivered, long skipped, long parkedCount,
         long lag, String lastError, Instant lastErrorAt, Instant lastDeliveredAt, List<ParkedDelivery> parked) {
@@ -33,14 +33,19 @@ public record DeliveryStatus(String subscriptionId, String state, long delivered
         node.put("lastDeliveredAt", lastDeliveredAt == null ? null : lastDeliveredAt.toString());
         ArrayNode list = node.putArray("parked");
         for (ParkedDelivery p : parked) {
-            ObjectNode item = list.addObject();
-            item.put("deliveryId", p.deliveryId());
-            item.put("changeId", p.changeId());
-            item.put("nhsNumber", p.nhsNumber());
-            item.put("attempts", p.attempts());
-            item.put("error", p.error());
-            item.put("parkedAt", p.parkedAt().toString());
+            list.add(toJson(p));
         }
         return node;
+    }
+
+    static ObjectNode toJson(ParkedDelivery p) {
+        ObjectNode item = JsonNodeFactory.instance.objectNode();
+        item.put("deliveryId", p.deliveryId());
+        item.put("changeId", p.changeId());
+        item.put("nhsNumber", p.nhsNumber());
+        item.put("attempts", p.attempts());
+        item.put("error", p.error());
+        item.put("parkedAt", p.parkedAt().toString());
+        return item;
     }
 }

@@ -69,6 +69,7 @@ final class DeliveryWorker implements Runnable {
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong parkedCount = new AtomicLong();
     private final Deque<ParkedDelivery> parked = new ArrayDeque<>();
+    private final java.util.function.Consumer<DeadLetterRecord> deadLetterSink;
     private volatile boolean running = true;
     private volatile String state = "STARTING";
     private volatile long lag = -1;
@@ -93,8 +94,12 @@ final class DeliveryWorker implements Runnable {
     }
 
     DeliveryWorker(Subscription subscription, DeliveryConfig config, Deserializer<TimelineChange> changes,
-            HttpClient http, Producer<String, String> audit, Clock clock, String topic) {
+            HttpClient http, Producer<String, String> audit, Clock clock, String topic, DeadLetterRecord deadLetter,
+            java.util.function.Consumer<DeadLetterRecord> deadLetterSink) {
         this.subscription = subscription;
+        this.deadLetterSink = deadLetterSink;
+        this.parkedCount.set(deadLetter.parkedCount());
+        this.parked.addAll(deadLetter.recent());
         this.config = config;
         this.changes = changes;
         this.http = http;
@@ -104,8 +109,10 @@ final class DeliveryWorker implements Runnable {
     }
 
     DeliveryWorker(Subscription subscription, DeliveryConfig config, Deserializer<TimelineChange> changes,
-            HttpClient http, Producer<String, String> audit) {
-        this(subscription, config, changes, http, audit, Clock.systemUTC(), CareTopics.TIMELINE_CHANGES);
+            HttpClient http, Producer<String, String> audit, DeadLetterRecord deadLetter,
+            java.util.function.Consumer<DeadLetterRecord> deadLetterSink) {
+        this(subscription, config, changes, http, audit, Clock.systemUTC(), CareTopics.TIMELINE_CHANGES, deadLetter,
+                deadLetterSink);
     }
 
     Subscription subscription() {
@@ -318,14 +325,16 @@ final class DeliveryWorker implements Runnable {
             LOG.warn("Parking delivery {} (patient {}) after {} attempt(s) over {}: {}", deliveryId,
                     change.getNhsNumber(), attempt, Duration.between(f.firstFailure, now), result.error);
             failing.remove(partition);
-            parkedCount.incrementAndGet();
+            DeadLetterRecord deadLetter;
             synchronized (parked) {
                 parked.addFirst(new ParkedDelivery(deliveryId, change.getChangeId(), change.getNhsNumber(), attempt,
                         result.error, now));
                 while (parked.size() > PARKED_SHOWN) {
                     parked.removeLast();
                 }
+                deadLetter = new DeadLetterRecord(parkedCount.incrementAndGet(), List.copyOf(parked));
             }
+            deadLetterSink.accept(deadLetter);
             record(DeliveryRecord.of(subscription, deliveryId, change, DeliveryRecord.Outcome.PARKED, gp, attempt,
                     result.status, result.error, now));
             return true;

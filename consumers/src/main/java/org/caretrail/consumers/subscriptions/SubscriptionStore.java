@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * value: the JSON of {@link Subscription#toStoredJson()}; a tombstone deletes). A reader thread
  * follows the topic from the beginning (assigned partitions, no consumer group) and keeps the
  * current set in memory; writes wait until the reader has applied them, so the API reads its own
- * writes and listeners see every change exactly in topic order.
+ * writes and listeners see every change exactly in topic order. The same topic keeps each
+ * subscription's {@link DeadLetterRecord} under {@code <id>#dead-letter}.
  */
 public final class SubscriptionStore implements AutoCloseable {
 
@@ -48,7 +49,11 @@ public final class SubscriptionStore implements AutoCloseable {
 
     private final Map<String, Object> kafka;
     private final String topic;
+    /** Key suffix of a subscription's {@link DeadLetterRecord} in the same topic. */
+    public static final String DEAD_LETTER_SUFFIX = "#dead-letter";
+
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+    private final Map<String, DeadLetterRecord> deadLetters = new ConcurrentHashMap<>();
     private final List<SubscriptionListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<TopicPartition, Long> applied = new ConcurrentHashMap<>();
     private final CountDownLatch caughtUp = new CountDownLatch(1);
@@ -152,6 +157,18 @@ public final class SubscriptionStore implements AutoCloseable {
         if (id == null) {
             LOG.warn("Ignoring a record without key on {} partition {} offset {}", topic, record.partition(),
                     record.offset());
+        } else if (id.endsWith(DEAD_LETTER_SUFFIX)) {
+            String subscriptionId = id.substring(0, id.length() - DEAD_LETTER_SUFFIX.length());
+            if (record.value() == null) {
+                deadLetters.remove(subscriptionId);
+            } else {
+                try {
+                    deadLetters.put(subscriptionId, DeadLetterRecord.fromJson(JSON.readTree(record.value())));
+                } catch (JsonProcessingException | RuntimeException e) {
+                    LOG.error("Ignoring an unreadable dead-letter record {} on {} partition {} offset {}: {}", id,
+                            topic, record.partition(), record.offset(), e.getMessage());
+                }
+            }
         } else if (record.value() == null) {
             if (subscriptions.remove(id) != null) {
                 listeners.forEach(l -> l.subscriptionDeleted(id));
@@ -185,8 +202,30 @@ public final class SubscriptionStore implements AutoCloseable {
         if (!subscriptions.containsKey(id)) {
             return false;
         }
+        if (deadLetters.containsKey(id)) {
+            write(id + DEAD_LETTER_SUFFIX, null);
+        }
         write(id, null);
         return true;
+    }
+
+    /** The subscription's dead-letter record, as last stored. */
+    public Optional<DeadLetterRecord> deadLetter(String id) {
+        return Optional.ofNullable(deadLetters.get(id));
+    }
+
+    /** Stores a subscription's dead-letter record (asynchronously; failures are logged). */
+    public void saveDeadLetter(String id, DeadLetterRecord record) {
+        if (!running) {
+            LOG.warn("Not storing the dead-letter record of {}: the store is stopped", id);
+            return;
+        }
+        deadLetters.put(id, record);
+        producer.send(new ProducerRecord<>(topic, id + DEAD_LETTER_SUFFIX, record.toJson().toString()), (m, e) -> {
+            if (e != null) {
+                LOG.error("Could not store the dead-letter record of subscription {} on {}", id, topic, e);
+            }
+        });
     }
 
     public Optional<Subscription> get(String id) {

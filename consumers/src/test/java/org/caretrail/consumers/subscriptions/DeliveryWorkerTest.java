@@ -40,6 +40,7 @@ class DeliveryWorkerTest {
     private final List<Map<String, String>> received = new CopyOnWriteArrayList<>();
     private final MockProducer<String, String> audit =
             new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
+    private final List<DeadLetterRecord> deadLetters = new CopyOnWriteArrayList<>();
     private Instant now = Instant.parse("2026-11-22T12:00:00Z");
     private final Clock clock = new Clock() {
         @Override
@@ -92,7 +93,7 @@ class DeliveryWorkerTest {
                 .withBackoff(new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)))
                 .withParkAfter(parkAfter);
         return new DeliveryWorker(subscription, config, null, HttpClient.newHttpClient(), audit, clock,
-                PARTITION.topic());
+                PARTITION.topic(), DeadLetterRecord.EMPTY, deadLetters::add);
     }
 
     private static ConsumerRecord<String, TimelineChange> record(long offset, TimelineChange change) {
@@ -164,6 +165,10 @@ class DeliveryWorkerTest {
             assertThat(p.deliveryId()).isEqualTo("sub-1:e3:ADDED");
             assertThat(p.attempts()).isEqualTo(3);
             assertThat(p.error()).contains("HTTP 500");
+        });
+        assertThat(deadLetters).singleElement().satisfies(d -> {
+            assertThat(d.parkedCount()).isEqualTo(1);
+            assertThat(DeadLetterRecord.fromJson(d.toJson())).isEqualTo(d);
         });
         JsonNode audited = JSON.readTree(audit.history().get(0).value());
         assertThat(audited.get("outcome").asText()).isEqualTo("PARKED");

@@ -153,10 +153,15 @@ class WebhookDeliveryIT {
                 JsonNode gp = post(platform.get().url(SubscriptionApi.PATH), "{\"callbackUrl\":\"" + receiver.url("/gp")
                         + "\",\"gpNotifications\":true,\"allowRestricted\":true,"
                         + "\"filters\":{\"registeredPractice\":\"A81001\"},\"startFrom\":\"earliest\"}");
+                JsonNode fhir = post(platform.get().url(SubscriptionApi.PATH), "{\"callbackUrl\":\""
+                        + receiver.url("/fhir") + "\",\"payload\":\"fhir-r4\",\"eventTypes\":[\"referral\"],"
+                        + "\"startFrom\":\"earliest\"}");
                 String allId = all.get("id").asText();
                 String gpId = gp.get("id").asText();
+                String fhirId = fhir.get("id").asText();
                 secrets.put(allId, all.get("secret").asText());
                 secrets.put(gpId, gp.get("secret").asText());
+                secrets.put(fhirId, fhir.get("secret").asText());
                 assertThat(get(platform.get().url(SubscriptionApi.PATH + "/" + allId)).has("secret")).isFalse();
 
                 // when: a first part is delivered, then the receiver goes down while more changes arrive
@@ -201,6 +206,17 @@ class WebhookDeliveryIT {
                 assertThat(receiver.receivedFor(gpId)).allSatisfy(r -> {
                     assertThat(r.body().at("/gpNotification/practiceOdsCode").asText()).isEqualTo("A81001");
                     assertThat(r.body().at("/gpNotification/reason").asText()).isIn("ADMITTED", "DISCHARGED");
+                });
+
+                // the FHIR subscription: referrals only, as R4 notification Bundles, in order per patient
+                Map<String, List<Integer>> referrals = new HashMap<>();
+                expectedOrder.forEach((patient, seqs) -> referrals.put(patient,
+                        seqs.stream().filter(s -> s % 4 == 1).toList()));
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                        assertThat(WebhookReceiver.firstSeenOrder(receiver.receivedFor(fhirId))).isEqualTo(referrals));
+                assertThat(receiver.receivedFor(fhirId)).allSatisfy(r -> {
+                    assertThat(r.body().get("resourceType").asText()).isEqualTo("Bundle");
+                    assertThat(r.body().at("/entry/1/resource/resourceType").asText()).isEqualTo("ServiceRequest");
                 });
 
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -270,6 +286,14 @@ class WebhookDeliveryIT {
                 Map<String, JsonNode> audited = readDeliveries(broker.bootstrapServers());
                 assertThat(audited.values()).extracting(n -> n.get("outcome").asText()).containsOnly("PARKED");
                 assertThat(audited).hasSize(2);
+            }
+            // the dead-letter record survives a restart of CareTrail
+            try (Platform platform = Platform.start(broker.bootstrapServers(), topics, config)) {
+                JsonNode all = get(platform.url(SubscriptionApi.PATH));
+                JsonNode delivery = all.at("/subscriptions/0/delivery");
+                assertThat(delivery.get("parkedCount").asLong()).isEqualTo(2);
+                assertThat(delivery.get("parked")).hasSize(2);
+                assertThat(delivery.at("/parked/0/error").asText()).contains("HTTP 503");
             } finally {
                 failing.stop(0);
             }

@@ -52,8 +52,17 @@ final class WebhookReceiver implements AutoCloseable {
                     Long.parseLong(headers.getFirst(WebhookSigner.TIMESTAMP_HEADER)), body,
                     headers.getFirst(WebhookSigner.SIGNATURE_HEADER));
             JsonNode node = JSON.readTree(body);
-            received.add(new Received(headers.getFirst(WebhookSigner.DELIVERY_ID_HEADER),
-                    node.get("nhsNumber").asText(), node.at("/change/entry/details/seq").asInt(), valid, node));
+            if (node.has("resourceType")) {
+                // a FHIR notification Bundle: the patient and the entry id are in the focus resource
+                JsonNode focus = node.at("/entry/1/resource");
+                String entryId = focus.at("/identifier/0/value").asText();
+                received.add(new Received(headers.getFirst(WebhookSigner.DELIVERY_ID_HEADER),
+                        focus.at("/subject/identifier/value").asText(),
+                        Integer.parseInt(entryId.substring(entryId.lastIndexOf('-') + 1)), valid, node));
+            } else {
+                received.add(new Received(headers.getFirst(WebhookSigner.DELIVERY_ID_HEADER),
+                        node.get("nhsNumber").asText(), node.at("/change/entry/details/seq").asInt(), valid, node));
+            }
             exchange.sendResponseHeaders(204, -1);
             exchange.close();
         });
