@@ -266,6 +266,18 @@ class WebhookDeliveryIT {
                     .withBackoff(new Backoff(Duration.ofMillis(100), Duration.ofMillis(400)))
                     .withParkAfter(Duration.ofSeconds(1));
             try (Platform platform = Platform.start(broker.bootstrapServers(), topics, config)) {
+                // the API names what is wrong
+                HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(SubscriptionApi.PATH)))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"callbackUrl\":\"http://x/y\",\"eventTypes\":[\"lunch\"]}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(bad.statusCode()).isEqualTo(400);
+                assertThat(bad.body()).contains("unknown event type 'lunch'");
+                assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(SubscriptionApi.PATH + "/nope")))
+                        .GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+                assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(SubscriptionApi.PATH)))
+                        .PUT(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode()).isEqualTo(405);
+
                 JsonNode created = post(platform.url(SubscriptionApi.PATH), "{\"callbackUrl\":\"http://127.0.0.1:"
                         + failing.getAddress().getPort() + "/down\",\"startFrom\":\"earliest\"}");
                 String id = created.get("id").asText();
