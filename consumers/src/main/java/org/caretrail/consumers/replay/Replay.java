@@ -148,7 +148,8 @@ public final class Replay {
         counts.byProviderKind.merge(row.providerKind(), 1L, Long::sum);
     }
 
-    private final Map<String, Deserializer<? extends SpecificRecord>> deserializers = new HashMap<>();
+    private final Map<String, Deserializer<? extends SpecificRecord>> deserializers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private Deserializer<? extends SpecificRecord> deserializer(String topic) {
         return deserializers.computeIfAbsent(topic, t -> CareTopics.TIMELINE_CHANGES.equals(t)

@@ -11,6 +11,8 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.caretrail.consumers.AvroCompat;
 import org.caretrail.events.model.TimelineChange;
+import org.caretrail.events.serde.AvroSerde;
+import org.caretrail.events.serde.SchemaRegistry;
 import org.caretrail.events.topic.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +28,7 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
 
     private final SubscriptionStore store;
     private final DeliveryConfig config;
-    private final Deserializer<TimelineChange> changes;
+    private final SchemaRegistry registry;
     private final Map<String, Running> workers = new HashMap<>();
     private HttpClient http;
     private KafkaProducer<String, String> audit;
@@ -39,7 +41,7 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
         AvroCompat.apply();
         this.store = store;
         this.config = config;
-        this.changes = topics.timelineChanges().valueSerde().deserializer();
+        this.registry = topics.registry();
     }
 
     /** Starts delivering every stored subscription; call after {@link SubscriptionStore#start()}. */
@@ -66,6 +68,8 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
             return;
         }
         String id = subscription.id();
+        // each worker its own deserializer: its consumer closes it
+        Deserializer<TimelineChange> changes = AvroSerde.of(TimelineChange.class, registry);
         DeliveryWorker worker = new DeliveryWorker(subscription, config, changes, http, audit,
                 store.deadLetter(id).orElse(DeadLetterRecord.EMPTY), record -> store.saveDeadLetter(id, record));
         Thread thread = new Thread(worker, "caretrail-delivery-" + subscription.id());
