@@ -47,6 +47,12 @@ class ReplayOptionsTest {
     }
 
     @Test
+    void progressBars() {
+        assertThat(new ReplayProgress(50, 200, 40).bar(8)).isEqualTo("[##      ]  25% 50/200 read, 40 written");
+        assertThat(new ReplayProgress(0, 0, 0).fraction()).isEqualTo(1.0);
+    }
+
+    @Test
     void theSummaryNamesCountsAndRate() {
         ReplaySummary summary = new ReplaySummary(12, 10, 1, 1, 0, Map.of("admission", 7L, "discharge", 3L),
                 Map.of("ACUTE", 10L), Duration.ofSeconds(2));
