@@ -1,0 +1,263 @@
+package org.caretrail.consumers.replay;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.caretrail.consumers.AvroCompat;
+import org.caretrail.events.CareEventType;
+import org.caretrail.events.CareEvents;
+import org.caretrail.events.model.Consent;
+import org.caretrail.events.model.PatientIdentity;
+import org.caretrail.events.model.TimelineChange;
+import org.caretrail.events.topic.CareTopics;
+import org.caretrail.events.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The analysts' replay: reads care event topics (and/or {@code care.timeline-changes}) between two
+ * instants, decodes each record through the schema registry, optionally leaves out patients with a
+ * national data opt-out and pseudonymises, and writes JSON lines, CSV or Parquet.
+ *
+ * <p>It is read-only towards the platform: its consumers have no {@code group.id} (partitions are
+ * assigned, never subscribed), commit nothing and it has no producer. Records are read up to each
+ * partition's end offset as it was when the replay started; the window {@code [from, to)} applies to
+ * the Kafka record timestamp: each partition starts at {@code offsetsForTimes(from)}, and records
+ * whose timestamp is outside the window (timestamps need not grow with offsets) are counted, not
+ * written.
+ *
+ * <pre>{@code
+ * Replay replay = new Replay(Map.of("bootstrap.servers", "localhost:9092"), topics);
+ * ReplaySummary summary = replay.run(ReplayOptions.of(List.of("care.admissions"), from, to,
+ *         ReplayFormat.PARQUET, Path.of("admissions.parquet")), progress -> bar.update(progress.fraction()));
+ * System.out.print(summary.toText());
+ * }</pre>
+ */
+public final class Replay {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Replay.class);
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final long PROGRESS_EVERY = 1_000;
+
+    private final Map<String, Object> kafka;
+    private final Topics topics;
+
+    /** @param kafka client settings (at least {@code bootstrap.servers}); any {@code group.id} is ignored */
+    public Replay(Map<String, Object> kafka, Topics topics) {
+        AvroCompat.apply();
+        this.kafka = Map.copyOf(kafka);
+        this.topics = topics;
+    }
+
+    public ReplaySummary run(ReplayOptions options, Consumer<ReplayProgress> progress) throws IOException {
+        long started = System.nanoTime();
+        Instant to = options.to() == null ? Instant.now() : options.to();
+        Set<String> optedOut = options.excludeOptedOut() ? optedOutPatients() : Set.of();
+        Pseudonymiser pseudonymiser = options.pseudonymiseKey() == null ? null
+                : new Pseudonymiser(options.pseudonymiseKey());
+        Counts counts = new Counts();
+        try (KafkaConsumer<byte[], byte[]> consumer = newConsumer();
+                ReplayWriter writer = ReplayWriter.open(options.format(), options.out())) {
+            Map<TopicPartition, Long> ends = seek(consumer, options.topics(), options.from());
+            long total = ends.entrySet().stream().mapToLong(e -> e.getValue() - consumer.position(e.getKey())).sum();
+            Set<TopicPartition> remaining = new HashSet<>(ends.keySet());
+            while (!remaining.isEmpty()) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                    Long end = ends.get(partition);
+                    if (end == null || record.offset() >= end) {
+                        continue;
+                    }
+                    counts.read++;
+                    handle(record, options.from(), to, optedOut, pseudonymiser, writer, counts);
+                    if (counts.read % PROGRESS_EVERY == 0) {
+                        progress.accept(new ReplayProgress(counts.read, total, counts.written));
+                    }
+                }
+                remaining.removeIf(p -> consumer.position(p) >= ends.get(p));
+                List<TopicPartition> done = remaining.isEmpty() ? List.of()
+                        : consumer.assignment().stream().filter(p -> !remaining.contains(p)).toList();
+                if (!done.isEmpty()) {
+                    consumer.pause(done);
+                }
+            }
+            writer.finish();
+            progress.accept(new ReplayProgress(counts.read, total, counts.written));
+        }
+        ReplaySummary summary = new ReplaySummary(counts.read, counts.written, counts.outsideWindow, counts.optedOut,
+                counts.undecodable, counts.byEventType, counts.byProviderKind,
+                Duration.ofNanos(System.nanoTime() - started));
+        LOG.info("Replay of {} to {} done: {} written", options.topics(), options.out(), summary.written());
+        return summary;
+    }
+
+    private static final class Counts {
+        long read;
+        long written;
+        long outsideWindow;
+        long optedOut;
+        long undecodable;
+        final Map<String, Long> byEventType = new HashMap<>();
+        final Map<String, Long> byProviderKind = new HashMap<>();
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> raw, Instant from, Instant to, Set<String> optedOut,
+            Pseudonymiser pseudonymiser, ReplayWriter writer, Counts counts) throws IOException {
+        if (raw.timestamp() >= to.toEpochMilli() || raw.timestamp() < from.toEpochMilli()) {
+            counts.outsideWindow++;
+            return;
+        }
+        if (raw.value() == null) {
+            return;
+        }
+        SpecificRecord record;
+        try {
+            record = deserializer(raw.topic()).deserialize(raw.topic(), raw.value());
+        } catch (RuntimeException e) {
+            counts.undecodable++;
+            LOG.warn("Cannot decode {} partition {} offset {}: {}", raw.topic(), raw.partition(), raw.offset(),
+                    e.getMessage());
+            return;
+        }
+        if (!optedOut.isEmpty() && patients(record).stream().anyMatch(optedOut::contains)) {
+            counts.optedOut++;
+            return;
+        }
+        SpecificRecord out = pseudonymiser == null ? record : pseudonymiser.apply(record);
+        ReplayRow row = ReplayRow.of(raw.topic(), raw.partition(), raw.offset(), Instant.ofEpochMilli(raw.timestamp()),
+                out);
+        writer.write(row, out);
+        counts.written++;
+        counts.byEventType.merge(row.eventType(), 1L, Long::sum);
+        counts.byProviderKind.merge(row.providerKind(), 1L, Long::sum);
+    }
+
+    private final Map<String, Deserializer<? extends SpecificRecord>> deserializers =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Deserializer<? extends SpecificRecord> deserializer(String topic) {
+        return deserializers.computeIfAbsent(topic, t -> CareTopics.TIMELINE_CHANGES.equals(t)
+                ? topics.timelineChanges().valueSerde().deserializer()
+                : topics.events(CareEventType.byTopic(t).orElseThrow()).valueSerde().deserializer());
+    }
+
+    /** The patient keys a record is about (NHS number and/or {@code system|value}). */
+    static Set<String> patients(SpecificRecord record) {
+        Set<String> keys = new HashSet<>();
+        if (record instanceof TimelineChange change) {
+            keys.add(change.getNhsNumber());
+            if (change.getEntry().getLocalId() != null) {
+                keys.add(CareEvents.localKey(change.getEntry().getLocalId()));
+            }
+            return keys;
+        }
+        var patient = CareEvents.header(record).getPatient();
+        CareEvents.nhsNumber(record).ifPresent(keys::add);
+        if (patient.getLocalId() != null) {
+            keys.add(CareEvents.localKey(patient.getLocalId()));
+        }
+        if (record instanceof PatientIdentity identity) {
+            keys.add(identity.getNhsNumber());
+            if (identity.getSupersededNhsNumber() != null) {
+                keys.add(identity.getSupersededNhsNumber());
+            }
+        }
+        return keys;
+    }
+
+    /** Reads {@code care.consents} to its end: the patients whose latest consent has the national data opt-out. */
+    Set<String> optedOutPatients() {
+        String topic = CareEventType.CONSENT.topic();
+        Deserializer<? extends SpecificRecord> consents = topics.events(CareEventType.CONSENT).valueSerde()
+                .deserializer();
+        Map<String, Boolean> latest = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = newConsumer()) {
+            Map<TopicPartition, Long> ends = seek(consumer, List.of(topic), Instant.EPOCH);
+            Set<TopicPartition> remaining = new HashSet<>(ends.keySet());
+            while (!remaining.isEmpty()) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                    if (record.offset() >= ends.get(new TopicPartition(record.topic(), record.partition()))) {
+                        continue;
+                    }
+                    if (record.value() == null) {
+                        if (record.key() != null) {
+                            latest.remove(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8));
+                        }
+                        continue;
+                    }
+                    try {
+                        Consent consent = (Consent) consents.deserialize(topic, record.value());
+                        for (String patient : patients(consent)) {
+                            latest.put(patient, consent.getNationalDataOptOut());
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.warn("Cannot decode consent at {} partition {} offset {}: {}", topic, record.partition(),
+                                record.offset(), e.getMessage());
+                    }
+                }
+                remaining.removeIf(p -> consumer.position(p) >= ends.get(p));
+            }
+        }
+        Set<String> optedOut = new HashSet<>();
+        latest.forEach((patient, out) -> {
+            if (out) {
+                optedOut.add(patient);
+            }
+        });
+        LOG.info("{} patient identifier(s) with a national data opt-out", optedOut.size());
+        return optedOut;
+    }
+
+    private KafkaConsumer<byte[], byte[]> newConsumer() {
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "caretrail-replay");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000);
+        return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Assigns every partition of the topics, seeks to {@code from}; returns each partition's end offset now. */
+    private static Map<TopicPartition, Long> seek(KafkaConsumer<byte[], byte[]> consumer, List<String> topicNames,
+            Instant from) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : topicNames) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            if (infos == null || infos.isEmpty()) {
+                throw new IllegalArgumentException("topic " + topic + " does not exist on the cluster");
+            }
+            infos.forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+        }
+        consumer.assign(partitions);
+        Map<TopicPartition, Long> ends = new HashMap<>(consumer.endOffsets(partitions));
+        Map<TopicPartition, Long> query = new HashMap<>();
+        partitions.forEach(p -> query.put(p, from.toEpochMilli()));
+        Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(query);
+        for (TopicPartition partition : partitions) {
+            OffsetAndTimestamp start = starts.get(partition);
+            if (start == null) {
+                consumer.seek(partition, ends.get(partition));
+            } else {
+                consumer.seek(partition, start.offset());
+            }
+        }
+        return ends;
+    }
+}

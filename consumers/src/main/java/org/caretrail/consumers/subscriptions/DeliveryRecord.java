@@ -1,0 +1,45 @@
+package org.caretrail.consumers.subscriptions;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import org.caretrail.events.model.TimelineChange;
+
+/**
+ * The audit of one delivery on {@code care.deliveries} (key: subscription id; value: this JSON):
+ * who received what about which patient, when — or, with outcome PARKED, what could not be
+ * delivered (the subscription's dead-letter record).
+ */
+public record DeliveryRecord(String deliveryId, String subscriptionId, String callbackUrl, Outcome outcome,
+        String changeId, String nhsNumber, String entryId, String eventType, String changeKind,
+        String gpNotification, int attempts, Integer httpStatus, String error, Instant at) {
+
+    public enum Outcome { DELIVERED, PARKED }
+
+    static DeliveryRecord of(Subscription subscription, String deliveryId, TimelineChange change, Outcome outcome,
+            String gpNotification, int attempts, Integer httpStatus, String error, Instant at) {
+        return new DeliveryRecord(deliveryId, subscription.id(), subscription.callbackUrl().toString(), outcome,
+                change.getChangeId(), change.getNhsNumber(), change.getEntry().getEntryId(),
+                change.getEntry().getType().name(), change.getKind().name(), gpNotification, attempts, httpStatus,
+                error, at);
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("deliveryId", deliveryId);
+        node.put("subscriptionId", subscriptionId);
+        node.put("callbackUrl", callbackUrl);
+        node.put("outcome", outcome.name());
+        node.put("changeId", changeId);
+        node.put("nhsNumber", nhsNumber);
+        node.put("entryId", entryId);
+        node.put("eventType", eventType);
+        node.put("changeKind", changeKind);
+        node.put("gpNotification", gpNotification);
+        node.put("attempts", attempts);
+        node.put("httpStatus", httpStatus);
+        node.put("error", error);
+        node.put("at", at.toString());
+        return node;
+    }
+}

@@ -1,0 +1,123 @@
+package org.caretrail.consumers.subscriptions;
+
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.caretrail.consumers.AvroCompat;
+import org.caretrail.events.model.TimelineChange;
+import org.caretrail.events.serde.AvroSerde;
+import org.caretrail.events.serde.SchemaRegistry;
+import org.caretrail.events.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Webhook delivery for every subscription in the {@link SubscriptionStore}: one worker thread and
+ * consumer group per subscription (see {@link DeliveryWorker}), started and stopped as
+ * subscriptions are created and deleted. Deliveries are recorded on {@code care.deliveries}.
+ */
+public final class DeliveryService implements SubscriptionListener, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryService.class);
+
+    private final SubscriptionStore store;
+    private final DeliveryConfig config;
+    private final SchemaRegistry registry;
+    private final Map<String, Running> workers = new HashMap<>();
+    private HttpClient http;
+    private KafkaProducer<String, String> audit;
+    private boolean running;
+
+    private record Running(DeliveryWorker worker, Thread thread) {
+    }
+
+    public DeliveryService(SubscriptionStore store, Topics topics, DeliveryConfig config) {
+        AvroCompat.apply();
+        this.store = store;
+        this.config = config;
+        this.registry = topics.registry();
+    }
+
+    /** Starts delivering every stored subscription; call after {@link SubscriptionStore#start()}. */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        http = HttpClient.newBuilder().connectTimeout(config.requestTimeout()).build();
+        Map<String, Object> producerConfig = new HashMap<>(config.kafka());
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "caretrail-delivery-audit");
+        audit = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer());
+        running = true;
+        store.addListener(this);
+        store.list().forEach(this::subscriptionSaved);
+        LOG.info("Webhook delivery started for {} subscription(s)", workers.size());
+    }
+
+    @Override
+    public synchronized void subscriptionSaved(Subscription subscription) {
+        if (!running || workers.containsKey(subscription.id())) {
+            return;
+        }
+        String id = subscription.id();
+        // each worker its own deserializer: its consumer closes it
+        Deserializer<TimelineChange> changes = AvroSerde.of(TimelineChange.class, registry);
+        DeliveryWorker worker = new DeliveryWorker(subscription, config, changes, http, audit,
+                store.deadLetter(id).orElse(DeadLetterRecord.EMPTY), record -> store.saveDeadLetter(id, record));
+        Thread thread = new Thread(worker, "caretrail-delivery-" + subscription.id());
+        thread.setDaemon(true);
+        workers.put(subscription.id(), new Running(worker, thread));
+        thread.start();
+    }
+
+    @Override
+    public synchronized void subscriptionDeleted(String id) {
+        Running stopped = workers.remove(id);
+        if (stopped != null) {
+            halt(stopped);
+            LOG.info("Stopped delivery of deleted subscription {}", id);
+        }
+    }
+
+    /** The delivery status of a subscription, empty when it is not being delivered here. */
+    public synchronized Optional<DeliveryStatus> status(String id) {
+        return Optional.ofNullable(workers.get(id)).map(r -> r.worker().status());
+    }
+
+    public synchronized void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        workers.values().forEach(r -> r.worker().stop());
+        workers.values().forEach(this::halt);
+        workers.clear();
+        audit.close(Duration.ofSeconds(5));
+        LOG.info("Webhook delivery stopped");
+    }
+
+    private void halt(Running r) {
+        r.worker().stop();
+        try {
+            r.thread().join(config.requestTimeout().plusSeconds(10).toMillis());
+            if (r.thread().isAlive()) {
+                LOG.warn("Delivery worker {} did not stop in time", r.thread().getName());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

@@ -1,0 +1,447 @@
+package org.caretrail.consumers.subscriptions;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.caretrail.consumers.subscriptions.DeliveryStatus.ParkedDelivery;
+import org.caretrail.events.model.TimelineChange;
+import org.caretrail.events.topic.CareTopics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers one subscription's changes: its own consumer group on {@code care.timeline-changes},
+ * one change at a time per partition (so in order per patient), partitions in parallel. A failing change pauses only its
+ * partition and is retried with exponential backoff; offsets are committed only once a change is
+ * delivered, skipped by the filters, or parked — so a subscriber that is down loses nothing.
+ */
+final class DeliveryWorker implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryWorker.class);
+    private static final int PARKED_SHOWN = 50;
+    private static final Duration LAG_INTERVAL = Duration.ofSeconds(1);
+    /** How many partitions of one subscription are delivered at the same time. */
+    static final int PARALLEL_PARTITIONS = 4;
+
+    private final Subscription subscription;
+    private final DeliveryConfig config;
+    private final Deserializer<TimelineChange> changes;
+    private final HttpClient http;
+    private final Producer<String, String> audit;
+    private final Clock clock;
+    private final String topic;
+
+    private final Map<TopicPartition, Failing> failing = new ConcurrentHashMap<>();
+    private final AtomicLong delivered = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong parkedCount = new AtomicLong();
+    private final Deque<ParkedDelivery> parked = new ArrayDeque<>();
+    private final java.util.function.Consumer<DeadLetterRecord> deadLetterSink;
+    private volatile boolean running = true;
+    private volatile String state = "STARTING";
+    private volatile long lag = -1;
+    private volatile String lastError;
+    private volatile Instant lastErrorAt;
+    private volatile Instant lastDeliveredAt;
+    private KafkaConsumer<String, TimelineChange> consumer;
+    private ExecutorService partitionPool;
+    private long lagCheckedAt;
+
+    /** A change that is failing, on one partition. */
+    private static final class Failing {
+        final long offset;
+        final Instant firstFailure;
+        int attempts;
+        Instant retryAt;
+
+        Failing(long offset, Instant firstFailure) {
+            this.offset = offset;
+            this.firstFailure = firstFailure;
+        }
+    }
+
+    DeliveryWorker(Subscription subscription, DeliveryConfig config, Deserializer<TimelineChange> changes,
+            HttpClient http, Producer<String, String> audit, Clock clock, String topic, DeadLetterRecord deadLetter,
+            java.util.function.Consumer<DeadLetterRecord> deadLetterSink) {
+        this.subscription = subscription;
+        this.deadLetterSink = deadLetterSink;
+        this.parkedCount.set(deadLetter.parkedCount());
+        this.parked.addAll(deadLetter.recent());
+        this.config = config;
+        this.changes = changes;
+        this.http = http;
+        this.audit = audit;
+        this.clock = clock;
+        this.topic = topic;
+    }
+
+    DeliveryWorker(Subscription subscription, DeliveryConfig config, Deserializer<TimelineChange> changes,
+            HttpClient http, Producer<String, String> audit, DeadLetterRecord deadLetter,
+            java.util.function.Consumer<DeadLetterRecord> deadLetterSink) {
+        this(subscription, config, changes, http, audit, Clock.systemUTC(), CareTopics.TIMELINE_CHANGES, deadLetter,
+                deadLetterSink);
+    }
+
+    Subscription subscription() {
+        return subscription;
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    DeliveryStatus status() {
+        List<ParkedDelivery> recent;
+        synchronized (parked) {
+            recent = List.copyOf(parked);
+        }
+        return new DeliveryStatus(subscription.id(), state, delivered.get(), skipped.get(), parkedCount.get(), lag,
+                lastError, lastErrorAt, lastDeliveredAt, recent);
+    }
+
+    @Override
+    public void run() {
+        Map<String, Object> props = new HashMap<>(config.kafka());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, subscription.consumerGroup(config.consumerGroupPrefix()));
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "caretrail-delivery-" + subscription.id());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // small per-partition fetches so that one poll carries several partitions to deliver in parallel
+        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 600);
+        props.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024);
+        partitionPool = Executors.newFixedThreadPool(PARALLEL_PARTITIONS, runnable -> {
+            Thread thread = new Thread(runnable, "caretrail-delivery-" + subscription.id() + "-partition");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            int restarts = 0;
+            while (running) {
+                try {
+                    consume(props);
+                } catch (WakeupException | InterruptException e) {
+                    LOG.info("Delivery of subscription {} interrupted", subscription.id());
+                    return;
+                } catch (RuntimeException e) {
+                    // e.g. a commit that timed out while the group coordinator moved: start again from the
+                    // committed positions (at least once), after a pause
+                    restarts++;
+                    Duration pause = config.backoff().delay(Math.min(restarts, 6));
+                    LOG.error("Delivery of subscription {} failed; restarting from the committed positions in {}",
+                            subscription.id(), pause, e);
+                    lastError = "delivery restarted after: " + e;
+                    lastErrorAt = clock.instant();
+                    state = "RESTARTING";
+                    closeConsumer();
+                    sleep(pause);
+                }
+            }
+        } finally {
+            state = "STOPPED";
+            partitionPool.shutdownNow();
+            closeConsumer();
+        }
+    }
+
+    private void consume(Map<String, Object> props) {
+        failing.clear();
+        consumer = new KafkaConsumer<>(props, new StringDeserializer(), changes);
+        consumer.subscribe(List.of(topic), new StartPointListener());
+        state = "ACTIVE";
+        LOG.info("Delivering subscription {} to {} (group {}, start {})", subscription.id(),
+                subscription.callbackUrl(), props.get(ConsumerConfig.GROUP_ID_CONFIG), subscription.startFrom());
+        while (running) {
+            pollOnce();
+        }
+    }
+
+    private void closeConsumer() {
+        if (consumer != null) {
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.warn("Closing the consumer of subscription {} failed: {}", subscription.id(), e.toString());
+            }
+            consumer = null;
+        }
+    }
+
+    private void sleep(Duration pause) {
+        long until = System.nanoTime() + pause.toNanos();
+        while (running && System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    private void pollOnce() {
+        resumeDue();
+        ConsumerRecords<String, TimelineChange> records;
+        try {
+            records = consumer.poll(Duration.ofMillis(200));
+        } catch (RecordDeserializationException e) {
+            LOG.error("Skipping an unreadable timeline change on {} partition {} offset {} for subscription {}: {}",
+                    e.topicPartition().topic(), e.topicPartition().partition(), e.offset(), subscription.id(),
+                    e.getMessage());
+            consumer.seek(e.topicPartition(), e.offset() + 1);
+            consumer.commitSync(Map.of(e.topicPartition(), new OffsetAndMetadata(e.offset() + 1)));
+            return;
+        }
+        // partitions are delivered in parallel, each one change at a time (a patient lives in one partition)
+        Map<TopicPartition, Future<Long>> results = new HashMap<>();
+        for (TopicPartition partition : records.partitions()) {
+            List<ConsumerRecord<String, TimelineChange>> batch = records.records(partition);
+            results.put(partition, partitionPool.submit(() -> deliverInOrder(partition, batch)));
+        }
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (Map.Entry<TopicPartition, Future<Long>> result : results.entrySet()) {
+            TopicPartition partition = result.getKey();
+            List<ConsumerRecord<String, TimelineChange>> batch = records.records(partition);
+            long next = await(result.getValue());
+            if (next > batch.get(0).offset()) {
+                done.put(partition, new OffsetAndMetadata(next));
+            }
+            if (next <= batch.get(batch.size() - 1).offset()) {
+                consumer.seek(partition, next);
+                if (failing.containsKey(partition)) {
+                    consumer.pause(Set.of(partition));
+                }
+            }
+        }
+        if (!done.isEmpty()) {
+            audit.flush();
+            consumer.commitSync(done);
+        }
+        state = failing.isEmpty() ? "ACTIVE" : "RETRYING";
+        updateLag();
+    }
+
+    /** Delivers a partition's batch in order; returns the offset to continue from. */
+    private long deliverInOrder(TopicPartition partition, List<ConsumerRecord<String, TimelineChange>> batch) {
+        for (ConsumerRecord<String, TimelineChange> record : batch) {
+            if (!running || !handle(partition, record)) {
+                return record.offset();
+            }
+        }
+        return batch.get(batch.size() - 1).offset() + 1;
+    }
+
+    private static long await(Future<Long> result) {
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("delivery failed unexpectedly: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private void resumeDue() {
+        Instant now = clock.instant();
+        Set<TopicPartition> due = new HashSet<>();
+        failing.forEach((partition, f) -> {
+            if (f.retryAt != null && !now.isBefore(f.retryAt)) {
+                due.add(partition);
+            }
+        });
+        due.retainAll(consumer.paused());
+        if (!due.isEmpty()) {
+            consumer.resume(due);
+        }
+    }
+
+    /** Delivers, skips or parks one change; false when it failed and is to be retried later. */
+    boolean handle(TopicPartition partition, ConsumerRecord<String, TimelineChange> record) {
+        TimelineChange change = record.value();
+        if (change == null || !SubscriptionFilter.matches(subscription, change)) {
+            skipped.incrementAndGet();
+            return true;
+        }
+        Failing f = failing.get(partition);
+        if (f != null && f.offset != record.offset()) {
+            failing.remove(partition);
+            f = null;
+        }
+        int attempt = f == null ? 1 : f.attempts + 1;
+        String deliveryId = WebhookPayload.deliveryId(subscription, change);
+        String gp = GpNotification.of(change).map(n -> n.reason().name()).orElse(null);
+        Attempt result = post(deliveryId, change, attempt, record.partition() + ":" + record.offset());
+        Instant now = clock.instant();
+        if (result.error == null) {
+            delivered.incrementAndGet();
+            lastDeliveredAt = now;
+            failing.remove(partition);
+            record(DeliveryRecord.of(subscription, deliveryId, change, DeliveryRecord.Outcome.DELIVERED, gp, attempt,
+                    result.status, null, now));
+            return true;
+        }
+        lastError = result.error;
+        lastErrorAt = now;
+        if (f == null) {
+            f = new Failing(record.offset(), now);
+            failing.put(partition, f);
+        }
+        f.attempts = attempt;
+        if (Duration.between(f.firstFailure, now).compareTo(config.parkAfter()) >= 0) {
+            LOG.warn("Parking delivery {} (patient {}) after {} attempt(s) over {}: {}", deliveryId,
+                    change.getNhsNumber(), attempt, Duration.between(f.firstFailure, now), result.error);
+            failing.remove(partition);
+            DeadLetterRecord deadLetter;
+            synchronized (parked) {
+                parked.addFirst(new ParkedDelivery(deliveryId, change.getChangeId(), change.getNhsNumber(), attempt,
+                        result.error, now));
+                while (parked.size() > PARKED_SHOWN) {
+                    parked.removeLast();
+                }
+                deadLetter = new DeadLetterRecord(parkedCount.incrementAndGet(), List.copyOf(parked));
+            }
+            deadLetterSink.accept(deadLetter);
+            record(DeliveryRecord.of(subscription, deliveryId, change, DeliveryRecord.Outcome.PARKED, gp, attempt,
+                    result.status, result.error, now));
+            return true;
+        }
+        Duration delay = config.backoff().delay(attempt);
+        f.retryAt = now.plus(delay);
+        LOG.info("Delivery {} attempt {} failed ({}); retrying in {}", deliveryId, attempt, result.error, delay);
+        return false;
+    }
+
+    private record Attempt(Integer status, String error) {
+    }
+
+    private Attempt post(String deliveryId, TimelineChange change, int attempt, String position) {
+        String body = subscription.payload() == PayloadFormat.FHIR_R4
+                ? FhirNotification.bundle(subscription, change, position).toString()
+                : WebhookPayload.body(subscription, change).toString();
+        long timestamp = clock.instant().getEpochSecond();
+        HttpRequest request = HttpRequest.newBuilder(subscription.callbackUrl())
+                .timeout(config.requestTimeout())
+                .header("Content-Type", subscription.payload().contentType())
+                .header(WebhookSigner.DELIVERY_ID_HEADER, deliveryId)
+                .header(WebhookSigner.SUBSCRIPTION_ID_HEADER, subscription.id())
+                .header(WebhookSigner.ATTEMPT_HEADER, Integer.toString(attempt))
+                .header(WebhookSigner.TIMESTAMP_HEADER, Long.toString(timestamp))
+                .header(WebhookSigner.SIGNATURE_HEADER, WebhookSigner.sign(subscription.secret(), timestamp, body))
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        try {
+            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            if (response.statusCode() / 100 == 2) {
+                return new Attempt(response.statusCode(), null);
+            }
+            return new Attempt(response.statusCode(), "HTTP " + response.statusCode() + " from "
+                    + subscription.callbackUrl());
+        } catch (IOException e) {
+            return new Attempt(null, e.getClass().getSimpleName() + " posting to " + subscription.callbackUrl()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+            return new Attempt(null, "interrupted while posting to " + subscription.callbackUrl());
+        }
+    }
+
+    private void record(DeliveryRecord delivery) {
+        audit.send(new ProducerRecord<>(CareTopics.DELIVERIES, delivery.subscriptionId(), delivery.toJson().toString()),
+                (metadata, e) -> {
+                    if (e != null) {
+                        LOG.error("Could not record delivery {} on {}", delivery.deliveryId(), CareTopics.DELIVERIES, e);
+                    }
+                });
+    }
+
+    private void updateLag() {
+        long now = System.nanoTime();
+        if (now - lagCheckedAt < LAG_INTERVAL.toNanos()) {
+            return;
+        }
+        lagCheckedAt = now;
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.isEmpty()) {
+            return;
+        }
+        long total = 0;
+        for (Map.Entry<TopicPartition, Long> end : consumer.endOffsets(assigned).entrySet()) {
+            total += Math.max(0, end.getValue() - consumer.position(end.getKey()));
+        }
+        lag = total;
+    }
+
+    /** Where a partition starts when this subscription has no committed position on it yet. */
+    private final class StartPointListener implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            failing.keySet().removeAll(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+            Set<TopicPartition> fresh = new HashSet<>();
+            for (TopicPartition partition : partitions) {
+                if (committed.get(partition) == null) {
+                    fresh.add(partition);
+                }
+            }
+            if (fresh.isEmpty()) {
+                return;
+            }
+            StartPoint start = subscription.startFrom();
+            if (start.isEarliest()) {
+                consumer.seekToBeginning(fresh);
+                return;
+            }
+            Map<TopicPartition, Long> query = new HashMap<>();
+            fresh.forEach(p -> query.put(p, start.from().toEpochMilli()));
+            for (Map.Entry<TopicPartition, OffsetAndTimestamp> found : consumer.offsetsForTimes(query).entrySet()) {
+                if (found.getValue() == null) {
+                    consumer.seekToEnd(Set.of(found.getKey()));
+                } else {
+                    consumer.seek(found.getKey(), found.getValue().offset());
+                }
+            }
+        }
+    }
+}

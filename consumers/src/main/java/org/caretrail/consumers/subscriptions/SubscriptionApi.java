@@ -1,0 +1,161 @@
+package org.caretrail.consumers.subscriptions;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The subscriptions API, to mount at {@value #PATH}:
+ * <ul>
+ *   <li>{@code POST /api/v1/subscriptions} — create (body: {@link SubscriptionRequest}); 201 with the
+ *       subscription and its {@code secret}, shown this once;
+ *   <li>{@code GET /api/v1/subscriptions} — every subscription with its delivery status;
+ *   <li>{@code GET /api/v1/subscriptions/{id}} — one subscription: filters, and {@code delivery}:
+ *       state, lag, counts, last error and the parked (dead-letter) deliveries;
+ *   <li>{@code DELETE /api/v1/subscriptions/{id}} — stop and forget it; 204.
+ * </ul>
+ */
+public final class SubscriptionApi implements HttpHandler {
+
+    public static final String PATH = "/api/v1/subscriptions";
+    private static final Logger LOG = LoggerFactory.getLogger(SubscriptionApi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_BODY = 64 * 1024;
+
+    private final SubscriptionStore store;
+    private final DeliveryService delivery;
+
+    public SubscriptionApi(SubscriptionStore store, DeliveryService delivery) {
+        this.store = store;
+        this.delivery = delivery;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            if (!path.startsWith(PATH)) {
+                send(exchange, 404, error("not found: " + path));
+                return;
+            }
+            String rest = path.substring(PATH.length());
+            if (rest.startsWith("/")) {
+                rest = rest.substring(1);
+            }
+            if (rest.endsWith("/")) {
+                rest = rest.substring(0, rest.length() - 1);
+            }
+            String method = exchange.getRequestMethod();
+            if (rest.isEmpty()) {
+                switch (method) {
+                    case "POST" -> create(exchange);
+                    case "GET" -> list(exchange);
+                    default -> methodNotAllowed(exchange, "GET, POST");
+                }
+            } else if (rest.contains("/")) {
+                send(exchange, 404, error("not found: " + path));
+            } else {
+                switch (method) {
+                    case "GET" -> show(exchange, rest);
+                    case "DELETE" -> delete(exchange, rest);
+                    default -> methodNotAllowed(exchange, "GET, DELETE");
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Subscriptions API failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+            send(exchange, 500, error("internal error: " + e.getMessage()));
+        }
+    }
+
+    private void create(HttpExchange exchange) throws IOException {
+        JsonNode body;
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] bytes = in.readNBytes(MAX_BODY + 1);
+            if (bytes.length > MAX_BODY) {
+                send(exchange, 413, error("subscription body larger than " + MAX_BODY + " bytes"));
+                return;
+            }
+            body = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            send(exchange, 400, error("body is not JSON: " + e.getOriginalMessage()));
+            return;
+        }
+        SubscriptionRequest request;
+        try {
+            if (body != null && (body.has("id") || body.has("secret") || body.has("createdAt"))) {
+                throw new IllegalArgumentException("id, secret and createdAt are chosen by CareTrail; leave them out");
+            }
+            request = SubscriptionRequest.fromJson(body);
+        } catch (IllegalArgumentException e) {
+            send(exchange, 400, error(e.getMessage()));
+            return;
+        }
+        Subscription created = store.create(request);
+        ObjectNode node = created.toPublicJson();
+        node.put("secret", created.secret());
+        exchange.getResponseHeaders().set("Location", PATH + "/" + created.id());
+        send(exchange, 201, node);
+    }
+
+    private void list(HttpExchange exchange) throws IOException {
+        ArrayNode all = JsonNodeFactory.instance.arrayNode();
+        store.list().forEach(s -> all.add(withStatus(s)));
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.set("subscriptions", all);
+        send(exchange, 200, node);
+    }
+
+    private void show(HttpExchange exchange, String id) throws IOException {
+        Optional<Subscription> subscription = store.get(id);
+        if (subscription.isEmpty()) {
+            send(exchange, 404, error("no subscription " + id));
+            return;
+        }
+        send(exchange, 200, withStatus(subscription.get()));
+    }
+
+    private void delete(HttpExchange exchange, String id) throws IOException {
+        if (!store.delete(id)) {
+            send(exchange, 404, error("no subscription " + id));
+            return;
+        }
+        exchange.sendResponseHeaders(204, -1);
+    }
+
+    private ObjectNode withStatus(Subscription subscription) {
+        ObjectNode node = subscription.toPublicJson();
+        node.set("delivery", delivery.status(subscription.id()).map(DeliveryStatus::toJson)
+                .orElseGet(() -> JsonNodeFactory.instance.objectNode().put("state", "NOT_RUNNING")));
+        return node;
+    }
+
+    private static void methodNotAllowed(HttpExchange exchange, String allowed) throws IOException {
+        exchange.getResponseHeaders().set("Allow", allowed);
+        send(exchange, 405, error(exchange.getRequestMethod() + " is not allowed here; use " + allowed));
+    }
+
+    private static ObjectNode error(String message) {
+        return JsonNodeFactory.instance.objectNode().put("error", message);
+    }
+
+    private static void send(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+}

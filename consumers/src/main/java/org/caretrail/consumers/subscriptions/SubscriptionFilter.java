@@ -1,0 +1,31 @@
+package org.caretrail.consumers.subscriptions;
+
+import org.caretrail.events.model.Sensitivity;
+import org.caretrail.events.model.TimelineChange;
+import org.caretrail.events.model.TimelineEntry;
+
+/** Whether a timeline change is for a subscription: its filters, GP-notification flag and RESTRICTED rule. */
+public final class SubscriptionFilter {
+
+    private SubscriptionFilter() {
+    }
+
+    public static boolean matches(Subscription subscription, TimelineChange change) {
+        TimelineEntry entry = change.getEntry();
+        if (entry.getSensitivity() == Sensitivity.RESTRICTED && !subscription.allowRestricted()) {
+            return false;
+        }
+        if (!subscription.eventTypes().isEmpty() && !subscription.eventTypes().contains(entry.getType())) {
+            return false;
+        }
+        if (subscription.registeredPractice() != null
+                && !subscription.registeredPractice().equals(change.getRegisteredPracticeOdsCode())) {
+            return false;
+        }
+        if (subscription.sourceOrganisation() != null
+                && !subscription.sourceOrganisation().equals(entry.getSource().getOdsCode())) {
+            return false;
+        }
+        return !subscription.gpNotifications() || GpNotification.of(change).isPresent();
+    }
+}

@@ -1,0 +1,249 @@
+package org.caretrail.it.consumers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serializer;
+import org.caretrail.consumers.replay.Pseudonymiser;
+import org.caretrail.consumers.replay.Replay;
+import org.caretrail.consumers.replay.ReplayFormat;
+import org.caretrail.consumers.replay.ReplayOptions;
+import org.caretrail.consumers.replay.ReplayProgress;
+import org.caretrail.consumers.replay.ReplaySummary;
+import org.caretrail.deploy.infra.EmbeddedKafkaBroker;
+import org.caretrail.events.CareEventType;
+import org.caretrail.events.CareEvents;
+import org.caretrail.events.model.Action;
+import org.caretrail.events.model.Admission;
+import org.caretrail.events.model.Consent;
+import org.caretrail.events.model.Discharge;
+import org.caretrail.events.model.EventHeader;
+import org.caretrail.events.model.EventType;
+import org.caretrail.events.model.IdentityKind;
+import org.caretrail.events.model.LocalIdentifier;
+import org.caretrail.events.model.PatientIdentity;
+import org.caretrail.events.model.PatientRef;
+import org.caretrail.events.model.ProviderKind;
+import org.caretrail.events.model.Sensitivity;
+import org.caretrail.events.model.Source;
+import org.caretrail.events.model.TimelineChange;
+import org.caretrail.events.serde.RestSchemaRegistry;
+import org.caretrail.events.topic.CareTopics;
+import org.caretrail.events.topic.Topics;
+import org.caretrail.it.RealInfrastructure;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The analysts' replay on the real broker and registry, read back with DuckDB. */
+@Tag("integration")
+class ReplayIT {
+
+    static final Instant FROM = Instant.parse("2026-11-20T00:00:00Z");
+    static final Instant TO = Instant.parse("2026-11-21T00:00:00Z");
+    static final String ALICE = TestChanges.patient(1);
+    static final String BOB = TestChanges.patient(2);
+    static final String CAROL = TestChanges.patient(3);
+    static final byte[] KEY = "replay-it-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+
+    @TempDir
+    Path dir;
+
+    static EventHeader header(String nhs, ProviderKind kind, String ods, Instant at) {
+        return EventHeader.newBuilder().setEventId(UUID.randomUUID().toString()).setAction(Action.NEW)
+                .setSubjectId("S-" + UUID.randomUUID()).setVersion(1).setOccurredAt(at).setRecordedAt(at)
+                .setSource(Source.newBuilder().setOdsCode(ods).setName("Org " + ods).setKind(kind).setSystem("it")
+                        .build())
+                .setPatient(PatientRef.newBuilder().setNhsNumber(nhs)
+                        .setLocalId(LocalIdentifier.newBuilder().setSystem(ods + "-MRN").setValue("M" + nhs).build())
+                        .build())
+                .setSensitivity(Sensitivity.NORMAL).build();
+    }
+
+    static Admission admission(String nhs, Instant at) {
+        return Admission.newBuilder().setHeader(header(nhs, ProviderKind.ACUTE, "RJ1", at)).setSite(null)
+                .setWard("7B").setSpecialty("Cardiology").setAdmissionMethod("EMERGENCY").setConsultant(null).build();
+    }
+
+    static Discharge discharge(String nhs, Instant at) {
+        return Discharge.newBuilder().setHeader(header(nhs, ProviderKind.MENTAL_HEALTH, "RV5", at))
+                .setSpellId("SPELL-" + nhs.hashCode()).setDestination("HOME").setDischargeMethod(null).build();
+    }
+
+    static PatientIdentity identity(String nhs, Instant at) {
+        return PatientIdentity.newBuilder().setHeader(header(nhs, ProviderKind.GP, "A81001", at))
+                .setKind(IdentityKind.LINK).setNhsNumber(nhs)
+                .setLocalId(LocalIdentifier.newBuilder().setSystem("RJ1-MRN").setValue("LOCAL-" + nhs).build())
+                .setSupersededNhsNumber(null).setFamilyName("Smith").setGivenName("Robert").setPostcode("SE1 7EH")
+                .setBirthDate(LocalDate.of(1950, 3, 1)).build();
+    }
+
+    static Consent consent(String nhs, boolean optOut, Instant at) {
+        return Consent.newBuilder().setHeader(header(nhs, ProviderKind.GP, "A81001", at))
+                .setNationalDataOptOut(optOut).setPreferences(Map.of()).build();
+    }
+
+    @SuppressWarnings("unchecked")
+    /** Sends one event with the given record timestamp and waits until the broker has it. */
+    static void publish(KafkaProducer<String, byte[]> producer, Topics topics, SpecificRecord event, Instant timestamp)
+            throws Exception {
+        CareEventType type = CareEventType.of(event);
+        Serializer<SpecificRecord> serializer = topics.events(type).valueSerde().serializer();
+        producer.send(new ProducerRecord<>(type.topic(), null, timestamp.toEpochMilli(), CareEvents.patientKey(event),
+                serializer.serialize(type.topic(), event))).get(30, TimeUnit.SECONDS);
+    }
+
+    /** Sends one event with the given record timestamp; counts it in {@code acked} once the broker has it. */
+    static void publish(KafkaProducer<String, byte[]> producer, Topics topics, SpecificRecord event, Instant timestamp,
+            java.util.concurrent.atomic.AtomicInteger acked) {
+        CareEventType type = CareEventType.of(event);
+        Serializer<SpecificRecord> serializer = topics.events(type).valueSerde().serializer();
+        producer.send(new ProducerRecord<>(type.topic(), null, timestamp.toEpochMilli(), CareEvents.patientKey(event),
+                serializer.serialize(type.topic(), event)), (metadata, e) -> {
+                    if (e == null) {
+                        acked.incrementAndGet();
+                    }
+                });
+    }
+
+    static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG,
+                "all", ProducerConfig.LINGER_MS_CONFIG, 10),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+    }
+
+    @Test
+    void replaysAWindowToPseudonymisedParquetWithoutOptedOutPatientsAndTouchesNothing() throws Exception {
+        Topics topics = new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl()));
+        try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker();
+                KafkaProducer<String, byte[]> producer = producer(broker.bootstrapServers());
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        broker.bootstrapServers()))) {
+            // given: events before, inside and after the window; Alice opted out; Bob opted out then back in
+            Instant inside = FROM.plusSeconds(3600);
+            for (String patient : List.of(ALICE, BOB, CAROL)) {
+                publish(producer, topics, admission(patient, FROM.minusSeconds(60)), FROM.minusSeconds(60));
+                for (int i = 0; i < 10; i++) {
+                    publish(producer, topics, admission(patient, inside.plusSeconds(i)), inside.plusSeconds(i));
+                }
+                publish(producer, topics, discharge(patient, inside.plusSeconds(600)), inside.plusSeconds(600));
+                publish(producer, topics, identity(patient, inside.plusSeconds(700)), inside.plusSeconds(700));
+                publish(producer, topics, admission(patient, TO.plusSeconds(1)), TO.plusSeconds(1));
+            }
+            publish(producer, topics, consent(ALICE, true, inside), inside);
+            publish(producer, topics, consent(BOB, true, inside), inside);
+            publish(producer, topics, consent(BOB, false, inside.plusSeconds(5)), inside.plusSeconds(5));
+            producer.flush();
+
+            // when
+            Path out = dir.resolve("window.parquet");
+            List<ReplayProgress> progress = new ArrayList<>();
+            ReplaySummary summary = new Replay(Map.of("bootstrap.servers", broker.bootstrapServers(),
+                    "group.id", "must-be-ignored"), topics)
+                    .run(ReplayOptions.of(List.of("care.admissions", "care.discharges", "care.patient-identities"),
+                            FROM, TO, ReplayFormat.PARQUET, out).pseudonymised(KEY).excludingOptedOut(), progress::add);
+
+            // then: Bob and Carol, 12 events each, pseudonymised, typed columns
+            assertThat(summary.written()).isEqualTo(24);
+            assertThat(summary.optedOut()).isEqualTo(12);
+            assertThat(summary.outsideWindow()).isBetween(3L, 6L);
+            assertThat(summary.byEventType()).containsEntry("admission", 20L).containsEntry("discharge", 2L)
+                    .containsEntry("patient-identity", 2L);
+            assertThat(summary.byProviderKind()).containsEntry("ACUTE", 20L).containsEntry("MENTAL_HEALTH", 2L)
+                    .containsEntry("GP", 2L);
+            assertThat(summary.toText()).contains("admission", "MENTAL_HEALTH");
+            assertThat(progress).isNotEmpty();
+            assertThat(progress.get(progress.size() - 1).written()).isEqualTo(24);
+
+            Pseudonymiser pseudonyms = new Pseudonymiser(KEY);
+            try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement()) {
+                String table = "read_parquet('" + out + "')";
+                try (ResultSet r = sql.executeQuery("SELECT nhs_number, count(*) FROM " + table
+                        + " GROUP BY nhs_number ORDER BY nhs_number")) {
+                    List<String> seen = new ArrayList<>();
+                    while (r.next()) {
+                        seen.add(r.getString(1));
+                        assertThat(r.getLong(2)).isEqualTo(12);
+                    }
+                    assertThat(seen).containsExactlyInAnyOrder(pseudonyms.nhsNumber(BOB), pseudonyms.nhsNumber(CAROL));
+                }
+                try (ResultSet r = sql.executeQuery("SELECT min(occurred_at), max(kafka_timestamp), typeof(min(occurred_at)), "
+                        + "count(*) FILTER (WHERE body::VARCHAR LIKE '%Smith%' OR body::VARCHAR LIKE '%SE1%' "
+                        + "OR body::VARCHAR LIKE '%" + BOB + "%' OR local_id_value LIKE '%" + BOB + "%') FROM " + table)) {
+                    r.next();
+                    assertThat(r.getObject(1, java.time.OffsetDateTime.class).toInstant()).isEqualTo(inside);
+                    assertThat(r.getObject(2, java.time.OffsetDateTime.class).toInstant()).isBefore(TO);
+                    assertThat(r.getString(3)).isEqualTo("TIMESTAMP WITH TIME ZONE");
+                    assertThat(r.getLong(4)).as("names, postcodes and raw identifiers left").isZero();
+                }
+                try (ResultSet r = sql.executeQuery("SELECT json_extract_string(body, '$.nhsNumber') FROM " + table
+                        + " WHERE event_type = 'patient-identity' AND nhs_number = '" + pseudonyms.nhsNumber(BOB) + "'")) {
+                    assertThat(r.next()).isTrue();
+                    assertThat(r.getString(1)).isEqualTo(pseudonyms.nhsNumber(BOB));
+                }
+            }
+
+            // and the replay left no consumer group and wrote to no topic
+            assertThat(admin.listConsumerGroups().all().get(10, TimeUnit.SECONDS))
+                    .extracting(ConsumerGroupListing::groupId).isEmpty();
+            assertThat(summary.read()).isEqualTo(summary.written() + summary.optedOut() + summary.outsideWindow());
+        }
+    }
+
+    @Test
+    void replaysTimelineChangesToJsonLinesAndCsv() throws Exception {
+        Topics topics = new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl()));
+        try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker();
+                KafkaProducer<String, TimelineChange> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                        topics.timelineChanges().keySerde().serializer(),
+                        topics.timelineChanges().valueSerde().serializer())) {
+            Instant at = FROM.plusSeconds(60);
+            for (int seq = 0; seq < 5; seq++) {
+                TimelineChange change = TestChanges.change(CAROL, seq, EventType.REFERRAL, "RJ1", "A81001",
+                        Sensitivity.NORMAL);
+                producer.send(new ProducerRecord<>(CareTopics.TIMELINE_CHANGES, null, at.toEpochMilli(), CAROL, change))
+                        .get(30, TimeUnit.SECONDS);
+            }
+            producer.flush();
+            Replay replay = new Replay(Map.of("bootstrap.servers", broker.bootstrapServers()), topics);
+
+            Path jsonl = dir.resolve("changes.jsonl");
+            ReplaySummary summary = replay.run(ReplayOptions.of(List.of(CareTopics.TIMELINE_CHANGES), FROM, TO,
+                    ReplayFormat.JSONL, jsonl), p -> { });
+            Path csv = dir.resolve("changes.csv");
+            replay.run(ReplayOptions.of(List.of(CareTopics.TIMELINE_CHANGES), FROM, TO, ReplayFormat.CSV, csv), p -> { });
+
+            assertThat(summary.written()).isEqualTo(5);
+            assertThat(summary.byEventType()).containsOnly(Map.entry("referral", 5L));
+            List<String> lines = Files.readAllLines(jsonl);
+            assertThat(lines).hasSize(5).allMatch(l -> l.startsWith("{\"type\":\"timeline-change\"") && l.contains(CAROL));
+            List<String> rows = Files.readAllLines(csv);
+            assertThat(rows).hasSize(6);
+            assertThat(rows.get(1)).contains("care.timeline-changes", "referral", "ADDED", CAROL);
+            assertThat(Set.copyOf(rows.subList(1, 6)).size()).isEqualTo(5);
+        }
+    }
+}
