@@ -2,6 +2,9 @@ package org.caretrail.deploy;
 
 import java.net.URI;
 import java.nio.file.Path;
+import org.caretrail.consumers.subscriptions.DeliveryConfig;
+import org.caretrail.consumers.subscriptions.SubscriptionApi;
+import org.caretrail.consumers.subscriptions.Subscriptions;
 import org.caretrail.producers.fhir.FhirGateway;
 import org.caretrail.producers.hl7.Hl7Settings;
 import org.caretrail.producers.hl7.MllpAdapter;
@@ -136,6 +139,13 @@ public final class Platform implements AutoCloseable {
         addresses.put("HL7v2 MLLP", settings.httpHost() + ":" + mllp.port());
         http.mount(FHIR_PATH, new FhirGateway(adapterPublisher));
         addresses.put("FHIR R4", base + FHIR_PATH + "/metadata");
+
+        progress.step("starting subscriptions and webhook delivery");
+        Subscriptions subscriptions = new Subscriptions(DeliveryConfig.defaults(bootstrapServers), topics);
+        running.push(subscriptions);
+        subscriptions.start();
+        http.mount(SubscriptionApi.PATH, subscriptions.handler());
+        addresses.put("Subscriptions", base + SubscriptionApi.PATH);
 
         http.start();
         httpBase = base;

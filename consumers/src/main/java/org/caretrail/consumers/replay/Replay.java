@@ -19,7 +19,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.caretrail.consumers.AvroCompat;
+import org.caretrail.events.AvroTrust;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.CareEvents;
 import org.caretrail.events.model.Consent;
@@ -60,7 +60,7 @@ public final class Replay {
 
     /** @param kafka client settings (at least {@code bootstrap.servers}); any {@code group.id} is ignored */
     public Replay(Map<String, Object> kafka, Topics topics) {
-        AvroCompat.apply();
+        AvroTrust.install();
         this.kafka = Map.copyOf(kafka);
         this.topics = topics;
     }

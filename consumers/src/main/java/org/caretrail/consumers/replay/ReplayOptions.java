@@ -56,11 +56,17 @@ public record ReplayOptions(List<String> topics, Instant from, Instant to, Repla
 
     /** Reads a key file: its bytes, trailing newline trimmed. */
     public static byte[] readKeyFile(Path file) throws IOException {
-        String text = Files.readString(file).strip();
-        if (text.isEmpty()) {
+        byte[] bytes = Files.readAllBytes(file);
+        // a text key (e.g. from `openssl rand -base64 32 > key`) is used without its trailing newline;
+        // anything else (raw random bytes) is used as it is
+        int end = bytes.length;
+        while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r')) {
+            end--;
+        }
+        if (end == 0) {
             throw new IllegalArgumentException("key file " + file + " is empty");
         }
-        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return java.util.Arrays.copyOf(bytes, end);
     }
 
     static boolean isReplayable(String topic) {

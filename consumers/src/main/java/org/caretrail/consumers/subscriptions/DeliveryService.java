@@ -9,7 +9,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.caretrail.consumers.AvroCompat;
+import org.caretrail.events.AvroTrust;
 import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.serde.AvroSerde;
 import org.caretrail.events.serde.SchemaRegistry;
@@ -38,7 +38,7 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
     }
 
     public DeliveryService(SubscriptionStore store, Topics topics, DeliveryConfig config) {
-        AvroCompat.apply();
+        AvroTrust.install();
         this.store = store;
         this.config = config;
         this.registry = topics.registry();

@@ -2,7 +2,7 @@ package org.caretrail.consumers.replay;
 
 import java.time.Instant;
 import java.util.UUID;
-import org.caretrail.consumers.AvroCompat;
+import org.caretrail.events.AvroTrust;
 import org.caretrail.events.NhsNumber;
 import org.caretrail.events.model.Action;
 import org.caretrail.events.model.Admission;
@@ -20,7 +20,7 @@ import org.caretrail.events.model.Source;
 final class ReplayFixtures {
 
     static {
-        AvroCompat.apply();
+        AvroTrust.install();
     }
 
     static final String ALICE = NhsNumber.withCheckDigit("999000001").orElseThrow().value();

@@ -47,6 +47,13 @@ class ReplayOptionsTest {
     }
 
     @Test
+    void rawRandomKeyBytesAreUsedAsTheyAre() throws Exception {
+        byte[] raw = {(byte) 0xff, (byte) 0xfe, 0, 1, 2, 3, (byte) 0x80, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+        Path key = Files.write(dir.resolve("raw-key"), raw);
+        assertThat(ReplayOptions.readKeyFile(key)).isEqualTo(raw);
+    }
+
+    @Test
     void progressBars() {
         assertThat(new ReplayProgress(50, 200, 40).bar(8)).isEqualTo("[##      ]  25% 50/200 read, 40 written");
         assertThat(new ReplayProgress(0, 0, 0).fraction()).isEqualTo(1.0);

@@ -18,7 +18,7 @@ final class Changes {
     static final String PATIENT = NhsNumber.withCheckDigit("999000001").orElseThrow().value();
 
     static {
-        org.caretrail.consumers.AvroCompat.apply();
+        org.caretrail.events.AvroTrust.install();
     }
 
     private Changes() {

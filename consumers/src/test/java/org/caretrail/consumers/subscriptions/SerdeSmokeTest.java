@@ -14,7 +14,7 @@ class SerdeSmokeTest {
 
     @Test
     void timelineChangesRoundTripThroughTheTopicSerde() {
-        org.caretrail.consumers.AvroCompat.apply();
+        org.caretrail.events.AvroTrust.install();
         Topics topics = new Topics(new InMemorySchemaRegistry());
         TimelineChange change = Changes.change("e1:ADDED", EventType.DEATH, ChangeKind.ADDED, "RJ1", "A81001",
                 Sensitivity.RESTRICTED);

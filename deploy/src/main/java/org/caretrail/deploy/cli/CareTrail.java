@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             ImportCommand.class,
             SimulateCommand.class,
             BenchCommand.class,
+            ReplayCommand.class,
             TimelineCommand.class,
             CommandLine.HelpCommand.class
         })

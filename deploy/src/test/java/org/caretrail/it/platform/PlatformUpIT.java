@@ -1,0 +1,78 @@
+package org.caretrail.it.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.caretrail.deploy.Platform;
+import org.caretrail.deploy.PlatformSettings;
+import org.caretrail.deploy.infra.Ports;
+import org.caretrail.events.json.CareEventJson;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What {@code caretrail up} runs, as one piece: embedded broker and registry, stream processor,
+ * adapters, HTTP and the simulator. A simulated patient's timeline must be readable through the
+ * API within 60 s of starting, and stopping leaves no server process behind.
+ */
+@Tag("integration")
+class PlatformUpIT {
+
+    @Test
+    void aSimulatedPatientsTimelineIsOnTheApiWithinAMinuteOfStarting() throws Exception {
+        Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target/it-data")), "up-");
+        int httpPort = Ports.free();
+        PlatformSettings settings = new PlatformSettings(data.toAbsolutePath(), null, null, Ports.free(), Ports.free(),
+                "127.0.0.1", httpPort, Ports.free(), Path.of(System.getProperty("caretrail.registry.home")),
+                System.getProperty("java.class.path"), 500, 100, 11);
+        long started = System.nanoTime();
+        List<String> steps = new ArrayList<>();
+        HttpClient http = HttpClient.newHttpClient();
+        List<ProcessHandle> children;
+        try (Platform platform = new Platform(settings).start(steps::add)) {
+            assertThat(steps).anyMatch(s -> s.contains("Kafka broker")).anyMatch(s -> s.contains("schema registry"))
+                    .anyMatch(s -> s.contains("simulator"));
+            String command = platform.addresses().get("A simulated patient");
+            assertThat(command).startsWith("./caretrail timeline ");
+            String nhs = command.substring(command.lastIndexOf(' ') + 1);
+            URI timeline = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/patients/" + nhs + "/timeline");
+
+            AtomicReference<JsonNode> body = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(60).minusNanos(System.nanoTime() - started)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(timeline).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() != 200) {
+                            return false;
+                        }
+                        body.set(CareEventJson.mapper().readTree(r.body()));
+                        return true;
+                    });
+            System.out.printf("simulated patient's timeline on the API %.1f s after starting%n",
+                    (System.nanoTime() - started) / 1e9);
+            assertThat(body.get().path("nhsNumber").asText()).isEqualTo(nhs);
+            assertThat(body.get().path("entries").size()).isPositive();
+
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + httpPort + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).contains("\"timeline\":\"UP\"");
+            children = ProcessHandle.current().children().toList();
+            assertThat(children).hasSizeGreaterThanOrEqualTo(2); // the broker and the registry
+        }
+        for (ProcessHandle child : children) {
+            assertThat(child.isAlive()).as("child process " + child.pid() + " stopped").isFalse();
+        }
+    }
+}
