@@ -31,7 +31,7 @@ import org.caretrail.producers.simulator.SimulationProfile;
 public final class PipelineBenchmark {
 
     /** What one run measured. */
-    public record Result(long published, long seen, Duration publishTime, Duration pipelineTime, double publishedPerSecond,
+    public record Result(long published, long failed, String firstFailure, long seen, Duration publishTime, Duration pipelineTime, double publishedPerSecond,
                          double pipelinePerSecond, double p50Millis, double p99Millis, double maxMillis,
                          double averageEventBytes) {
     }
@@ -50,6 +50,8 @@ public final class PipelineBenchmark {
         AtomicLong seen = new AtomicLong();
         AtomicLong bytes = new AtomicLong();
         AtomicLong lastSeenAt = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
@@ -75,7 +77,16 @@ public final class PipelineBenchmark {
                     publishWindow[0] = System.nanoTime();
                     for (SpecificRecord event : batch) {
                         sentAt.put(CareEvents.header(event).getEventId(), System.nanoTime());
-                        publisher.publish(event).thenAccept(m -> bytes.addAndGet(m.serializedValueSize()));
+                        String eventId = CareEvents.header(event).getEventId();
+                        publisher.publish(event).whenComplete((m, error) -> {
+                            if (error != null) {
+                                failed.incrementAndGet();
+                                firstFailure.compareAndSet(null, eventId + ": " + error);
+                                sentAt.remove(eventId);
+                            } else {
+                                bytes.addAndGet(m.serializedValueSize());
+                            }
+                        });
                     }
                     publisher.flush();
                     publishWindow[1] = System.nanoTime();
@@ -83,7 +94,7 @@ public final class PipelineBenchmark {
                 publisherThread.start();
                 long deadline = System.nanoTime() + timeout.toNanos();
                 long lastReport = System.nanoTime();
-                while (seen.get() < events && System.nanoTime() < deadline) {
+                while (seen.get() + failed.get() < events && System.nanoTime() < deadline) {
                     for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                         long now = System.nanoTime();
                         TimelineChange change = topics.timelineChanges().valueSerde().deserializer()
@@ -100,15 +111,19 @@ public final class PipelineBenchmark {
                     }
                 }
                 publisherThread.join();
+                if (!sentAt.isEmpty()) {
+                    progress.accept("not seen on " + topics.timelineChanges().name() + ": "
+                            + sentAt.keySet().stream().limit(5).toList() + (sentAt.size() > 5 ? " ..." : ""));
+                }
             }
             long n = seen.get();
             long[] measured = Arrays.copyOf(latencies, (int) n);
             Arrays.sort(measured);
             Duration publishTime = Duration.ofNanos(publishWindow[1] - publishWindow[0]);
             Duration pipelineTime = Duration.ofNanos(Math.max(1, lastSeenAt.get() - publishWindow[0]));
-            return new Result(events, n, publishTime, pipelineTime, events / seconds(publishTime),
+            return new Result(events, failed.get(), firstFailure.get(), n, publishTime, pipelineTime, events / seconds(publishTime),
                     n / seconds(pipelineTime), percentile(measured, 0.50), percentile(measured, 0.99),
-                    n == 0 ? Double.NaN : measured[measured.length - 1] / 1e6, bytes.get() / (double) events);
+                    n == 0 ? Double.NaN : measured[measured.length - 1] / 1e6, bytes.get() / (double) Math.max(1, events - failed.get()));
         }
     }
 

@@ -58,6 +58,9 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("%nCareTrail pipeline (publisher library -> topics -> timeline stream processor, exactly_once_v2 -> care.timeline-changes)%n");
             out.printf("  events published        %,d in %.2f s = %,.0f events/s (average %.0f bytes)%n", r.published(),
                     r.publishTime().toMillis() / 1000.0, r.publishedPerSecond(), r.averageEventBytes());
+            if (r.failed() > 0) {
+                out.printf("  FAILED to publish       %,d (first: %s)%n", r.failed(), r.firstFailure());
+            }
             out.printf("  through the pipeline    %,d of %,d in %.2f s = %,.0f events/s%n", r.seen(), r.published(),
                     r.pipelineTime().toMillis() / 1000.0, r.pipelinePerSecond());
             out.printf("  end-to-end latency      p50 %.0f ms, p99 %.0f ms, max %.0f ms%n", r.p50Millis(), r.p99Millis(), r.maxMillis());
@@ -65,6 +68,9 @@ final class BenchCommand implements Callable<Integer> {
                 runKafkaTools(out, platform.bootstrapServers(), Math.max(1, (int) Math.round(r.averageEventBytes())));
             }
             out.flush();
+            if (r.seen() + r.failed() < r.published()) {
+                out.printf("  NOT SEEN on care.timeline-changes within %s: %,d events%n", timeout, r.published() - r.failed() - r.seen());
+            }
             return r.seen() == r.published() ? 0 : 1;
         } finally {
             if (dataDir == null) {
