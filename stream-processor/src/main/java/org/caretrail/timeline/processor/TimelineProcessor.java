@@ -12,7 +12,9 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.caretrail.events.NhsNumber;
+import org.apache.kafka.common.serialization.Serdes;
 import org.caretrail.events.model.ChangeKind;
+import org.caretrail.events.model.EventType;
 import org.caretrail.events.model.Timeline;
 import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.model.TimelineEntry;
@@ -45,6 +47,7 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     private KeyValueStore<String, TimelineSummary> summaries;
     private KeyValueStore<String, String> pending;
     private KeyValueStore<String, TimelineEntry> unresolved;
+    private KeyValueStore<String, String> spells;
     private TimelineReader reader;
 
     public TimelineProcessor(int maxEntries, Duration emitInterval) {
@@ -55,7 +58,7 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     /** The stores this processor needs connected. */
     public static String[] storeNames() {
         return new String[] {TimelineStores.ITEMS, TimelineStores.ORDER, TimelineStores.SUMMARIES,
-            TimelineStores.PENDING, TimelineStores.UNRESOLVED};
+            TimelineStores.PENDING, TimelineStores.UNRESOLVED, TimelineStores.SPELLS};
     }
 
     @Override
@@ -66,6 +69,7 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         this.summaries = context.getStateStore(TimelineStores.SUMMARIES);
         this.pending = context.getStateStore(TimelineStores.PENDING);
         this.unresolved = context.getStateStore(TimelineStores.UNRESOLVED);
+        this.spells = context.getStateStore(TimelineStores.SPELLS);
         this.reader = new TimelineReader(items, order, summaries);
         if (!emitInterval.isZero()) {
             context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
@@ -102,14 +106,11 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         if (summary == null) {
             summary = TimelineSummaries.empty();
         }
+        indexSpellMember(nhs, before, after);
         if (!after.equals(before)) {
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             TimelineSummaries.count(summary, before, after);
-            if (TimelineSummaries.VIEW_TYPES.contains(after.getType()) || summary.getDeceased()) {
-                TimelineSummaries.deriveViews(summary, type -> reader.itemsOfType(nhs, type),
-                        diedAt -> reader.walk(nhs, diedAt.plusMillis(1), null, false, false, t -> true, 0,
-                                TimelineSummaries.MAX_LISTED + 1), now);
-            }
+            TimelineSummaries.update(summary, before, after, viewSource(nhs), now);
             List<TimelineEntry> first = reader.walk(nhs, null, null, false, false, t -> true, 0, 1);
             List<TimelineEntry> last = reader.walk(nhs, null, null, true, false, t -> true, 0, 1);
             summary.setFirstOccurredAt(first.isEmpty() ? null : first.get(0).getOccurredAt());
@@ -123,6 +124,52 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         } else {
             pending.put(nhs, "");
         }
+    }
+
+    /** Keeps {@link TimelineStores#SPELLS} in step: which items belong to which spell. */
+    private void indexSpellMember(String nhs, TimelineEntry before, TimelineEntry after) {
+        if (after.getType() != EventType.ADMISSION && after.getType() != EventType.TRANSFER
+                && after.getType() != EventType.DISCHARGE) {
+            return;
+        }
+        if (before != null) {
+            spells.delete(spellKey(nhs, before));
+        }
+        if (TimelineSummaries.spellId(after) != null) {
+            spells.put(spellKey(nhs, after), "");
+        }
+    }
+
+    private static String spellKey(String nhs, TimelineEntry e) {
+        return nhs + "|" + e.getSource().getOdsCode() + "|" + TimelineSummaries.spellId(e) + "|" + e.getEntryId();
+    }
+
+    private TimelineSummaries.ViewSource viewSource(String nhs) {
+        return new TimelineSummaries.ViewSource() {
+            @Override
+            public java.util.Collection<TimelineEntry> itemsOfType(EventType type) {
+                return reader.itemsOfType(nhs, type);
+            }
+
+            @Override
+            public java.util.Collection<TimelineEntry> spellMembers(String odsCode, String spellId) {
+                List<TimelineEntry> members = new ArrayList<>();
+                try (KeyValueIterator<String, String> it = spells.prefixScan(
+                        nhs + "|" + odsCode + "|" + spellId + "|", Serdes.String().serializer())) {
+                    while (it.hasNext()) {
+                        String key = it.next().key;
+                        String entryId = key.substring((nhs + "|" + odsCode + "|" + spellId + "|").length());
+                        reader.entry(nhs, entryId).ifPresent(members::add);
+                    }
+                }
+                return members;
+            }
+
+            @Override
+            public List<TimelineEntry> entriesAfter(Instant t, int limit) {
+                return reader.walk(nhs, t.plusMillis(1), null, false, false, type -> true, 0, limit);
+            }
+        };
     }
 
     private void emitChange(Record<String, TimelineEntry> record, String nhs, ChangeKind kind, TimelineEntry after) {

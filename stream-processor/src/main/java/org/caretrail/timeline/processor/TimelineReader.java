@@ -73,10 +73,10 @@ public final class TimelineReader {
                 if (!withdrawn && kv.value.charAt(0) != 'C') {
                     continue;
                 }
-                String entryId = kv.value.substring(2);
-                if (!type.test(EventType.valueOf(entryId.substring(0, entryId.indexOf('|'))))) {
+                if (!type.test(typeOf(kv.value))) {
                     continue;
                 }
+                String entryId = kv.value.substring(2);
                 if (skipped < skip) {
                     skipped++;
                     continue;
@@ -98,13 +98,26 @@ public final class TimelineReader {
         try (KeyValueIterator<String, String> it = order.range(lo, hi)) {
             while (it.hasNext()) {
                 String v = it.next().value;
-                if ((withdrawn || v.charAt(0) == 'C')
-                        && type.test(EventType.valueOf(v.substring(2, v.indexOf('|', 2))))) {
+                if ((withdrawn || v.charAt(0) == 'C') && type.test(typeOf(v))) {
                     n++;
                 }
             }
         }
         return n;
+    }
+
+    private static final EventType[] TYPES = EventType.values();
+
+    /** The entry type in an order-index value {@code S|TYPE|odsCode|subjectId}, without allocating. */
+    static EventType typeOf(String indexValue) {
+        int end = indexValue.indexOf('|', 2);
+        for (EventType t : TYPES) {
+            String name = t.name();
+            if (name.length() == end - 2 && indexValue.startsWith(name, 2)) {
+                return t;
+            }
+        }
+        throw new IllegalStateException("order index value without a known type: " + indexValue);
     }
 
     /** The most recent {@code n} current entries, in timeline order. */
