@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -38,6 +39,7 @@ public final class DecodeAndValidate implements Processor<byte[], byte[], String
     private final CareEventValidator validator;
     private final Map<String, CareEventType> typesByTopic;
     private ProcessorContext<String, Decoded> context;
+    private Sensor rejected;
 
     public DecodeAndValidate(Topics topics, CareEventValidator validator, List<CareEventType> types) {
         this.topics = topics;
@@ -48,7 +50,13 @@ public final class DecodeAndValidate implements Processor<byte[], byte[], String
     @Override
     public void init(ProcessorContext<String, Decoded> context) {
         this.context = context;
+        // a Kafka Streams metric, so it shows wherever the client's metrics go (Micrometer, JMX)
+        this.rejected = context.metrics().addRateTotalSensor(METRICS_SCOPE, "decode-and-validate", "rejected-events",
+                Sensor.RecordingLevel.INFO);
     }
+
+    /** Scope of CareTrail's own stream metrics: {@code caretrail-timeline-metrics}. */
+    public static final String METRICS_SCOPE = "caretrail-timeline";
 
     @Override
     public void process(Record<byte[], byte[]> record) {
@@ -66,6 +74,7 @@ public final class DecodeAndValidate implements Processor<byte[], byte[], String
             problem = r.getMessage();
         }
         LOG.warn("Rejected care event {}-{}@{}: {}", topic, partition, offset, problem);
+        rejected.record();
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
         DeadLetters.headers(headers, problem, topic, partition, offset);
         context.forward(new Record<String, Decoded>(null, Decoded.rejected(record.key(), record.value(), problem),

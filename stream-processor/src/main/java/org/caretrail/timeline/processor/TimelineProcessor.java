@@ -12,6 +12,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.caretrail.events.NhsNumber;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.Serdes;
 import org.caretrail.events.model.ChangeKind;
 import org.caretrail.events.model.EventType;
@@ -49,6 +50,8 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     private KeyValueStore<String, TimelineEntry> unresolved;
     private KeyValueStore<String, String> spells;
     private TimelineReader reader;
+    private Sensor held;
+    private Sensor unchanged;
 
     public TimelineProcessor(int maxEntries, Duration emitInterval) {
         this.maxEntries = maxEntries;
@@ -71,6 +74,10 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         this.unresolved = context.getStateStore(TimelineStores.UNRESOLVED);
         this.spells = context.getStateStore(TimelineStores.SPELLS);
         this.reader = new TimelineReader(items, order, summaries);
+        this.held = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, "timeline-builder",
+                "held-unresolved-events", Sensor.RecordingLevel.INFO);
+        this.unchanged = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, "timeline-builder",
+                "unchanged-events", Sensor.RecordingLevel.INFO);
         if (!emitInterval.isZero()) {
             context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
         }
@@ -86,12 +93,14 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         }
         if (!NhsNumber.isValid(nhs)) {
             unresolved.put(nhs + "|" + entry.getEventId(), entry);
+            held.record();
             return;
         }
         String itemKey = nhs + "|" + entry.getEntryId();
         CareItem old = items.get(itemKey);
         CareItem updated = old == null ? CareItem.of(entry) : old.with(entry);
         if (updated == old) {
+            unchanged.record();
             return; // a duplicate, a lower version or a losing tie: nothing changes
         }
         TimelineEntry before = old == null ? null : old.displayed();
