@@ -138,7 +138,7 @@ public final class TimelineApplication implements AutoCloseable {
 
     /**
      * Publishes the stream processor's metrics to {@code registry}: every Kafka Streams client
-     * metric (including CareTrail's own {@code caretrail-timeline-metrics}: rejected-events,
+     * metric (including CareTrail's own {@code stream-caretrail-timeline-metrics}: rejected-events,
      * held-unresolved-events, unchanged-events as rate and total), plus
      * {@code caretrail.timeline.unresolved.events} (events held for identity resolution in this
      * instance's stores) and {@code caretrail.timeline.running} (1 while RUNNING). Only after

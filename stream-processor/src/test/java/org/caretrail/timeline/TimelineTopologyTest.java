@@ -141,6 +141,26 @@ class TimelineTopologyTest {
                 .contains("unknown schema id");
         assertThat(DeadLetters.header(dead.get(1).headers(), CareTopics.HEADER_SOURCE_OFFSET)).isEqualTo("1");
         assertThat(eventIds(t.current(PATIENT))).containsExactly(id("adm"));
+        assertThat(metric("rejected-events-total")).isEqualTo(2.0);
+    }
+
+    private double metric(String name) {
+        return t.driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(name) && e.getKey().group().equals("stream-caretrail-timeline-metrics"))
+                .mapToDouble(e -> (Double) e.getValue().metricValue()).sum();
+    }
+
+    @Test
+    void anEventKnownOnlyByALocalIdentifierIsHeldNotPlaced() {
+        var adm = CareEventFixtures.localOnly(admission(PATIENT, "spell-1", Action.NEW, 1, T0, "AMU", "local"),
+                "RJ1-MRN", "M123");
+        t.publish(adm);
+        assertThat(t.deadLetters.readRecordsToList()).isEmpty();
+        assertThat(t.changes.readValuesToList()).isEmpty();
+        assertThat(t.driver.<String, TimelineEntry>getKeyValueStore(
+                org.caretrail.timeline.processor.TimelineStores.UNRESOLVED).get("RJ1-MRN|M123|" + id("local")))
+                .isNotNull();
+        assertThat(metric("held-unresolved-events-total")).isEqualTo(1.0);
     }
 
     @Test
@@ -158,6 +178,7 @@ class TimelineTopologyTest {
             assertThat(e.getVersion()).isEqualTo(3);
         });
         assertThat(t.changes.readValuesToList()).isEmpty();
+        assertThat(metric("unchanged-events-total")).isEqualTo(1.0);
     }
 
     @Test

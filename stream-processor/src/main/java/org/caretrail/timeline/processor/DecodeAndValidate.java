@@ -55,7 +55,7 @@ public final class DecodeAndValidate implements Processor<byte[], byte[], String
                 Sensor.RecordingLevel.INFO);
     }
 
-    /** Scope of CareTrail's own stream metrics: {@code caretrail-timeline-metrics}. */
+    /** Scope of CareTrail's own stream metrics: {@code stream-caretrail-timeline-metrics}. */
     public static final String METRICS_SCOPE = "caretrail-timeline";
 
     @Override
