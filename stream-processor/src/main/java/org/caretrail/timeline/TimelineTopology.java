@@ -18,7 +18,12 @@ import org.caretrail.events.model.TimelineEntry;
 import org.caretrail.events.model.TimelineSummary;
 import org.caretrail.events.serde.AvroSerde;
 import org.caretrail.events.topic.Topics;
+import org.apache.avro.specific.SpecificRecord;
+import org.caretrail.events.NhsNumber;
+import org.caretrail.events.model.PatientIdentity;
+import org.caretrail.timeline.domain.TimelineEntries;
 import org.caretrail.timeline.processor.CareItemSerde;
+import org.caretrail.timeline.processor.IdentityResolver;
 import org.caretrail.timeline.processor.DecodeAndValidate;
 import org.caretrail.timeline.processor.Decoded;
 import org.caretrail.timeline.processor.TimelineOutput;
@@ -46,6 +51,10 @@ public final class TimelineTopology {
     public static final String SOURCE = "care-events-source";
     public static final String DECODE = "decode-and-validate";
     public static final String REPARTITION = "timeline-by-patient";
+    public static final String IDENTITY_REPARTITION = "identity-by-local-id";
+    public static final String UNRESOLVED_REPARTITION = "unresolved-by-local-id";
+    public static final String IDENTITY_RESOLVER = "identity-resolver";
+    public static final String HOLD_OR_PLACE = "hold-or-place";
     public static final String BUILDER = "timeline-builder";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String TIMELINES_SINK = "timelines-sink";
@@ -81,20 +90,48 @@ public final class TimelineTopology {
                 Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.UNRESOLVED),
                 Serdes.String(), entrySerde));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TimelineStores.IDENTITY_LINKS), Serdes.String(), Serdes.String()));
 
+        List<String> sources = new java.util.ArrayList<>(types.stream().map(CareEventType::topic).toList());
+        sources.add(CareEventType.PATIENT_IDENTITY.topic());
+        List<CareEventType> decodable = new java.util.ArrayList<>(types);
+        decodable.add(CareEventType.PATIENT_IDENTITY);
         KStream<String, Decoded> decoded = builder
-                .stream(types.stream().map(CareEventType::topic).toList(),
-                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
-                .process(() -> new DecodeAndValidate(topics, validator, types), Named.as(DECODE));
+                .stream(sources, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
+                .process(() -> new DecodeAndValidate(topics, validator, decodable), Named.as(DECODE));
 
         decoded.filter((key, d) -> !d.isValid(), Named.as("rejected-events"))
                 .map((key, d) -> KeyValue.pair(d.originalKey(), d.originalValue()), Named.as("rejected-original-bytes"))
                 .to(settings.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withName(DEAD_LETTER_SINK));
 
-        KStream<String, TimelineOutput> outputs = decoded
+        KStream<String, SpecificRecord> valid = decoded
                 .filter((key, d) -> d.isValid(), Named.as("valid-events"))
-                .mapValues(Decoded::entry, Named.as("event-as-entry"))
+                .mapValues(Decoded::event, Named.as("valid-event"));
+
+        // identity: links of local identifiers, keyed by the local identifier
+        KStream<String, TimelineEntry> releasedByLinks = valid
+                .filter((key, e) -> e instanceof PatientIdentity, Named.as("identity-events"))
+                .mapValues(e -> (PatientIdentity) e, Named.as("identity-event"))
+                .repartition(Repartitioned.<String, PatientIdentity>as(IDENTITY_REPARTITION)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(AvroSerde.of(PatientIdentity.class, topics.registry())))
+                .process(IdentityResolver.Links::new, Named.as(IDENTITY_RESOLVER), IdentityResolver.storeNames());
+
+        KStream<String, TimelineEntry> entries = valid
+                .filter((key, e) -> !(e instanceof PatientIdentity), Named.as("timeline-events"))
+                .mapValues(TimelineEntries::fromEvent, Named.as("event-as-entry"));
+        KStream<String, TimelineEntry> placedLater = entries
+                .filter((key, e) -> !NhsNumber.isValid(key), Named.as("local-only-entries"))
+                .repartition(Repartitioned.<String, TimelineEntry>as(UNRESOLVED_REPARTITION)
+                        .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
+                .process(IdentityResolver.HoldOrPlace::new, Named.as(HOLD_OR_PLACE), IdentityResolver.storeNames());
+
+        KStream<String, TimelineOutput> outputs = entries
+                .filter((key, e) -> NhsNumber.isValid(key), Named.as("nhs-entries"))
+                .merge(releasedByLinks, Named.as("with-released-entries"))
+                .merge(placedLater, Named.as("with-linked-entries"))
                 .repartition(Repartitioned.<String, TimelineEntry>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
                 .process(() -> new TimelineProcessor(settings.maxTimelineEntries(), settings.timelineEmitInterval()),

@@ -20,6 +20,9 @@ import org.caretrail.events.model.Admission;
 import org.caretrail.events.model.ChangeKind;
 import org.caretrail.events.model.EntryStatus;
 import org.caretrail.events.model.HospitalSpell;
+import org.caretrail.events.model.IdentityKind;
+import org.caretrail.events.model.LocalIdentifier;
+import org.caretrail.events.model.PatientIdentity;
 import org.caretrail.events.model.ProviderKind;
 import org.caretrail.events.model.Timeline;
 import org.caretrail.events.model.TimelineChange;
@@ -161,6 +164,47 @@ class TimelineTopologyTest {
                 org.caretrail.timeline.processor.TimelineStores.UNRESOLVED).get("RJ1-MRN|M123|" + id("local")))
                 .isNotNull();
         assertThat(metric("held-unresolved-events-total")).isEqualTo(1.0);
+    }
+
+    private static PatientIdentity link(String nhs, String system, String value, String eventName) {
+        return PatientIdentity.newBuilder()
+                .setHeader(CareEventFixtures.header(nhs, "RJ1", ProviderKind.ACUTE, "link-" + value, Action.NEW, 1, T0,
+                        eventName))
+                .setKind(IdentityKind.LINK).setNhsNumber(nhs).setLocalId(new LocalIdentifier(system, value))
+                .build();
+    }
+
+    @Test
+    void heldEventsArePlacedInOrderWhenALinkArrives() {
+        // given a timeline, and two events known only by the hospital number
+        t.publish(attendance(PATIENT, "ae-1", T0.plusSeconds(120), "known"));
+        t.publish(CareEventFixtures.localOnly(admission(PATIENT, "spell-1", Action.NEW, 1, T0, "AMU", "early"),
+                "RJ1-MRN", "M123"),
+                CareEventFixtures.localOnly(attendance(PATIENT, "ae-2", T0.plusSeconds(240), "late"), "RJ1-MRN", "M123"));
+        assertThat(eventIds(t.current(PATIENT))).containsExactly(id("known"));
+        // when the link arrives
+        t.publish(link(PATIENT, "RJ1-MRN", "M123", "link"));
+        // then they are placed, in timeline order, and nothing is held any more
+        assertThat(eventIds(t.current(PATIENT))).containsExactly(id("early"), id("known"), id("late"));
+        assertThat(metric("released-events-total")).isEqualTo(2.0);
+        // and later local-only events follow the link at once
+        t.publish(CareEventFixtures.localOnly(attendance(PATIENT, "ae-3", T0.plusSeconds(360), "after-link"),
+                "RJ1-MRN", "M123"));
+        assertThat(eventIds(t.current(PATIENT))).containsExactly(id("early"), id("known"), id("late"),
+                id("after-link"));
+    }
+
+    @Test
+    void aLinkToAnInvalidNhsNumberIsDeadLettered() {
+        String bad = PATIENT.substring(0, 9) + ((PATIENT.charAt(9) - '0' + 1) % 10);
+        PatientIdentity badLink = link(PATIENT, "RJ1-MRN", "M9", "bad-link");
+        badLink.setNhsNumber(bad);
+        t.publish(badLink);
+        var dead = t.deadLetters.readRecordsToList();
+        assertThat(dead).hasSize(1);
+        assertThat(DeadLetters.header(dead.get(0).headers(), CareTopics.HEADER_SOURCE_TOPIC))
+                .isEqualTo("care.patient-identities");
+        assertThat(DeadLetters.header(dead.get(0).headers(), CareTopics.HEADER_REASON)).contains("nhsNumber");
     }
 
     @Test

@@ -1,15 +1,15 @@
 package org.caretrail.timeline.processor;
 
-import org.caretrail.events.model.TimelineEntry;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
- * What the decode step makes of one input record: the timeline entry of a valid event, or the
- * original bytes and the reason it was rejected. Lives only between two processors, never on a topic.
+ * What the decode step makes of one input record: a valid care event, or the original bytes and
+ * the reason it was rejected. Lives only between processors, never on a topic.
  */
-public record Decoded(TimelineEntry entry, byte[] originalKey, byte[] originalValue, String reason) {
+public record Decoded(SpecificRecord event, byte[] originalKey, byte[] originalValue, String reason) {
 
-    public static Decoded valid(TimelineEntry entry) {
-        return new Decoded(entry, null, null, null);
+    public static Decoded valid(SpecificRecord event) {
+        return new Decoded(event, null, null, null);
     }
 
     public static Decoded rejected(byte[] key, byte[] value, String reason) {
@@ -17,6 +17,6 @@ public record Decoded(TimelineEntry entry, byte[] originalKey, byte[] originalVa
     }
 
     public boolean isValid() {
-        return entry != null;
+        return event != null;
     }
 }

@@ -34,7 +34,6 @@ import org.slf4j.LoggerFactory;
  * {@link TimelineChange} and mark the patient's {@link Timeline} record due. A duplicate or a lower
  * version changes no store and emits nothing.
  *
- * <p>Entries keyed by a local identifier (no NHS number) are held in {@link TimelineStores#UNRESOLVED}.
  */
 public final class TimelineProcessor implements Processor<String, TimelineEntry, String, TimelineOutput> {
 
@@ -47,10 +46,8 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     private KeyValueStore<String, String> order;
     private KeyValueStore<String, TimelineSummary> summaries;
     private KeyValueStore<String, String> pending;
-    private KeyValueStore<String, TimelineEntry> unresolved;
     private KeyValueStore<String, String> spells;
     private TimelineReader reader;
-    private Sensor held;
     private Sensor unchanged;
 
     public TimelineProcessor(int maxEntries, Duration emitInterval) {
@@ -61,7 +58,7 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     /** The stores this processor needs connected. */
     public static String[] storeNames() {
         return new String[] {TimelineStores.ITEMS, TimelineStores.ORDER, TimelineStores.SUMMARIES,
-            TimelineStores.PENDING, TimelineStores.UNRESOLVED, TimelineStores.SPELLS};
+            TimelineStores.PENDING, TimelineStores.SPELLS};
     }
 
     @Override
@@ -71,11 +68,8 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         this.order = context.getStateStore(TimelineStores.ORDER);
         this.summaries = context.getStateStore(TimelineStores.SUMMARIES);
         this.pending = context.getStateStore(TimelineStores.PENDING);
-        this.unresolved = context.getStateStore(TimelineStores.UNRESOLVED);
         this.spells = context.getStateStore(TimelineStores.SPELLS);
         this.reader = new TimelineReader(items, order, summaries);
-        this.held = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, "timeline-builder",
-                "held-unresolved-events", Sensor.RecordingLevel.INFO);
         this.unchanged = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, "timeline-builder",
                 "unchanged-events", Sensor.RecordingLevel.INFO);
         if (!emitInterval.isZero()) {
@@ -92,8 +86,9 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
             return;
         }
         if (!NhsNumber.isValid(nhs)) {
-            unresolved.put(nhs + "|" + entry.getEventId(), entry);
-            held.record();
+            // cannot happen: the topology sends only NHS-keyed entries here (local ones are resolved first)
+            LOG.error("Timeline entry {} reached the timeline builder without an NHS number; ignored",
+                    entry.getEventId());
             return;
         }
         String itemKey = nhs + "|" + entry.getEntryId();

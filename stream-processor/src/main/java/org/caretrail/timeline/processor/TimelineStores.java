@@ -14,7 +14,8 @@ package org.caretrail.timeline.processor;
  *       discharge: a spell's members, so one spell is recomputed without scanning all spells;
  *   <li>{@link #PENDING}: {@code nhs} → "" for patients whose care.timelines record is due;
  *   <li>{@link #UNRESOLVED}: {@code system|value|eventId} → entry, events known only by a local
- *       identifier, held until identity resolution places them.
+ *       identifier, held until identity resolution places them (partitioned by local identifier);
+ *   <li>{@link #IDENTITY_LINKS}: {@code system|value} → NHS number (partitioned by local identifier).
  * </ul>
  */
 public final class TimelineStores {
@@ -25,6 +26,7 @@ public final class TimelineStores {
     public static final String PENDING = "timeline-pending";
     public static final String UNRESOLVED = "timeline-unresolved";
     public static final String SPELLS = "timeline-spells";
+    public static final String IDENTITY_LINKS = "identity-links";
 
     /** Greater than every character that follows {@code nhs|} in a key: the end of a prefix range. */
     public static final String END = "~";
