@@ -90,11 +90,17 @@ class TimelineTwoInstancesIT {
                     String nhs = patients.get(i);
                     int expected = i + 2;
                     for (Instance instance : List.of(first, second)) {
-                        HttpResponse<String> r = await().atMost(Duration.ofSeconds(90))
+                        HttpResponse<String> r;
+                        try {
+                            r = await().atMost(Duration.ofSeconds(90))
                                 .pollInterval(Duration.ofMillis(500))
                                 .until(() -> client.send(HttpRequest.newBuilder(URI.create(instance.url(nhs))).build(),
                                         HttpResponse.BodyHandlers.ofString()),
                                         resp -> resp.statusCode() == 200 && entries(resp.body()) == expected);
+                        } catch (org.awaitility.core.ConditionTimeoutException e) {
+                            diagnose(nhs, first, second);
+                            throw e;
+                        }
                         JsonNode page = JSON.readTree(r.body());
                         assertThat(page.get("nhsNumber").asText()).isEqualTo(nhs);
                     }
@@ -131,6 +137,28 @@ class TimelineTwoInstancesIT {
         server.createContext(TimelineApi.PATH_PREFIX, app.api());
         assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
         return new Instance(app, server);
+    }
+
+    private static void diagnose(String nhs, Instance... instances) {
+        for (Instance i : instances) {
+            var s = i.app().streams();
+            System.out.println("DIAG " + nhs + " on :" + i.server().getAddress().getPort() + " state " + s.state()
+                    + " meta " + s.queryMetadataForKey(org.caretrail.timeline.processor.TimelineStores.SUMMARIES, nhs,
+                    new StringSerializer()).activeHost() + " partition " + s.queryMetadataForKey(
+                    org.caretrail.timeline.processor.TimelineStores.SUMMARIES, nhs, new StringSerializer()).partition()
+                    + " tasks " + s.metadataForLocalThreads().stream().flatMap(t -> t.activeTasks().stream())
+                    .map(t -> t.taskId().toString()).sorted().toList()
+                    + " local " + local(i, nhs));
+        }
+    }
+
+    private static String local(Instance i, String nhs) {
+        try {
+            return i.app().queries().page(org.caretrail.timeline.query.TimelineQuery.firstPage(nhs))
+                    .map(p -> p.entries().size() + " entries").orElse("unknown patient");
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+            return "not queryable here: " + e.getMessage();
+        }
     }
 
     private static int entries(String body) {

@@ -2,7 +2,11 @@ package org.caretrail.timeline.query;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -19,27 +23,47 @@ import org.caretrail.timeline.processor.TimelineStores;
  */
 public final class TimelineQueries {
 
-    private final Supplier<TimelineReader> reader;
+    private final Function<String, TimelineReader> readerFor;
 
     /** Over any stores, e.g. a TopologyTestDriver's. */
     public TimelineQueries(Supplier<TimelineReader> reader) {
-        this.reader = reader;
+        this.readerFor = nhs -> reader.get();
     }
 
-    /** Over a running application's local stores. */
+    private TimelineQueries(Function<String, TimelineReader> readerFor) {
+        this.readerFor = readerFor;
+    }
+
+    /**
+     * Over a running application's local stores: the stores of exactly the partition that holds the
+     * patient, so a partition that is not (or not yet) active and running here is an
+     * {@link InvalidStateStoreException} (try again, or ask the owner), never a false "unknown patient".
+     */
     public static TimelineQueries of(KafkaStreams streams) {
-        return new TimelineQueries(() -> new TimelineReader(
-                streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ITEMS,
-                        QueryableStoreTypes.<String, CareItem>keyValueStore())),
-                streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ORDER,
-                        QueryableStoreTypes.<String, String>keyValueStore())),
-                streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.SUMMARIES,
-                        QueryableStoreTypes.<String, TimelineSummary>keyValueStore()))));
+        return new TimelineQueries((Function<String, TimelineReader>) nhs -> {
+            KeyQueryMetadata meta = streams.queryMetadataForKey(TimelineStores.SUMMARIES, nhs,
+                    Serdes.String().serializer());
+            if (meta == null || meta.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+                throw new InvalidStateStoreException("no partition of " + TimelineStores.SUMMARIES
+                        + " is known for the patient at the moment");
+            }
+            int partition = meta.partition();
+            return new TimelineReader(
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ITEMS,
+                            QueryableStoreTypes.<String, CareItem>keyValueStore()).withPartition(partition)),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ORDER,
+                            QueryableStoreTypes.<String, String>keyValueStore()).withPartition(partition)),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.SUMMARIES,
+                            QueryableStoreTypes.<String, TimelineSummary>keyValueStore()).withPartition(partition)));
+        });
     }
 
-    /** The page asked for; empty when this instance knows nothing of the patient. */
+    /**
+     * The page asked for; empty when this instance knows nothing of the patient. Throws
+     * {@link InvalidStateStoreException} when the patient's partition is not queryable here now.
+     */
     public Optional<TimelinePage> page(TimelineQuery q) {
-        TimelineReader r = reader.get();
+        TimelineReader r = readerFor.apply(q.nhsNumber());
         Optional<TimelineSummary> summary = r.summary(q.nhsNumber());
         if (summary.isEmpty()) {
             return Optional.empty();
