@@ -35,11 +35,15 @@ import org.caretrail.timeline.processor.TimelineStores;
  * {@code WordCountDemo.createWordCountStream}): no I/O, nothing started.
  *
  * <pre>
- * care.admissions, care.transfers, ... (bytes)                         [source: care-events-source]
+ * care.admissions, care.transfers, ..., care.patient-identities (bytes)  [source: care-events-source]
  *   → decode-and-validate ── rejected ──→ care.dead-letter (original bytes + reason/origin headers)
- *   └ valid → timeline-by-patient (repartition by NHS number)
- *       → timeline-builder [stores timeline-items, timeline-order, timeline-summaries, timeline-pending,
- *                           timeline-unresolved]
+ *   ├ identity events → identity-by-local-id (repartition) → identity-resolver ─┐ releases held entries
+ *   ├ local-only entries → unresolved-by-local-id (repartition) → hold-or-place ─┤ [identity-links,
+ *   │                                                                             │  timeline-unresolved]
+ *   └ NHS-keyed entries ──────────────────────────────────────────────────────────┤
+ *       → timeline-by-patient (repartition by NHS number)  ←──────────────────────┘
+ *       → timeline-builder [stores timeline-items, timeline-order, timeline-summaries, timeline-spells,
+ *                           timeline-event-history, timeline-pending]
  *           → care.timelines (summary + most recent entries)   → care.timeline-changes (one per change)
  * </pre>
  *
@@ -84,6 +88,8 @@ public final class TimelineTopology {
                 Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.SUMMARIES),
                 Serdes.String(), AvroSerde.of(TimelineSummary.class, topics.registry())));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.EVENTS),
+                Serdes.String(), entrySerde));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.SPELLS),
                 Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.PENDING),

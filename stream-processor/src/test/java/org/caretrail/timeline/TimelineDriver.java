@@ -80,7 +80,8 @@ public final class TimelineDriver implements AutoCloseable {
 
     public TimelineReader reader() {
         return new TimelineReader(driver.getKeyValueStore(TimelineStores.ITEMS),
-                driver.getKeyValueStore(TimelineStores.ORDER), driver.getKeyValueStore(TimelineStores.SUMMARIES));
+                driver.getKeyValueStore(TimelineStores.ORDER), driver.getKeyValueStore(TimelineStores.SUMMARIES),
+                driver.getKeyValueStore(TimelineStores.EVENTS));
     }
 
     /** The full history (current and withdrawn) in timeline order. */

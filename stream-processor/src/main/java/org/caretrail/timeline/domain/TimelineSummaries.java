@@ -80,6 +80,40 @@ public final class TimelineSummaries {
         }
     }
 
+    /**
+     * The whole summary of a set of displayed entries (current and withdrawn), e.g. a timeline as
+     * it was known at some moment: counts, first/last occurredAt of current entries, and the views.
+     */
+    public static TimelineSummary of(List<TimelineEntry> entries, Instant now) {
+        TimelineSummary s = empty();
+        for (TimelineEntry e : entries) {
+            count(s, null, e);
+        }
+        List<TimelineEntry> current = current(entries);
+        s.setFirstOccurredAt(current.isEmpty() ? null : current.get(0).getOccurredAt());
+        s.setLastOccurredAt(current.isEmpty() ? null : current.get(current.size() - 1).getOccurredAt());
+        deriveViews(s, new ViewSource() {
+            @Override
+            public Collection<TimelineEntry> itemsOfType(EventType type) {
+                return entries.stream().filter(e -> e.getType() == type).toList();
+            }
+
+            @Override
+            public Collection<TimelineEntry> spellMembers(String odsCode, String spellId) {
+                return entries.stream().filter(e -> e.getSource().getOdsCode().equals(odsCode)
+                        && (e.getType() == EventType.ADMISSION || e.getType() == EventType.TRANSFER
+                                || e.getType() == EventType.DISCHARGE)
+                        && spellId.equals(spellId(e))).toList();
+            }
+
+            @Override
+            public List<TimelineEntry> entriesAfter(Instant t, int limit) {
+                return current.stream().filter(e -> e.getOccurredAt().isAfter(t)).limit(limit).toList();
+            }
+        }, now);
+        return s;
+    }
+
     /** What the views are computed from: the patient's stores, or lists in a test. */
     public interface ViewSource {
         /** Displayed entries (current and withdrawn) of every item of one type. */

@@ -47,6 +47,7 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     private KeyValueStore<String, TimelineSummary> summaries;
     private KeyValueStore<String, String> pending;
     private KeyValueStore<String, String> spells;
+    private KeyValueStore<String, TimelineEntry> events;
     private TimelineReader reader;
     private Sensor unchanged;
 
@@ -58,7 +59,7 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     /** The stores this processor needs connected. */
     public static String[] storeNames() {
         return new String[] {TimelineStores.ITEMS, TimelineStores.ORDER, TimelineStores.SUMMARIES,
-            TimelineStores.PENDING, TimelineStores.SPELLS};
+            TimelineStores.PENDING, TimelineStores.SPELLS, TimelineStores.EVENTS};
     }
 
     @Override
@@ -69,6 +70,7 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         this.summaries = context.getStateStore(TimelineStores.SUMMARIES);
         this.pending = context.getStateStore(TimelineStores.PENDING);
         this.spells = context.getStateStore(TimelineStores.SPELLS);
+        this.events = context.getStateStore(TimelineStores.EVENTS);
         this.reader = new TimelineReader(items, order, summaries);
         this.unchanged = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, "timeline-builder",
                 "unchanged-events", Sensor.RecordingLevel.INFO);
@@ -90,6 +92,14 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
             LOG.error("Timeline entry {} reached the timeline builder without an NHS number; ignored",
                     entry.getEventId());
             return;
+        }
+        // the history, for as-of queries (a lower version may have been the winner at some moment); the
+        // key separates what a reused eventId could hide, so the history too depends only on the set
+        String eventKey = nhs + "|" + entry.getEntryId() + "|" + entry.getEventId() + "|" + entry.getAction() + "|"
+                + entry.getVersion();
+        TimelineEntry known = events.get(eventKey);
+        if (known == null || CareItem.PRECEDENCE.compare(entry, known) > 0) {
+            events.put(eventKey, entry);
         }
         String itemKey = nhs + "|" + entry.getEntryId();
         CareItem old = items.get(itemKey);

@@ -26,12 +26,52 @@ public final class TimelineReader {
     private final ReadOnlyKeyValueStore<String, CareItem> items;
     private final ReadOnlyKeyValueStore<String, String> order;
     private final ReadOnlyKeyValueStore<String, TimelineSummary> summaries;
+    private final ReadOnlyKeyValueStore<String, TimelineEntry> events;
 
     public TimelineReader(ReadOnlyKeyValueStore<String, CareItem> items, ReadOnlyKeyValueStore<String, String> order,
             ReadOnlyKeyValueStore<String, TimelineSummary> summaries) {
+        this(items, order, summaries, null);
+    }
+
+    /** With the event history store, for {@link #asOf}. */
+    public TimelineReader(ReadOnlyKeyValueStore<String, CareItem> items, ReadOnlyKeyValueStore<String, String> order,
+            ReadOnlyKeyValueStore<String, TimelineSummary> summaries,
+            ReadOnlyKeyValueStore<String, TimelineEntry> events) {
         this.items = items;
         this.order = order;
         this.summaries = summaries;
+        this.events = events;
+    }
+
+    /**
+     * Every item's displayed entry as it was known from the events recorded at or before
+     * {@code asOf} (current and withdrawn), in timeline order: the same rules, applied to the events
+     * known then. Reads the patient's whole event history.
+     */
+    public List<TimelineEntry> asOf(String nhs, Instant asOf) {
+        if (events == null) {
+            throw new IllegalStateException("as-of queries need the " + TimelineStores.EVENTS + " store");
+        }
+        List<TimelineEntry> result = new ArrayList<>();
+        CareItem item = null;
+        try (KeyValueIterator<String, TimelineEntry> it = events.prefixScan(nhs + "|", Serdes.String().serializer())) {
+            while (it.hasNext()) {
+                TimelineEntry e = it.next().value;
+                if (e.getRecordedAt().isAfter(asOf)) {
+                    continue;
+                }
+                if (item != null && !item.winner().getEntryId().equals(e.getEntryId())) {
+                    result.add(item.displayed());
+                    item = null;
+                }
+                item = item == null ? CareItem.of(e) : item.with(e);
+            }
+        }
+        if (item != null) {
+            result.add(item.displayed());
+        }
+        result.sort(org.caretrail.timeline.domain.TimelineOrder.ORDER);
+        return result;
     }
 
     public Optional<TimelineSummary> summary(String nhs) {

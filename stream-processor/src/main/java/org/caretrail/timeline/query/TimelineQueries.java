@@ -10,7 +10,9 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.caretrail.events.model.EntryStatus;
 import org.caretrail.events.model.TimelineEntry;
+import org.caretrail.timeline.domain.TimelineSummaries;
 import org.caretrail.events.model.TimelineSummary;
 import org.caretrail.timeline.domain.CareItem;
 import org.caretrail.timeline.processor.TimelineReader;
@@ -54,7 +56,9 @@ public final class TimelineQueries {
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ORDER,
                             QueryableStoreTypes.<String, String>keyValueStore()).withPartition(partition)),
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.SUMMARIES,
-                            QueryableStoreTypes.<String, TimelineSummary>keyValueStore()).withPartition(partition)));
+                            QueryableStoreTypes.<String, TimelineSummary>keyValueStore()).withPartition(partition)),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.EVENTS,
+                            QueryableStoreTypes.<String, TimelineEntry>keyValueStore()).withPartition(partition)));
         });
     }
 
@@ -68,11 +72,29 @@ public final class TimelineQueries {
         if (summary.isEmpty()) {
             return Optional.empty();
         }
+        if (q.asOf() != null) {
+            return Optional.of(asOf(r, q));
+        }
         List<TimelineEntry> entries = r.walk(q.nhsNumber(), q.from(), q.to(), false, q.history(), q::includes,
                 (long) q.page() * q.size(), q.size());
         boolean unfiltered = q.from() == null && q.to() == null && q.types().isEmpty();
         long matching = !unfiltered ? r.count(q.nhsNumber(), q.from(), q.to(), q.history(), q::includes)
                 : q.history() ? summary.get().getTotalEntries() : summary.get().getCurrentEntries();
         return Optional.of(new TimelinePage(q, summary.get(), entries, matching));
+    }
+
+    /** The timeline as known from events recorded at or before {@code q.asOf()}: rebuilt from the history. */
+    private static TimelinePage asOf(TimelineReader r, TimelineQuery q) {
+        List<TimelineEntry> known = r.asOf(q.nhsNumber(), q.asOf());
+        List<TimelineEntry> matching = known.stream()
+                .filter(e -> q.history() || e.getStatus() == EntryStatus.CURRENT)
+                .filter(e -> q.includes(e.getType()))
+                .filter(e -> q.from() == null || !e.getOccurredAt().isBefore(q.from()))
+                .filter(e -> q.to() == null || !e.getOccurredAt().isAfter(q.to()))
+                .toList();
+        int from = (int) Math.min(matching.size(), (long) q.page() * q.size());
+        int to = Math.min(matching.size(), from + q.size());
+        return new TimelinePage(q, TimelineSummaries.of(known, q.asOf()), matching.subList(from, to),
+                matching.size());
     }
 }
