@@ -90,6 +90,14 @@ class LargePatientBenchmarkTest {
                 nanos[i] = System.nanoTime() - q;
             }
             report("30-day window", nanos);
+            long[] asOf = new long[50];
+            for (int i = 0; i < asOf.length; i++) {
+                Instant when = BASE.plus(Duration.ofHours(random.nextInt(EVENTS)));
+                long q = System.nanoTime();
+                queries.page(new TimelineQuery(patient, null, null, Set.of(), 0, 100, false, when));
+                asOf[i] = System.nanoTime() - q;
+            }
+            report("asOf a random moment (rebuilt from the full history)", asOf);
 
             for (String store : TimelineProcessor.storeNames()) {
                 t.driver.getKeyValueStore(store).flush();
