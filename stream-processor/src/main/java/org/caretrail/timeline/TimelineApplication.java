@@ -119,7 +119,7 @@ public final class TimelineApplication implements AutoCloseable {
 
     /** Reads of this instance's stores; only after {@link #start()}. */
     public TimelineQueries queries() {
-        return TimelineQueries.of(requireStarted());
+        return TimelineQueries.of(requireStarted(), !settings.applicationServer().isEmpty());
     }
 
     /** Which instance owns a patient (local-only when {@code timeline.application.server} is empty). */

@@ -42,6 +42,25 @@ public final class TimelineQueries {
      * {@link InvalidStateStoreException} (try again, or ask the owner), never a false "unknown patient".
      */
     public static TimelineQueries of(KafkaStreams streams) {
+        return of(streams, true);
+    }
+
+    /**
+     * @param partitionAware false for a single instance without {@code application.server} (Kafka
+     *        Streams then has no key metadata): every local partition is read
+     */
+    public static TimelineQueries of(KafkaStreams streams, boolean partitionAware) {
+        if (!partitionAware) {
+            return new TimelineQueries((Function<String, TimelineReader>) nhs -> new TimelineReader(
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ITEMS,
+                            QueryableStoreTypes.<String, CareItem>keyValueStore())),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ORDER,
+                            QueryableStoreTypes.<String, String>keyValueStore())),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.SUMMARIES,
+                            QueryableStoreTypes.<String, TimelineSummary>keyValueStore())),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.EVENTS,
+                            QueryableStoreTypes.<String, TimelineEntry>keyValueStore()))));
+        }
         return new TimelineQueries((Function<String, TimelineReader>) nhs -> {
             KeyQueryMetadata meta = streams.queryMetadataForKey(TimelineStores.SUMMARIES, nhs,
                     Serdes.String().serializer());
