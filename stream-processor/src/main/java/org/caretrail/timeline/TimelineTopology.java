@@ -18,11 +18,11 @@ import org.caretrail.events.model.TimelineEntry;
 import org.caretrail.events.model.TimelineSummary;
 import org.caretrail.events.serde.AvroSerde;
 import org.caretrail.events.topic.Topics;
-import org.apache.avro.specific.SpecificRecord;
 import org.caretrail.events.NhsNumber;
 import org.caretrail.events.model.PatientIdentity;
 import org.caretrail.timeline.domain.TimelineEntries;
 import org.caretrail.timeline.processor.CareItemSerde;
+import org.caretrail.timeline.processor.HeldEvent;
 import org.caretrail.timeline.processor.IdentityResolver;
 import org.caretrail.timeline.processor.DecodeAndValidate;
 import org.caretrail.timeline.processor.Decoded;
@@ -38,8 +38,8 @@ import org.caretrail.timeline.processor.TimelineStores;
  * care.admissions, care.transfers, ..., care.patient-identities (bytes)  [source: care-events-source]
  *   → decode-and-validate ── rejected ──→ care.dead-letter (original bytes + reason/origin headers)
  *   ├ identity events → identity-by-local-id (repartition) → identity-resolver ─┐ releases held entries
- *   ├ local-only entries → unresolved-by-local-id (repartition) → hold-or-place ─┤ [identity-links,
- *   │                                                                             │  timeline-unresolved]
+ *   ├ local-only events → unresolved-by-local-id (repartition) → hold-or-place ──┤ [identity-links,
+ *   │     (original bytes; unresolved too long → care.dead-letter)               │  timeline-unresolved]
  *   └ NHS-keyed entries ──────────────────────────────────────────────────────────┤
  *       → timeline-by-patient (repartition by NHS number)  ←──────────────────────┘
  *       → timeline-builder [stores timeline-items, timeline-order, timeline-summaries, timeline-spells,
@@ -61,6 +61,7 @@ public final class TimelineTopology {
     public static final String HOLD_OR_PLACE = "hold-or-place";
     public static final String BUILDER = "timeline-builder";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+    public static final String EXPIRED_DEAD_LETTER_SINK = "expired-unresolved-dead-letter-sink";
     public static final String TIMELINES_SINK = "timelines-sink";
     public static final String CHANGES_SINK = "timeline-changes-sink";
 
@@ -95,7 +96,7 @@ public final class TimelineTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.PENDING),
                 Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.UNRESOLVED),
-                Serdes.String(), entrySerde));
+                Serdes.String(), new HeldEvent.HeldEventSerde()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TimelineStores.IDENTITY_LINKS), Serdes.String(), Serdes.String()));
 
@@ -112,32 +113,40 @@ public final class TimelineTopology {
                 .to(settings.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withName(DEAD_LETTER_SINK));
 
-        KStream<String, SpecificRecord> valid = decoded
-                .filter((key, d) -> d.isValid(), Named.as("valid-events"))
-                .mapValues(Decoded::event, Named.as("valid-event"));
+        KStream<String, Decoded> valid = decoded.filter((key, d) -> d.isValid(), Named.as("valid-events"));
 
         // identity: links of local identifiers, keyed by the local identifier
-        KStream<String, TimelineEntry> releasedByLinks = valid
-                .filter((key, e) -> e instanceof PatientIdentity, Named.as("identity-events"))
-                .mapValues(e -> (PatientIdentity) e, Named.as("identity-event"))
+        KStream<String, Decoded> releasedByLinks = valid
+                .filter((key, d) -> d.event() instanceof PatientIdentity, Named.as("identity-events"))
+                .mapValues(d -> (PatientIdentity) d.event(), Named.as("identity-event"))
                 .repartition(Repartitioned.<String, PatientIdentity>as(IDENTITY_REPARTITION)
                         .withKeySerde(Serdes.String())
                         .withValueSerde(AvroSerde.of(PatientIdentity.class, topics.registry())))
-                .process(IdentityResolver.Links::new, Named.as(IDENTITY_RESOLVER), IdentityResolver.storeNames());
+                .process(() -> new IdentityResolver.Links(topics), Named.as(IDENTITY_RESOLVER),
+                        IdentityResolver.storeNames());
+        // events known only by a local identifier wait, as they arrived, for their link
+        KStream<String, Decoded> placedOrExpired = valid
+                .filter((key, d) -> !(d.event() instanceof PatientIdentity) && !NhsNumber.isValid(key),
+                        Named.as("local-only-events"))
+                .mapValues(Decoded::original, Named.as("local-only-original"))
+                .repartition(Repartitioned.<String, HeldEvent>as(UNRESOLVED_REPARTITION)
+                        .withKeySerde(Serdes.String()).withValueSerde(new HeldEvent.HeldEventSerde()))
+                .process(() -> new IdentityResolver.HoldOrPlace(topics, settings.unresolvedTimeout()),
+                        Named.as(HOLD_OR_PLACE), IdentityResolver.storeNames());
+        placedOrExpired.filter((key, d) -> !d.isValid(), Named.as("expired-unresolved-events"))
+                .map((key, d) -> KeyValue.pair(d.originalKey(), d.originalValue()), Named.as("expired-original-bytes"))
+                .to(settings.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName(EXPIRED_DEAD_LETTER_SINK));
 
         KStream<String, TimelineEntry> entries = valid
-                .filter((key, e) -> !(e instanceof PatientIdentity), Named.as("timeline-events"))
-                .mapValues(TimelineEntries::fromEvent, Named.as("event-as-entry"));
-        KStream<String, TimelineEntry> placedLater = entries
-                .filter((key, e) -> !NhsNumber.isValid(key), Named.as("local-only-entries"))
-                .repartition(Repartitioned.<String, TimelineEntry>as(UNRESOLVED_REPARTITION)
-                        .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
-                .process(IdentityResolver.HoldOrPlace::new, Named.as(HOLD_OR_PLACE), IdentityResolver.storeNames());
+                .filter((key, d) -> !(d.event() instanceof PatientIdentity) && NhsNumber.isValid(key),
+                        Named.as("nhs-events"))
+                .merge(releasedByLinks, Named.as("with-released-events"))
+                .merge(placedOrExpired.filter((key, d) -> d.isValid(), Named.as("linked-events")),
+                        Named.as("with-linked-events"))
+                .mapValues(d -> TimelineEntries.fromEvent(d.event()), Named.as("event-as-entry"));
 
         KStream<String, TimelineOutput> outputs = entries
-                .filter((key, e) -> NhsNumber.isValid(key), Named.as("nhs-entries"))
-                .merge(releasedByLinks, Named.as("with-released-entries"))
-                .merge(placedLater, Named.as("with-linked-entries"))
                 .repartition(Repartitioned.<String, TimelineEntry>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
                 .process(() -> new TimelineProcessor(settings.maxTimelineEntries(), settings.timelineEmitInterval()),

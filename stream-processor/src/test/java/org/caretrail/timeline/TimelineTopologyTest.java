@@ -160,10 +160,36 @@ class TimelineTopologyTest {
         t.publish(adm);
         assertThat(t.deadLetters.readRecordsToList()).isEmpty();
         assertThat(t.changes.readValuesToList()).isEmpty();
-        assertThat(t.driver.<String, TimelineEntry>getKeyValueStore(
+        assertThat(t.driver.<String, org.caretrail.timeline.processor.HeldEvent>getKeyValueStore(
                 org.caretrail.timeline.processor.TimelineStores.UNRESOLVED).get("RJ1-MRN|M123|" + id("local")))
                 .isNotNull();
         assertThat(metric("held-unresolved-events-total")).isEqualTo(1.0);
+    }
+
+    @Test
+    void anEventStillUnresolvedAfterTheTimeoutIsDeadLetteredAsItArrived(@TempDir Path dir) {
+        try (TimelineDriver d = new TimelineDriver(dir, TimelineSettings.defaults()
+                .with(TimelineSettings.UNRESOLVED_TIMEOUT, Duration.ofSeconds(4)))) {
+            var adm = CareEventFixtures.localOnly(admission(PATIENT, "spell-1", Action.NEW, 1, T0, "AMU", "lonely"),
+                    "RJ1-MRN", "M404");
+            d.publish(adm);
+            d.driver.advanceWallClockTime(Duration.ofSeconds(2));
+            assertThat(d.deadLetters.readRecordsToList()).isEmpty();
+            d.driver.advanceWallClockTime(Duration.ofSeconds(3));
+            List<TestRecord<byte[], byte[]>> dead = d.deadLetters.readRecordsToList();
+            assertThat(dead).hasSize(1);
+            assertThat(DeadLetters.header(dead.get(0).headers(), CareTopics.HEADER_REASON))
+                    .contains("unresolved identity").contains("RJ1-MRN|M404");
+            assertThat(DeadLetters.header(dead.get(0).headers(), CareTopics.HEADER_SOURCE_TOPIC))
+                    .isEqualTo("care.admissions");
+            assertThat(DeadLetters.header(dead.get(0).headers(), CareTopics.HEADER_SOURCE_OFFSET)).isEqualTo("0");
+            Admission original = (Admission) d.topics.events(org.caretrail.events.CareEventType.ADMISSION)
+                    .valueSerde().deserializer().deserialize("care.admissions", dead.get(0).value());
+            assertThat(original.getHeader().getEventId()).isEqualTo(id("lonely"));
+            // and a link arriving afterwards finds nothing left to place
+            d.publish(link(PATIENT, "RJ1-MRN", "M404", "late-link"));
+            assertThat(d.current(PATIENT)).isEmpty();
+        }
     }
 
     private static PatientIdentity link(String nhs, String system, String value, String eventName) {

@@ -66,7 +66,9 @@ public final class DecodeAndValidate implements Processor<byte[], byte[], String
         String problem;
         try {
             SpecificRecord event = decode(topic, record.value());
-            context.forward(record.withKey(key(event)).withValue(Decoded.valid(event)));
+            context.forward(record.withKey(key(event))
+                    .withValue(Decoded.valid(event, new HeldEvent(topic, partition, offset, 0, record.key(),
+                            record.value()))));
             return;
         } catch (Rejected r) {
             problem = r.getMessage();
