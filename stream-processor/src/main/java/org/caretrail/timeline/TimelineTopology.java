@@ -37,11 +37,11 @@ import org.caretrail.timeline.processor.TimelineStores;
  * <pre>
  * care.admissions, care.transfers, ..., care.patient-identities (bytes)  [source: care-events-source]
  *   → decode-and-validate ── rejected ──→ care.dead-letter (original bytes + reason/origin headers)
- *   ├ identity events → identity-by-local-id (repartition) → identity-resolver ─┐ releases held entries
- *   ├ local-only events → unresolved-by-local-id (repartition) → hold-or-place ──┤ [identity-links,
- *   │     (original bytes; unresolved too long → care.dead-letter)               │  timeline-unresolved]
- *   └ NHS-keyed entries ──────────────────────────────────────────────────────────┤
- *       → timeline-by-patient (repartition by NHS number)  ←──────────────────────┘
+ *   ├ identity events → identity-by-local-id (repartition) → identity-resolver ──┐ releases held events
+ *   ├ local-only events (original bytes) → unresolved-by-local-id → hold-or-place ┤ [identity-links,
+ *   │     └ no link within timeline.unresolved.timeout → care.dead-letter          │  timeline-unresolved]
+ *   └ NHS-keyed events ────────────────────────────────────────────────────────────┤
+ *       → event-as-entry → timeline-by-patient (repartition by NHS number) ←──────┘
  *       → timeline-builder [stores timeline-items, timeline-order, timeline-summaries, timeline-spells,
  *                           timeline-event-history, timeline-pending]
  *           → care.timelines (summary + most recent entries)   → care.timeline-changes (one per change)
