@@ -4,7 +4,14 @@ import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.caretrail.timeline.processor.TimelineStores;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -112,7 +119,7 @@ public final class TimelineApplication implements AutoCloseable {
 
     /** Reads of this instance's stores; only after {@link #start()}. */
     public TimelineQueries queries() {
-        return TimelineQueries.of(requireStarted());
+        return TimelineQueries.of(requireStarted(), !settings.applicationServer().isEmpty());
     }
 
     /** Which instance owns a patient (local-only when {@code timeline.application.server} is empty). */
@@ -127,6 +134,33 @@ public final class TimelineApplication implements AutoCloseable {
      */
     public TimelineApi api() {
         return new TimelineApi(queries(), hostLookup(), this::isRunning);
+    }
+
+    /**
+     * Publishes the stream processor's metrics to {@code registry}: every Kafka Streams client
+     * metric (including CareTrail's own {@code stream-caretrail-timeline-metrics}: rejected-events,
+     * held-unresolved-events, unchanged-events as rate and total), plus
+     * {@code caretrail.timeline.unresolved.events} (events held for identity resolution in this
+     * instance's stores) and {@code caretrail.timeline.running} (1 while RUNNING). Only after
+     * {@link #start()}.
+     */
+    public void bindMetrics(MeterRegistry registry) {
+        KafkaStreams s = requireStarted();
+        new KafkaStreamsMetrics(s).bindTo(registry);
+        Gauge.builder("caretrail.timeline.running", this, app -> app.isRunning() ? 1 : 0)
+                .description("1 while the timeline stream processor is RUNNING").register(registry);
+        Gauge.builder("caretrail.timeline.unresolved.events", this, TimelineApplication::unresolvedEvents)
+                .description("events known only by a local identifier, held until identity resolution")
+                .register(registry);
+    }
+
+    private double unresolvedEvents() {
+        try {
+            return requireStarted().store(StoreQueryParameters.fromNameAndType(TimelineStores.UNRESOLVED,
+                    QueryableStoreTypes.<String, Object>keyValueStore())).approximateNumEntries();
+        } catch (InvalidStateStoreException e) {
+            return Double.NaN;
+        }
     }
 
     /** The running Kafka Streams instance (metrics, state); only after {@link #start()}. */

@@ -122,6 +122,11 @@ public final class TimelineSettings {
     public static final Setting<Duration> MAX_FUTURE_SKEW = define("timeline.max.future.skew", Duration.ofHours(24),
             "Events whose occurredAt is further than this ahead of now go to the dead-letter topic.",
             Duration::parse, v -> v.isNegative() ? "must not be negative" : null);
+    public static final Setting<Duration> UNRESOLVED_TIMEOUT = define("timeline.unresolved.timeout",
+            Duration.ofDays(7),
+            "How long an event known only by a local identifier waits for a link to an NHS number before it goes "
+                    + "to the dead-letter topic.",
+            Duration::parse, v -> v.toMillis() >= 1000 ? null : "must be at least 1 s (PT1S)");
     public static final Setting<String> APPLICATION_SERVER = define("timeline.application.server", "",
             "host:port where this instance answers timeline queries, so other instances can forward to it "
                     + "(empty: single instance, no forwarding).",
@@ -201,6 +206,10 @@ public final class TimelineSettings {
 
     public Duration maxFutureSkew() {
         return get(MAX_FUTURE_SKEW);
+    }
+
+    public Duration unresolvedTimeout() {
+        return get(UNRESOLVED_TIMEOUT);
     }
 
     public String deadLetterTopic() {

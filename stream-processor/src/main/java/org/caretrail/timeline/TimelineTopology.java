@@ -18,7 +18,12 @@ import org.caretrail.events.model.TimelineEntry;
 import org.caretrail.events.model.TimelineSummary;
 import org.caretrail.events.serde.AvroSerde;
 import org.caretrail.events.topic.Topics;
+import org.caretrail.events.NhsNumber;
+import org.caretrail.events.model.PatientIdentity;
+import org.caretrail.timeline.domain.TimelineEntries;
 import org.caretrail.timeline.processor.CareItemSerde;
+import org.caretrail.timeline.processor.HeldEvent;
+import org.caretrail.timeline.processor.IdentityResolver;
 import org.caretrail.timeline.processor.DecodeAndValidate;
 import org.caretrail.timeline.processor.Decoded;
 import org.caretrail.timeline.processor.TimelineOutput;
@@ -30,11 +35,15 @@ import org.caretrail.timeline.processor.TimelineStores;
  * {@code WordCountDemo.createWordCountStream}): no I/O, nothing started.
  *
  * <pre>
- * care.admissions, care.transfers, ... (bytes)                         [source: care-events-source]
+ * care.admissions, care.transfers, ..., care.patient-identities (bytes)  [source: care-events-source]
  *   → decode-and-validate ── rejected ──→ care.dead-letter (original bytes + reason/origin headers)
- *   └ valid → timeline-by-patient (repartition by NHS number)
- *       → timeline-builder [stores timeline-items, timeline-order, timeline-summaries, timeline-pending,
- *                           timeline-unresolved]
+ *   ├ identity events → identity-by-local-id (repartition) → identity-resolver ──┐ releases held events
+ *   ├ local-only events (original bytes) → unresolved-by-local-id → hold-or-place ┤ [identity-links,
+ *   │     └ no link within timeline.unresolved.timeout → care.dead-letter          │  timeline-unresolved]
+ *   └ NHS-keyed events ────────────────────────────────────────────────────────────┤
+ *       → event-as-entry → timeline-by-patient (repartition by NHS number) ←──────┘
+ *       → timeline-builder [stores timeline-items, timeline-order, timeline-summaries, timeline-spells,
+ *                           timeline-event-history, timeline-pending]
  *           → care.timelines (summary + most recent entries)   → care.timeline-changes (one per change)
  * </pre>
  *
@@ -46,8 +55,13 @@ public final class TimelineTopology {
     public static final String SOURCE = "care-events-source";
     public static final String DECODE = "decode-and-validate";
     public static final String REPARTITION = "timeline-by-patient";
+    public static final String IDENTITY_REPARTITION = "identity-by-local-id";
+    public static final String UNRESOLVED_REPARTITION = "unresolved-by-local-id";
+    public static final String IDENTITY_RESOLVER = "identity-resolver";
+    public static final String HOLD_OR_PLACE = "hold-or-place";
     public static final String BUILDER = "timeline-builder";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+    public static final String EXPIRED_DEAD_LETTER_SINK = "expired-unresolved-dead-letter-sink";
     public static final String TIMELINES_SINK = "timelines-sink";
     public static final String CHANGES_SINK = "timeline-changes-sink";
 
@@ -75,24 +89,64 @@ public final class TimelineTopology {
                 Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.SUMMARIES),
                 Serdes.String(), AvroSerde.of(TimelineSummary.class, topics.registry())));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.EVENTS),
+                Serdes.String(), entrySerde));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.SPELLS),
+                Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.PENDING),
                 Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.UNRESOLVED),
-                Serdes.String(), entrySerde));
+                Serdes.String(), new HeldEvent.HeldEventSerde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TimelineStores.IDENTITY_LINKS), Serdes.String(), Serdes.String()));
 
+        List<String> sources = new java.util.ArrayList<>(types.stream().map(CareEventType::topic).toList());
+        sources.add(CareEventType.PATIENT_IDENTITY.topic());
+        List<CareEventType> decodable = new java.util.ArrayList<>(types);
+        decodable.add(CareEventType.PATIENT_IDENTITY);
         KStream<String, Decoded> decoded = builder
-                .stream(types.stream().map(CareEventType::topic).toList(),
-                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
-                .process(() -> new DecodeAndValidate(topics, validator, types), Named.as(DECODE));
+                .stream(sources, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
+                .process(() -> new DecodeAndValidate(topics, validator, decodable), Named.as(DECODE));
 
         decoded.filter((key, d) -> !d.isValid(), Named.as("rejected-events"))
                 .map((key, d) -> KeyValue.pair(d.originalKey(), d.originalValue()), Named.as("rejected-original-bytes"))
                 .to(settings.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withName(DEAD_LETTER_SINK));
 
-        KStream<String, TimelineOutput> outputs = decoded
-                .filter((key, d) -> d.isValid(), Named.as("valid-events"))
-                .mapValues(Decoded::entry, Named.as("event-as-entry"))
+        KStream<String, Decoded> valid = decoded.filter((key, d) -> d.isValid(), Named.as("valid-events"));
+
+        // identity: links of local identifiers, keyed by the local identifier
+        KStream<String, Decoded> releasedByLinks = valid
+                .filter((key, d) -> d.event() instanceof PatientIdentity, Named.as("identity-events"))
+                .mapValues(d -> (PatientIdentity) d.event(), Named.as("identity-event"))
+                .repartition(Repartitioned.<String, PatientIdentity>as(IDENTITY_REPARTITION)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(AvroSerde.of(PatientIdentity.class, topics.registry())))
+                .process(() -> new IdentityResolver.Links(topics), Named.as(IDENTITY_RESOLVER),
+                        IdentityResolver.storeNames());
+        // events known only by a local identifier wait, as they arrived, for their link
+        KStream<String, Decoded> placedOrExpired = valid
+                .filter((key, d) -> !(d.event() instanceof PatientIdentity) && !NhsNumber.isValid(key),
+                        Named.as("local-only-events"))
+                .mapValues(Decoded::original, Named.as("local-only-original"))
+                .repartition(Repartitioned.<String, HeldEvent>as(UNRESOLVED_REPARTITION)
+                        .withKeySerde(Serdes.String()).withValueSerde(new HeldEvent.HeldEventSerde()))
+                .process(() -> new IdentityResolver.HoldOrPlace(topics, settings.unresolvedTimeout()),
+                        Named.as(HOLD_OR_PLACE), IdentityResolver.storeNames());
+        placedOrExpired.filter((key, d) -> !d.isValid(), Named.as("expired-unresolved-events"))
+                .map((key, d) -> KeyValue.pair(d.originalKey(), d.originalValue()), Named.as("expired-original-bytes"))
+                .to(settings.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName(EXPIRED_DEAD_LETTER_SINK));
+
+        KStream<String, TimelineEntry> entries = valid
+                .filter((key, d) -> !(d.event() instanceof PatientIdentity) && NhsNumber.isValid(key),
+                        Named.as("nhs-events"))
+                .merge(releasedByLinks, Named.as("with-released-events"))
+                .merge(placedOrExpired.filter((key, d) -> d.isValid(), Named.as("linked-events")),
+                        Named.as("with-linked-events"))
+                .mapValues(d -> TimelineEntries.fromEvent(d.event()), Named.as("event-as-entry"));
+
+        KStream<String, TimelineOutput> outputs = entries
                 .repartition(Repartitioned.<String, TimelineEntry>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
                 .process(() -> new TimelineProcessor(settings.maxTimelineEntries(), settings.timelineEmitInterval()),

@@ -36,11 +36,16 @@ public final class TimelineDriver implements AutoCloseable {
         this(stateDir, TimelineSettings.defaults());
     }
 
+    /** Timelines records after every event (easy to assert on). */
     public TimelineDriver(Path stateDir, TimelineSettings base) {
+        this(stateDir, base.with(TimelineSettings.TIMELINE_EMIT_INTERVAL, Duration.ZERO), true);
+    }
+
+    /** With {@code base}'s emit interval as it is (advance the wall clock to emit). */
+    public TimelineDriver(Path stateDir, TimelineSettings base, boolean asGiven) {
         TimelineSettings settings = base
                 .with(TimelineSettings.BOOTSTRAP_SERVERS, "unused:9092")
-                .with(TimelineSettings.STATE_DIR, stateDir)
-                .with(TimelineSettings.TIMELINE_EMIT_INTERVAL, Duration.ZERO);
+                .with(TimelineSettings.STATE_DIR, stateDir);
         StreamsBuilder builder = new StreamsBuilder();
         TimelineTopology.build(builder, topics, settings);
         Properties props = settings.toStreamsProperties();
@@ -75,7 +80,8 @@ public final class TimelineDriver implements AutoCloseable {
 
     public TimelineReader reader() {
         return new TimelineReader(driver.getKeyValueStore(TimelineStores.ITEMS),
-                driver.getKeyValueStore(TimelineStores.ORDER), driver.getKeyValueStore(TimelineStores.SUMMARIES));
+                driver.getKeyValueStore(TimelineStores.ORDER), driver.getKeyValueStore(TimelineStores.SUMMARIES),
+                driver.getKeyValueStore(TimelineStores.EVENTS));
     }
 
     /** The full history (current and withdrawn) in timeline order. */

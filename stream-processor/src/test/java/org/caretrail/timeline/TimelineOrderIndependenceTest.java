@@ -109,6 +109,9 @@ class TimelineOrderIndependenceTest {
         assertThat(json(timelines.get(second).getSummary())).isEqualTo(json(timelines.get(first).getSummary()));
         assertThat(timelines.get(second).getTruncated()).isEqualTo(timelines.get(first).getTruncated());
         driver.changes.readValuesToList();
+        // and "as of" a moment after every event is the timeline itself
+        Instant afterAll = T0.plus(Duration.ofDays(30));
+        assertThat(driver.reader().asOf(second, afterAll)).isEqualTo(driver.history(first));
     }
 
     /** Avro's generated equals cannot compare arrays of records with optional timestamps; JSON can. */

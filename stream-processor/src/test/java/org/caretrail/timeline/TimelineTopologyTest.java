@@ -20,6 +20,9 @@ import org.caretrail.events.model.Admission;
 import org.caretrail.events.model.ChangeKind;
 import org.caretrail.events.model.EntryStatus;
 import org.caretrail.events.model.HospitalSpell;
+import org.caretrail.events.model.IdentityKind;
+import org.caretrail.events.model.LocalIdentifier;
+import org.caretrail.events.model.PatientIdentity;
 import org.caretrail.events.model.ProviderKind;
 import org.caretrail.events.model.Timeline;
 import org.caretrail.events.model.TimelineChange;
@@ -141,6 +144,93 @@ class TimelineTopologyTest {
                 .contains("unknown schema id");
         assertThat(DeadLetters.header(dead.get(1).headers(), CareTopics.HEADER_SOURCE_OFFSET)).isEqualTo("1");
         assertThat(eventIds(t.current(PATIENT))).containsExactly(id("adm"));
+        assertThat(metric("rejected-events-total")).isEqualTo(2.0);
+    }
+
+    private double metric(String name) {
+        return t.driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals(name) && e.getKey().group().equals("stream-caretrail-timeline-metrics"))
+                .mapToDouble(e -> (Double) e.getValue().metricValue()).sum();
+    }
+
+    @Test
+    void anEventKnownOnlyByALocalIdentifierIsHeldNotPlaced() {
+        var adm = CareEventFixtures.localOnly(admission(PATIENT, "spell-1", Action.NEW, 1, T0, "AMU", "local"),
+                "RJ1-MRN", "M123");
+        t.publish(adm);
+        assertThat(t.deadLetters.readRecordsToList()).isEmpty();
+        assertThat(t.changes.readValuesToList()).isEmpty();
+        assertThat(t.driver.<String, org.caretrail.timeline.processor.HeldEvent>getKeyValueStore(
+                org.caretrail.timeline.processor.TimelineStores.UNRESOLVED).get("RJ1-MRN|M123|" + id("local")))
+                .isNotNull();
+        assertThat(metric("held-unresolved-events-total")).isEqualTo(1.0);
+    }
+
+    @Test
+    void anEventStillUnresolvedAfterTheTimeoutIsDeadLetteredAsItArrived(@TempDir Path dir) {
+        try (TimelineDriver d = new TimelineDriver(dir, TimelineSettings.defaults()
+                .with(TimelineSettings.UNRESOLVED_TIMEOUT, Duration.ofSeconds(4)))) {
+            var adm = CareEventFixtures.localOnly(admission(PATIENT, "spell-1", Action.NEW, 1, T0, "AMU", "lonely"),
+                    "RJ1-MRN", "M404");
+            d.publish(adm);
+            d.driver.advanceWallClockTime(Duration.ofSeconds(2));
+            assertThat(d.deadLetters.readRecordsToList()).isEmpty();
+            d.driver.advanceWallClockTime(Duration.ofSeconds(3));
+            List<TestRecord<byte[], byte[]>> dead = d.deadLetters.readRecordsToList();
+            assertThat(dead).hasSize(1);
+            assertThat(DeadLetters.header(dead.get(0).headers(), CareTopics.HEADER_REASON))
+                    .contains("unresolved identity").contains("RJ1-MRN|M404");
+            assertThat(DeadLetters.header(dead.get(0).headers(), CareTopics.HEADER_SOURCE_TOPIC))
+                    .isEqualTo("care.admissions");
+            assertThat(DeadLetters.header(dead.get(0).headers(), CareTopics.HEADER_SOURCE_OFFSET)).isEqualTo("0");
+            Admission original = (Admission) d.topics.events(org.caretrail.events.CareEventType.ADMISSION)
+                    .valueSerde().deserializer().deserialize("care.admissions", dead.get(0).value());
+            assertThat(original.getHeader().getEventId()).isEqualTo(id("lonely"));
+            // and a link arriving afterwards finds nothing left to place
+            d.publish(link(PATIENT, "RJ1-MRN", "M404", "late-link"));
+            assertThat(d.current(PATIENT)).isEmpty();
+        }
+    }
+
+    private static PatientIdentity link(String nhs, String system, String value, String eventName) {
+        return PatientIdentity.newBuilder()
+                .setHeader(CareEventFixtures.header(nhs, "RJ1", ProviderKind.ACUTE, "link-" + value, Action.NEW, 1, T0,
+                        eventName))
+                .setKind(IdentityKind.LINK).setNhsNumber(nhs).setLocalId(new LocalIdentifier(system, value))
+                .build();
+    }
+
+    @Test
+    void heldEventsArePlacedInOrderWhenALinkArrives() {
+        // given a timeline, and two events known only by the hospital number
+        t.publish(attendance(PATIENT, "ae-1", T0.plusSeconds(120), "known"));
+        t.publish(CareEventFixtures.localOnly(admission(PATIENT, "spell-1", Action.NEW, 1, T0, "AMU", "early"),
+                "RJ1-MRN", "M123"),
+                CareEventFixtures.localOnly(attendance(PATIENT, "ae-2", T0.plusSeconds(240), "late"), "RJ1-MRN", "M123"));
+        assertThat(eventIds(t.current(PATIENT))).containsExactly(id("known"));
+        // when the link arrives
+        t.publish(link(PATIENT, "RJ1-MRN", "M123", "link"));
+        // then they are placed, in timeline order, and nothing is held any more
+        assertThat(eventIds(t.current(PATIENT))).containsExactly(id("early"), id("known"), id("late"));
+        assertThat(metric("released-events-total")).isEqualTo(2.0);
+        // and later local-only events follow the link at once
+        t.publish(CareEventFixtures.localOnly(attendance(PATIENT, "ae-3", T0.plusSeconds(360), "after-link"),
+                "RJ1-MRN", "M123"));
+        assertThat(eventIds(t.current(PATIENT))).containsExactly(id("early"), id("known"), id("late"),
+                id("after-link"));
+    }
+
+    @Test
+    void aLinkToAnInvalidNhsNumberIsDeadLettered() {
+        String bad = PATIENT.substring(0, 9) + ((PATIENT.charAt(9) - '0' + 1) % 10);
+        PatientIdentity badLink = link(PATIENT, "RJ1-MRN", "M9", "bad-link");
+        badLink.setNhsNumber(bad);
+        t.publish(badLink);
+        var dead = t.deadLetters.readRecordsToList();
+        assertThat(dead).hasSize(1);
+        assertThat(DeadLetters.header(dead.get(0).headers(), CareTopics.HEADER_SOURCE_TOPIC))
+                .isEqualTo("care.patient-identities");
+        assertThat(DeadLetters.header(dead.get(0).headers(), CareTopics.HEADER_REASON)).contains("nhsNumber");
     }
 
     @Test
@@ -158,6 +248,7 @@ class TimelineTopologyTest {
             assertThat(e.getVersion()).isEqualTo(3);
         });
         assertThat(t.changes.readValuesToList()).isEmpty();
+        assertThat(metric("unchanged-events-total")).isEqualTo(1.0);
     }
 
     @Test

@@ -195,6 +195,33 @@ class TimelineIT {
         assertThat(changeIds).hasSize(40).doesNotHaveDuplicates();
     }
 
+    @Test
+    void eventsKnownOnlyByAHospitalNumberArePlacedWhenTheLinkArrives() throws Exception {
+        String patient = newPatient();
+        Instant t0 = Instant.now().minus(Duration.ofDays(5)).truncatedTo(ChronoUnit.SECONDS);
+        SpecificRecord known = attendance(patient, t0.plus(Duration.ofHours(2)));
+        Admission early = admission(patient, t0);
+        early.getHeader().setPatient(PatientRef.newBuilder()
+                .setLocalId(new org.caretrail.events.model.LocalIdentifier("RJ1-MRN", "M" + patient)).build());
+        send(known, early);
+        Path state = Files.createTempDirectory(Path.of("target"), "timeline-state-");
+        try (TimelineApplication app = new TimelineApplication(settings("it-identity-" + UUID.randomUUID(), state),
+                topics)) {
+            app.start();
+            assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
+            await().atMost(Duration.ofSeconds(60)).until(() -> currentEntries(app, patient) == 1);
+            org.caretrail.events.model.PatientIdentity link = org.caretrail.events.model.PatientIdentity.newBuilder()
+                    .setHeader(header(patient, "RJ1", ProviderKind.ACUTE, t0.plus(Duration.ofHours(3))))
+                    .setKind(org.caretrail.events.model.IdentityKind.LINK).setNhsNumber(patient)
+                    .setLocalId(new org.caretrail.events.model.LocalIdentifier("RJ1-MRN", "M" + patient)).build();
+            send(link);
+            await().atMost(Duration.ofSeconds(60)).until(() -> currentEntries(app, patient) == 2);
+            var page = app.queries().page(org.caretrail.timeline.query.TimelineQuery.firstPage(patient)).orElseThrow();
+            assertThat(page.entries()).extracting(e -> e.getEventId())
+                    .containsExactly(eventId(early), eventId(known));
+        }
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
 
     private static TimelineSettings settings(String appId, Path state) {

@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -13,9 +14,8 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.CareEventValidator;
 import org.caretrail.events.CareEvents;
-import org.caretrail.events.model.TimelineEntry;
+import org.caretrail.events.model.PatientIdentity;
 import org.caretrail.events.topic.Topics;
-import org.caretrail.timeline.domain.TimelineEntries;
 import org.caretrail.timeline.errors.DeadLetterHandlers;
 import org.caretrail.timeline.errors.DeadLetters;
 import org.caretrail.timeline.errors.RegistryUnavailableException;
@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decodes a care event from its original bytes with the topic's Avro serde and checks it with the
- * {@link CareEventValidator}. A valid event goes on as its timeline entry, keyed by the patient (NHS
- * number, else {@code system|value}); anything else (not Avro, unknown schema id, invalid) goes on
+ * {@link CareEventValidator}. A valid event goes on keyed by the patient (NHS number, else
+ * {@code system|value}; see {@link #key}); anything else (not Avro, unknown schema id, invalid) goes on
  * as a rejection carrying the original bytes and dead-letter headers naming the reason, source topic,
  * partition and offset. Never throws for bad input; only an unreachable schema registry stops it
  * (the record is not at fault, see {@link RegistryUnavailableException}).
@@ -38,6 +38,7 @@ public final class DecodeAndValidate implements Processor<byte[], byte[], String
     private final CareEventValidator validator;
     private final Map<String, CareEventType> typesByTopic;
     private ProcessorContext<String, Decoded> context;
+    private Sensor rejected;
 
     public DecodeAndValidate(Topics topics, CareEventValidator validator, List<CareEventType> types) {
         this.topics = topics;
@@ -48,7 +49,13 @@ public final class DecodeAndValidate implements Processor<byte[], byte[], String
     @Override
     public void init(ProcessorContext<String, Decoded> context) {
         this.context = context;
+        // a Kafka Streams metric, so it shows wherever the client's metrics go (Micrometer, JMX)
+        this.rejected = context.metrics().addRateTotalSensor(METRICS_SCOPE, "decode-and-validate", "rejected-events",
+                Sensor.RecordingLevel.INFO);
     }
+
+    /** Scope of CareTrail's own stream metrics: {@code stream-caretrail-timeline-metrics}. */
+    public static final String METRICS_SCOPE = "caretrail-timeline";
 
     @Override
     public void process(Record<byte[], byte[]> record) {
@@ -59,23 +66,41 @@ public final class DecodeAndValidate implements Processor<byte[], byte[], String
         String problem;
         try {
             SpecificRecord event = decode(topic, record.value());
-            TimelineEntry entry = TimelineEntries.fromEvent(event);
-            context.forward(record.withKey(CareEvents.patientKey(event)).withValue(Decoded.valid(entry)));
+            context.forward(record.withKey(key(event))
+                    .withValue(Decoded.valid(event, new HeldEvent(topic, partition, offset, 0, record.key(),
+                            record.value()))));
             return;
         } catch (Rejected r) {
             problem = r.getMessage();
         }
         LOG.warn("Rejected care event {}-{}@{}: {}", topic, partition, offset, problem);
+        rejected.record();
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
         DeadLetters.headers(headers, problem, topic, partition, offset);
         context.forward(new Record<String, Decoded>(null, Decoded.rejected(record.key(), record.value(), problem),
                 record.timestamp(), headers));
     }
 
+    /**
+     * The key an event goes on with: the patient (NHS number, else {@code system|value}); for an
+     * identity event, the identity it resolves (the local identifier, else the superseded NHS number).
+     */
+    static String key(SpecificRecord event) {
+        if (event instanceof PatientIdentity id) {
+            if (id.getLocalId() != null) {
+                return CareEvents.localKey(id.getLocalId());
+            }
+            if (id.getSupersededNhsNumber() != null && !id.getSupersededNhsNumber().isBlank()) {
+                return id.getSupersededNhsNumber().replace(" ", "");
+            }
+        }
+        return CareEvents.patientKey(event);
+    }
+
     private SpecificRecord decode(String topic, byte[] value) {
         CareEventType type = typesByTopic.get(topic);
         if (type == null) {
-            throw new Rejected("topic " + topic + " is not a care event topic of the timeline");
+            throw new Rejected("topic " + topic + " is not an input topic of the timeline");
         }
         if (value == null) {
             throw new Rejected("empty record (no value) on " + topic);

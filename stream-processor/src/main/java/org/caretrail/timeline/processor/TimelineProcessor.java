@@ -12,7 +12,10 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.caretrail.events.NhsNumber;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.serialization.Serdes;
 import org.caretrail.events.model.ChangeKind;
+import org.caretrail.events.model.EventType;
 import org.caretrail.events.model.Timeline;
 import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.model.TimelineEntry;
@@ -31,7 +34,6 @@ import org.slf4j.LoggerFactory;
  * {@link TimelineChange} and mark the patient's {@link Timeline} record due. A duplicate or a lower
  * version changes no store and emits nothing.
  *
- * <p>Entries keyed by a local identifier (no NHS number) are held in {@link TimelineStores#UNRESOLVED}.
  */
 public final class TimelineProcessor implements Processor<String, TimelineEntry, String, TimelineOutput> {
 
@@ -44,8 +46,10 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     private KeyValueStore<String, String> order;
     private KeyValueStore<String, TimelineSummary> summaries;
     private KeyValueStore<String, String> pending;
-    private KeyValueStore<String, TimelineEntry> unresolved;
+    private KeyValueStore<String, String> spells;
+    private KeyValueStore<String, TimelineEntry> events;
     private TimelineReader reader;
+    private Sensor unchanged;
 
     public TimelineProcessor(int maxEntries, Duration emitInterval) {
         this.maxEntries = maxEntries;
@@ -55,7 +59,7 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     /** The stores this processor needs connected. */
     public static String[] storeNames() {
         return new String[] {TimelineStores.ITEMS, TimelineStores.ORDER, TimelineStores.SUMMARIES,
-            TimelineStores.PENDING, TimelineStores.UNRESOLVED};
+            TimelineStores.PENDING, TimelineStores.SPELLS, TimelineStores.EVENTS};
     }
 
     @Override
@@ -65,8 +69,11 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         this.order = context.getStateStore(TimelineStores.ORDER);
         this.summaries = context.getStateStore(TimelineStores.SUMMARIES);
         this.pending = context.getStateStore(TimelineStores.PENDING);
-        this.unresolved = context.getStateStore(TimelineStores.UNRESOLVED);
+        this.spells = context.getStateStore(TimelineStores.SPELLS);
+        this.events = context.getStateStore(TimelineStores.EVENTS);
         this.reader = new TimelineReader(items, order, summaries);
+        this.unchanged = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, "timeline-builder",
+                "unchanged-events", Sensor.RecordingLevel.INFO);
         if (!emitInterval.isZero()) {
             context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
         }
@@ -81,13 +88,24 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
             return;
         }
         if (!NhsNumber.isValid(nhs)) {
-            unresolved.put(nhs + "|" + entry.getEventId(), entry);
+            // cannot happen: the topology sends only NHS-keyed entries here (local ones are resolved first)
+            LOG.error("Timeline entry {} reached the timeline builder without an NHS number; ignored",
+                    entry.getEventId());
             return;
+        }
+        // the history, for as-of queries (a lower version may have been the winner at some moment); the
+        // key separates what a reused eventId could hide, so the history too depends only on the set
+        String eventKey = nhs + "|" + entry.getEntryId() + "|" + entry.getEventId() + "|" + entry.getAction() + "|"
+                + entry.getVersion();
+        TimelineEntry known = events.get(eventKey);
+        if (known == null || CareItem.PRECEDENCE.compare(entry, known) > 0) {
+            events.put(eventKey, entry);
         }
         String itemKey = nhs + "|" + entry.getEntryId();
         CareItem old = items.get(itemKey);
         CareItem updated = old == null ? CareItem.of(entry) : old.with(entry);
         if (updated == old) {
+            unchanged.record();
             return; // a duplicate, a lower version or a losing tie: nothing changes
         }
         TimelineEntry before = old == null ? null : old.displayed();
@@ -102,14 +120,11 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         if (summary == null) {
             summary = TimelineSummaries.empty();
         }
+        indexSpellMember(nhs, before, after);
         if (!after.equals(before)) {
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             TimelineSummaries.count(summary, before, after);
-            if (TimelineSummaries.VIEW_TYPES.contains(after.getType()) || summary.getDeceased()) {
-                TimelineSummaries.deriveViews(summary, type -> reader.itemsOfType(nhs, type),
-                        diedAt -> reader.walk(nhs, diedAt.plusMillis(1), null, false, false, t -> true, 0,
-                                TimelineSummaries.MAX_LISTED + 1), now);
-            }
+            TimelineSummaries.update(summary, before, after, viewSource(nhs), now);
             List<TimelineEntry> first = reader.walk(nhs, null, null, false, false, t -> true, 0, 1);
             List<TimelineEntry> last = reader.walk(nhs, null, null, true, false, t -> true, 0, 1);
             summary.setFirstOccurredAt(first.isEmpty() ? null : first.get(0).getOccurredAt());
@@ -123,6 +138,52 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         } else {
             pending.put(nhs, "");
         }
+    }
+
+    /** Keeps {@link TimelineStores#SPELLS} in step: which items belong to which spell. */
+    private void indexSpellMember(String nhs, TimelineEntry before, TimelineEntry after) {
+        if (after.getType() != EventType.ADMISSION && after.getType() != EventType.TRANSFER
+                && after.getType() != EventType.DISCHARGE) {
+            return;
+        }
+        if (before != null) {
+            spells.delete(spellKey(nhs, before));
+        }
+        if (TimelineSummaries.spellId(after) != null) {
+            spells.put(spellKey(nhs, after), "");
+        }
+    }
+
+    private static String spellKey(String nhs, TimelineEntry e) {
+        return nhs + "|" + e.getSource().getOdsCode() + "|" + TimelineSummaries.spellId(e) + "|" + e.getEntryId();
+    }
+
+    private TimelineSummaries.ViewSource viewSource(String nhs) {
+        return new TimelineSummaries.ViewSource() {
+            @Override
+            public java.util.Collection<TimelineEntry> itemsOfType(EventType type) {
+                return reader.itemsOfType(nhs, type);
+            }
+
+            @Override
+            public java.util.Collection<TimelineEntry> spellMembers(String odsCode, String spellId) {
+                List<TimelineEntry> members = new ArrayList<>();
+                try (KeyValueIterator<String, String> it = spells.prefixScan(
+                        nhs + "|" + odsCode + "|" + spellId + "|", Serdes.String().serializer())) {
+                    while (it.hasNext()) {
+                        String key = it.next().key;
+                        String entryId = key.substring((nhs + "|" + odsCode + "|" + spellId + "|").length());
+                        reader.entry(nhs, entryId).ifPresent(members::add);
+                    }
+                }
+                return members;
+            }
+
+            @Override
+            public List<TimelineEntry> entriesAfter(Instant t, int limit) {
+                return reader.walk(nhs, t.plusMillis(1), null, false, false, type -> true, 0, limit);
+            }
+        };
     }
 
     private void emitChange(Record<String, TimelineEntry> record, String nhs, ChangeKind kind, TimelineEntry after) {

@@ -26,12 +26,52 @@ public final class TimelineReader {
     private final ReadOnlyKeyValueStore<String, CareItem> items;
     private final ReadOnlyKeyValueStore<String, String> order;
     private final ReadOnlyKeyValueStore<String, TimelineSummary> summaries;
+    private final ReadOnlyKeyValueStore<String, TimelineEntry> events;
 
     public TimelineReader(ReadOnlyKeyValueStore<String, CareItem> items, ReadOnlyKeyValueStore<String, String> order,
             ReadOnlyKeyValueStore<String, TimelineSummary> summaries) {
+        this(items, order, summaries, null);
+    }
+
+    /** With the event history store, for {@link #asOf}. */
+    public TimelineReader(ReadOnlyKeyValueStore<String, CareItem> items, ReadOnlyKeyValueStore<String, String> order,
+            ReadOnlyKeyValueStore<String, TimelineSummary> summaries,
+            ReadOnlyKeyValueStore<String, TimelineEntry> events) {
         this.items = items;
         this.order = order;
         this.summaries = summaries;
+        this.events = events;
+    }
+
+    /**
+     * Every item's displayed entry as it was known from the events recorded at or before
+     * {@code asOf} (current and withdrawn), in timeline order: the same rules, applied to the events
+     * known then. Reads the patient's whole event history.
+     */
+    public List<TimelineEntry> asOf(String nhs, Instant asOf) {
+        if (events == null) {
+            throw new IllegalStateException("as-of queries need the " + TimelineStores.EVENTS + " store");
+        }
+        List<TimelineEntry> result = new ArrayList<>();
+        CareItem item = null;
+        try (KeyValueIterator<String, TimelineEntry> it = events.prefixScan(nhs + "|", Serdes.String().serializer())) {
+            while (it.hasNext()) {
+                TimelineEntry e = it.next().value;
+                if (e.getRecordedAt().isAfter(asOf)) {
+                    continue;
+                }
+                if (item != null && !item.winner().getEntryId().equals(e.getEntryId())) {
+                    result.add(item.displayed());
+                    item = null;
+                }
+                item = item == null ? CareItem.of(e) : item.with(e);
+            }
+        }
+        if (item != null) {
+            result.add(item.displayed());
+        }
+        result.sort(org.caretrail.timeline.domain.TimelineOrder.ORDER);
+        return result;
     }
 
     public Optional<TimelineSummary> summary(String nhs) {
@@ -73,10 +113,10 @@ public final class TimelineReader {
                 if (!withdrawn && kv.value.charAt(0) != 'C') {
                     continue;
                 }
-                String entryId = kv.value.substring(2);
-                if (!type.test(EventType.valueOf(entryId.substring(0, entryId.indexOf('|'))))) {
+                if (!type.test(typeOf(kv.value))) {
                     continue;
                 }
+                String entryId = kv.value.substring(2);
                 if (skipped < skip) {
                     skipped++;
                     continue;
@@ -98,13 +138,26 @@ public final class TimelineReader {
         try (KeyValueIterator<String, String> it = order.range(lo, hi)) {
             while (it.hasNext()) {
                 String v = it.next().value;
-                if ((withdrawn || v.charAt(0) == 'C')
-                        && type.test(EventType.valueOf(v.substring(2, v.indexOf('|', 2))))) {
+                if ((withdrawn || v.charAt(0) == 'C') && type.test(typeOf(v))) {
                     n++;
                 }
             }
         }
         return n;
+    }
+
+    private static final EventType[] TYPES = EventType.values();
+
+    /** The entry type in an order-index value {@code S|TYPE|odsCode|subjectId}, without allocating. */
+    static EventType typeOf(String indexValue) {
+        int end = indexValue.indexOf('|', 2);
+        for (EventType t : TYPES) {
+            String name = t.name();
+            if (name.length() == end - 2 && indexValue.startsWith(name, 2)) {
+                return t;
+            }
+        }
+        throw new IllegalStateException("order index value without a known type: " + indexValue);
     }
 
     /** The most recent {@code n} current entries, in timeline order. */

@@ -41,10 +41,11 @@ import org.slf4j.LoggerFactory;
  * <p>Query parameters (all optional): {@code from}, {@code to} (ISO instant or date, inclusive, on
  * occurredAt), {@code types} (comma-separated: {@code admission,discharge} or {@code ADMISSION}),
  * {@code page} (0-based), {@code size} (1-1000, default 100), {@code history=true} (include
- * withdrawn entries). {@code asOf} is not supported yet (501).
+ * withdrawn entries), {@code asOf} (ISO instant or date: the timeline as known from events recorded
+ * at or before then).
  *
  * <p>Status: 200 page; 400 invalid NHS number or parameter (the message says which); 404 unknown
- * patient; 405 not GET; 501 asOf; 503 while the stream processor is not RUNNING or the owner is
+ * patient; 405 not GET; 503 while the stream processor is not RUNNING or the owner is
  * unknown (with {@code Retry-After}); 502 when forwarding to the owner failed.
  */
 public final class TimelineApi implements HttpHandler {
@@ -95,10 +96,6 @@ public final class TimelineApi implements HttpHandler {
             TimelineQuery query;
             try {
                 Map<String, String> params = params(exchange.getRequestURI().getRawQuery());
-                if (params.containsKey("asOf")) {
-                    error(exchange, 501, "asOf is not supported yet");
-                    return;
-                }
                 query = query(nhs, params);
             } catch (IllegalArgumentException e) {
                 error(exchange, 400, e.getMessage());
@@ -178,7 +175,8 @@ public final class TimelineApi implements HttpHandler {
         int page = integer("page", p.getOrDefault("page", "0"));
         int size = integer("size", p.getOrDefault("size", Integer.toString(TimelineQuery.DEFAULT_SIZE)));
         boolean history = Boolean.parseBoolean(p.getOrDefault("history", "false"));
-        return new TimelineQuery(nhs, from, to, types, page, size, history);
+        Instant asOf = p.containsKey("asOf") ? instant("asOf", p.get("asOf"), true) : null;
+        return new TimelineQuery(nhs, from, to, types, page, size, history, asOf);
     }
 
     private static EventType type(String t) {

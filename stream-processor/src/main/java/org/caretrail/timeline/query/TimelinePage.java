@@ -34,6 +34,7 @@ public record TimelinePage(TimelineQuery query, TimelineSummary summary, List<Ti
         ArrayNode types = filter.putArray("types");
         query.types().stream().map(Enum::name).sorted().forEach(types::add);
         filter.put("history", query.history());
+        filter.put("asOf", query.asOf() == null ? null : query.asOf().toString());
         return node;
     }
 }

@@ -2,11 +2,17 @@ package org.caretrail.timeline.query;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.caretrail.events.model.EntryStatus;
 import org.caretrail.events.model.TimelineEntry;
+import org.caretrail.timeline.domain.TimelineSummaries;
 import org.caretrail.events.model.TimelineSummary;
 import org.caretrail.timeline.domain.CareItem;
 import org.caretrail.timeline.processor.TimelineReader;
@@ -19,34 +25,95 @@ import org.caretrail.timeline.processor.TimelineStores;
  */
 public final class TimelineQueries {
 
-    private final Supplier<TimelineReader> reader;
+    private final Function<String, TimelineReader> readerFor;
 
     /** Over any stores, e.g. a TopologyTestDriver's. */
     public TimelineQueries(Supplier<TimelineReader> reader) {
-        this.reader = reader;
+        this.readerFor = nhs -> reader.get();
     }
 
-    /** Over a running application's local stores. */
+    private TimelineQueries(Function<String, TimelineReader> readerFor) {
+        this.readerFor = readerFor;
+    }
+
+    /**
+     * Over a running application's local stores: the stores of exactly the partition that holds the
+     * patient, so a partition that is not (or not yet) active and running here is an
+     * {@link InvalidStateStoreException} (try again, or ask the owner), never a false "unknown patient".
+     */
     public static TimelineQueries of(KafkaStreams streams) {
-        return new TimelineQueries(() -> new TimelineReader(
-                streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ITEMS,
-                        QueryableStoreTypes.<String, CareItem>keyValueStore())),
-                streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ORDER,
-                        QueryableStoreTypes.<String, String>keyValueStore())),
-                streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.SUMMARIES,
-                        QueryableStoreTypes.<String, TimelineSummary>keyValueStore()))));
+        return of(streams, true);
     }
 
-    /** The page asked for; empty when this instance knows nothing of the patient. */
+    /**
+     * @param partitionAware false for a single instance without {@code application.server} (Kafka
+     *        Streams then has no key metadata): every local partition is read
+     */
+    public static TimelineQueries of(KafkaStreams streams, boolean partitionAware) {
+        if (!partitionAware) {
+            return new TimelineQueries((Function<String, TimelineReader>) nhs -> new TimelineReader(
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ITEMS,
+                            QueryableStoreTypes.<String, CareItem>keyValueStore())),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ORDER,
+                            QueryableStoreTypes.<String, String>keyValueStore())),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.SUMMARIES,
+                            QueryableStoreTypes.<String, TimelineSummary>keyValueStore())),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.EVENTS,
+                            QueryableStoreTypes.<String, TimelineEntry>keyValueStore()))));
+        }
+        return new TimelineQueries((Function<String, TimelineReader>) nhs -> {
+            KeyQueryMetadata meta = streams.queryMetadataForKey(TimelineStores.SUMMARIES, nhs,
+                    Serdes.String().serializer());
+            if (meta == null || meta.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+                throw new InvalidStateStoreException("no partition of " + TimelineStores.SUMMARIES
+                        + " is known for the patient at the moment");
+            }
+            int partition = meta.partition();
+            return new TimelineReader(
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ITEMS,
+                            QueryableStoreTypes.<String, CareItem>keyValueStore()).withPartition(partition)),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.ORDER,
+                            QueryableStoreTypes.<String, String>keyValueStore()).withPartition(partition)),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.SUMMARIES,
+                            QueryableStoreTypes.<String, TimelineSummary>keyValueStore()).withPartition(partition)),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.EVENTS,
+                            QueryableStoreTypes.<String, TimelineEntry>keyValueStore()).withPartition(partition)));
+        });
+    }
+
+    /**
+     * The page asked for; empty when this instance knows nothing of the patient. Throws
+     * {@link InvalidStateStoreException} when the patient's partition is not queryable here now.
+     */
     public Optional<TimelinePage> page(TimelineQuery q) {
-        TimelineReader r = reader.get();
+        TimelineReader r = readerFor.apply(q.nhsNumber());
         Optional<TimelineSummary> summary = r.summary(q.nhsNumber());
         if (summary.isEmpty()) {
             return Optional.empty();
         }
+        if (q.asOf() != null) {
+            return Optional.of(asOf(r, q));
+        }
         List<TimelineEntry> entries = r.walk(q.nhsNumber(), q.from(), q.to(), false, q.history(), q::includes,
                 (long) q.page() * q.size(), q.size());
-        long matching = r.count(q.nhsNumber(), q.from(), q.to(), q.history(), q::includes);
+        boolean unfiltered = q.from() == null && q.to() == null && q.types().isEmpty();
+        long matching = !unfiltered ? r.count(q.nhsNumber(), q.from(), q.to(), q.history(), q::includes)
+                : q.history() ? summary.get().getTotalEntries() : summary.get().getCurrentEntries();
         return Optional.of(new TimelinePage(q, summary.get(), entries, matching));
+    }
+
+    /** The timeline as known from events recorded at or before {@code q.asOf()}: rebuilt from the history. */
+    private static TimelinePage asOf(TimelineReader r, TimelineQuery q) {
+        List<TimelineEntry> known = r.asOf(q.nhsNumber(), q.asOf());
+        List<TimelineEntry> matching = known.stream()
+                .filter(e -> q.history() || e.getStatus() == EntryStatus.CURRENT)
+                .filter(e -> q.includes(e.getType()))
+                .filter(e -> q.from() == null || !e.getOccurredAt().isBefore(q.from()))
+                .filter(e -> q.to() == null || !e.getOccurredAt().isAfter(q.to()))
+                .toList();
+        int from = (int) Math.min(matching.size(), (long) q.page() * q.size());
+        int to = Math.min(matching.size(), from + q.size());
+        return new TimelinePage(q, TimelineSummaries.of(known, q.asOf()), matching.subList(from, to),
+                matching.size());
     }
 }

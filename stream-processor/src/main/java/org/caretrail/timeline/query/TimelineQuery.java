@@ -10,7 +10,7 @@ import org.caretrail.events.model.EventType;
  * {@code page} (0-based) of {@code size}; {@code history} includes withdrawn entries.
  */
 public record TimelineQuery(String nhsNumber, Instant from, Instant to, Set<EventType> types, int page, int size,
-        boolean history) {
+        boolean history, Instant asOf) {
 
     public static final int DEFAULT_SIZE = 100;
     public static final int MAX_SIZE = 1000;
@@ -26,6 +26,12 @@ public record TimelineQuery(String nhsNumber, Instant from, Instant to, Set<Even
         if (from != null && to != null && from.isAfter(to)) {
             throw new IllegalArgumentException("from " + from + " is after to " + to);
         }
+    }
+
+    /** As known now. */
+    public TimelineQuery(String nhsNumber, Instant from, Instant to, Set<EventType> types, int page, int size,
+            boolean history) {
+        this(nhsNumber, from, to, types, page, size, history, null);
     }
 
     /** The first page of the current timeline, all types. */

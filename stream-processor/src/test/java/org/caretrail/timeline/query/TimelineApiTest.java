@@ -106,6 +106,35 @@ class TimelineApiTest {
     }
 
     @Test
+    void asOfShowsWhatWasKnownThen() throws Exception {
+        // admitted (recorded T0+1m), discharged two days later (recorded T0+2d+1m), then the
+        // discharge is corrected to a later time (version 2, recorded T0+3d+1m)
+        t.publish(admission(PATIENT, "spell-1", Action.NEW, 1, T0, "AMU", "admit"),
+                discharge(PATIENT, "dis-1", "spell-1", Action.NEW, 1, T0.plus(Duration.ofDays(2)), "Home", "dis"),
+                discharge(PATIENT, "dis-1", "spell-1", Action.UPDATE, 2, T0.plus(Duration.ofDays(3)), "Care home",
+                        "dis-corrected"));
+        String base = "/api/v1/patients/" + PATIENT + "/timeline?asOf=";
+
+        JsonNode onTheWard = JSON.readTree(get(base + T0.plus(Duration.ofDays(1))).body());
+        assertThat(eventIds(onTheWard)).containsExactly(id("admit"));
+        assertThat(onTheWard.get("summary").get("spells").get(0).get("dischargedAt").isNull()).isTrue();
+        assertThat(onTheWard.get("filter").get("asOf").asText()).isEqualTo(T0.plus(Duration.ofDays(1)).toString());
+
+        JsonNode afterFirstDischarge = JSON.readTree(get(base + T0.plus(Duration.ofDays(2)).plusSeconds(120)).body());
+        assertThat(eventIds(afterFirstDischarge)).containsExactly(id("admit"), id("dis"));
+        assertThat(afterFirstDischarge.get("summary").get("spells").get(0).get("dischargeDestination").asText())
+                .isEqualTo("Home");
+
+        JsonNode now = JSON.readTree(get(base + T0.plus(Duration.ofDays(20))).body());
+        assertThat(eventIds(now)).containsExactly(id("admit"), id("dis-corrected"));
+        JsonNode current = JSON.readTree(get("/api/v1/patients/" + PATIENT + "/timeline").body());
+        assertThat(now.get("entries")).isEqualTo(current.get("entries"));
+
+        JsonNode before = JSON.readTree(get(base + T0.minusSeconds(3600)).body());
+        assertThat(before.get("entries")).isEmpty();
+    }
+
+    @Test
     void anInvalidNhsNumberIs400WithTheReason() throws Exception {
         HttpResponse<String> r = get("/api/v1/patients/9990000011/timeline");
         assertThat(r.statusCode()).isEqualTo(400);
