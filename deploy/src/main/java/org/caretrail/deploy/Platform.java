@@ -30,7 +30,6 @@ import org.caretrail.timeline.TimelineSettings;
 import org.caretrail.timeline.query.TimelineApi;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -116,9 +115,7 @@ public final class Platform implements AutoCloseable {
         TimelineApplication timeline = new TimelineApplication(timelineSettings, topics);
         running.push(timeline);
         timeline.start();
-        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(timeline.streams());
-        streamsMetrics.bindTo(metrics);
-        running.push(streamsMetrics);
+        timeline.bindMetrics(metrics);
         if (!timeline.awaitRunning(Duration.ofSeconds(120))) {
             throw new IllegalStateException("the timeline stream processor did not reach RUNNING within 120 s (state "
                     + timeline.state() + ")");

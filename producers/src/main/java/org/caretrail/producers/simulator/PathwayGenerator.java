@@ -98,6 +98,7 @@ final class PathwayGenerator {
     private int sequence;
     private Instant deathAt;
     private Instant lastHappensAt;
+    private final java.util.Map<String, Instant> recordedBySubject = new java.util.HashMap<>();
 
     PathwayGenerator(SyntheticPatient patient, SplittableRandom random, Instant now, SimulationProfile profile) {
         this.patient = patient;
@@ -636,14 +637,21 @@ final class PathwayGenerator {
     private EventHeader header(CareProvider source, String subjectId, Action action, long version, Instant occurredAt,
                                Instant happensAt, PatientRef patientRef, Duration recordDelay, Sensitivity sensitivity) {
         Instant recordedAt = happensAt.plus(recordDelay);
-        if (chance(profile.lateRate)) {
+        boolean late = chance(profile.lateRate);
+        if (late) {
             recordedAt = recordedAt.plus(Duration.ofHours(random.nextLong(12, 120)));
+        }
+        // a correction is entered after what it corrects, unless it is one of the deliberately late ones
+        Instant previous = recordedBySubject.get(subjectId);
+        if (!late && previous != null && !recordedAt.isAfter(previous)) {
+            recordedAt = previous.plus(Duration.ofMinutes(1));
         }
         recordedAt = earlier(recordedAt, now);
         lastHappensAt = happensAt;
         if (recordedAt.isBefore(occurredAt)) {
             recordedAt = occurredAt;
         }
+        recordedBySubject.merge(subjectId, recordedAt, (a, b) -> a.isAfter(b) ? a : b);
         return EventHeader.newBuilder().setEventId(uuid()).setAction(action).setSubjectId(subjectId)
                 .setVersion(version).setOccurredAt(occurredAt).setRecordedAt(recordedAt).setSource(source.source())
                 .setPatient(patientRef).setSensitivity(sensitivity).build();

@@ -193,6 +193,21 @@ class PopulationSimulatorTest {
     }
 
     @Test
+    void inBenchmarkTrafficEveryItemsVersionsArriveInAscendingOrder() {
+        // so that every event yields exactly one timeline change (a lower version arriving later yields none)
+        List<SpecificRecord> bench = new PopulationSimulator(7, 5_000, CLOCK, SimulationProfile.BENCHMARK).events()
+                .limit(20_000).toList();
+        Map<String, Long> lastVersion = new HashMap<>();
+        for (SpecificRecord e : bench) {
+            EventHeader h = CareEvents.header(e);
+            String item = e.getSchema().getName() + "|" + h.getSource().getOdsCode() + "|" + h.getSubjectId();
+            Long previous = lastVersion.put(item, h.getVersion());
+            assertThat(previous == null || previous < h.getVersion()).as(item + " v" + h.getVersion() + " after v" + previous)
+                    .isTrue();
+        }
+    }
+
+    @Test
     void eventsSurviveAvroTimestampMillisWithAWallClock() {
         // a wall clock has nanoseconds; timestamp-millis would silently drop them on the wire
         PopulationSimulator sim = new PopulationSimulator(5, 20, Clock.systemUTC());
