@@ -44,7 +44,12 @@ public final class PipelineBenchmark {
         this.topics = topics;
     }
 
-    public Result run(int events, long seed, Duration timeout, Consumer<String> progress) throws InterruptedException {
+    /**
+     * @param ratePerSecond 0 publishes as fast as the publisher goes (a backlog: latency then measures the queue);
+     *     a rate below the pipeline's capacity measures latency of a steady flow
+     */
+    public Result run(int events, double ratePerSecond, long seed, Duration timeout, Consumer<String> progress)
+            throws InterruptedException {
         Map<String, Long> sentAt = new ConcurrentHashMap<>(events * 2);
         long[] latencies = new long[events];
         AtomicLong seen = new AtomicLong();
@@ -75,7 +80,15 @@ public final class PipelineBenchmark {
                 progress.accept(String.format("publishing %,d events", events));
                 publisherThread = new Thread(() -> {
                     publishWindow[0] = System.nanoTime();
+                    long sent = 0;
                     for (SpecificRecord event : batch) {
+                        if (ratePerSecond > 0) {
+                            long due = publishWindow[0] + (long) (sent++ * 1e9 / ratePerSecond);
+                            long wait = due - System.nanoTime();
+                            if (wait > 0) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            }
+                        }
                         sentAt.put(CareEvents.header(event).getEventId(), System.nanoTime());
                         String eventId = CareEvents.header(event).getEventId();
                         publisher.publish(event).whenComplete((m, error) -> {

@@ -26,6 +26,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--events", defaultValue = "50000", description = "Events to push (default: ${DEFAULT-VALUE})")
     int events;
 
+    @Option(names = "--rate", defaultValue = "0",
+            description = "Events per second to publish at; 0 = as fast as possible, a backlog (default: ${DEFAULT-VALUE})")
+    double rate;
+
     @Option(names = "--seed", defaultValue = "7", description = "Simulator seed (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -51,13 +55,14 @@ final class BenchCommand implements Callable<Integer> {
             platform.start(step -> out.println("  " + step + "..."));
             out.flush();
             PipelineBenchmark.Result r = new PipelineBenchmark(platform.bootstrapServers(), platform.topics())
-                    .run(events, seed, timeout, line -> {
+                    .run(events, rate, seed, timeout, line -> {
                         out.println("  " + line);
                         out.flush();
                     });
             out.printf("%nCareTrail pipeline (publisher library -> topics -> timeline stream processor, exactly_once_v2 -> care.timeline-changes)%n");
-            out.printf("  events published        %,d in %.2f s = %,.0f events/s (average %.0f bytes)%n", r.published(),
-                    r.publishTime().toMillis() / 1000.0, r.publishedPerSecond(), r.averageEventBytes());
+            out.printf("  events published        %,d in %.2f s = %,.0f events/s (average %.0f bytes)%s%n", r.published(),
+                    r.publishTime().toMillis() / 1000.0, r.publishedPerSecond(), r.averageEventBytes(),
+                    rate > 0 ? String.format(", paced at %,.0f/s", rate) : ", unpaced: latency includes the backlog");
             if (r.failed() > 0) {
                 out.printf("  FAILED to publish       %,d (first: %s)%n", r.failed(), r.firstFailure());
             }
