@@ -12,6 +12,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import org.apache.avro.Schema;
+import org.apache.avro.data.TimeConversions;
+import org.apache.avro.specific.SpecificData;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -210,8 +213,29 @@ public final class TimelineRebuild {
 
     /** Equal but for {@code updatedAt}. */
     public static boolean sameContent(Timeline a, Timeline b) {
-        return a.getNhsNumber().equals(b.getNhsNumber()) && a.getSummary().equals(b.getSummary())
-                && a.getEntries().equals(b.getEntries()) && a.getTruncated() == b.getTruncated();
+        Schema schema = Timeline.getClassSchema();
+        return EQUALITY.same(a.getNhsNumber(), b.getNhsNumber(), schema.getField("nhsNumber").schema())
+                && EQUALITY.same(a.getSummary(), b.getSummary(), schema.getField("summary").schema())
+                && EQUALITY.same(a.getEntries(), b.getEntries(), schema.getField("entries").schema())
+                && a.getTruncated() == b.getTruncated();
+    }
+
+    private static final Equality EQUALITY = new Equality();
+
+    /**
+     * Field-by-field equality that knows the logical types everywhere. Avro's own {@code equals}
+     * on a decoded array ({@code GenericData.Array}) resolves unions with {@code GenericData.get()},
+     * which knows no logical types, and fails on e.g. a spell's optional {@code dischargedAt}.
+     */
+    private static final class Equality extends SpecificData {
+        Equality() {
+            addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
+            addLogicalTypeConversion(new TimeConversions.DateConversion());
+        }
+
+        boolean same(Object a, Object b, Schema schema) {
+            return compare(a, b, schema, true) == 0;
+        }
     }
 
     /** The outcome of {@link #compare}: patients on each side, equal ones, and which NHS numbers differ. */
