@@ -57,8 +57,9 @@ import org.slf4j.LoggerFactory;
  * (duplicates, updates, cancellations, late events, hospital numbers linked later); then a second
  * processor with a new application id, its own state and its own output topics reads every retained
  * event topic from the start. Per NHS number its timelines equal the live ones (summary, entries,
- * truncated; not updatedAt), its timeline changes carry the same change ids, and the live output
- * topics are not written by it.
+ * truncated; not updatedAt), every entry its changes leave current is left current by the same event
+ * live (the way there may differ: see consumers/README.md), and the live output topics are not written
+ * by it.
  */
 @Tag("integration")
 class TimelineRebuildIT {
