@@ -107,8 +107,9 @@ public final class TimelineRebuild {
 
     /**
      * How many records the application {@code settings} names has not processed yet: over every input
-     * topic partition (a partition with no committed offset counts from its start) and every internal
-     * repartition topic it has committed. 0 means caught up with what was there when asked.
+     * topic partition and every partition of its repartition topics ({@code <application.id>-*-repartition};
+     * a partition with no committed offset counts from its start). 0 means caught up with what was there
+     * when asked. (Changelog topics are written, not read, by a running application: not counted.)
      */
     public static long lag(Admin admin, TimelineSettings settings) throws InterruptedException, ExecutionException,
             TimeoutException {
@@ -116,9 +117,12 @@ public final class TimelineRebuild {
                 .listConsumerGroupOffsets(settings.applicationId()).partitionsToOffsetAndMetadata()
                 .get(30, TimeUnit.SECONDS);
         Map<TopicPartition, OffsetSpec> wanted = new HashMap<>();
-        admin.describeTopics(inputTopics()).allTopicNames().get(30, TimeUnit.SECONDS).forEach((topic, d) ->
+        List<String> read = new ArrayList<>(inputTopics());
+        String internal = settings.applicationId() + "-";
+        admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                .filter(t -> t.startsWith(internal) && t.endsWith("-repartition")).forEach(read::add);
+        admin.describeTopics(read).allTopicNames().get(30, TimeUnit.SECONDS).forEach((topic, d) ->
                 d.partitions().forEach(p -> wanted.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
-        committed.keySet().forEach(tp -> wanted.put(tp, OffsetSpec.latest()));
         Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
         wanted.keySet().forEach(tp -> earliest.put(tp, OffsetSpec.earliest()));
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(wanted).all()
