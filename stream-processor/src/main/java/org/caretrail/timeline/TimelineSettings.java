@@ -135,6 +135,15 @@ public final class TimelineSettings {
             CareTopics.DEAD_LETTER, "Where rejected input goes, with its reason and origin in headers.",
             Function.identity(), v -> v.isBlank() ? "must not be blank" : null);
 
+    public static final Setting<String> TIMELINES_TOPIC = define("timeline.timelines.topic", CareTopics.TIMELINES,
+            "Where each patient's timeline record (summary + most recent entries) is written; a rebuild side by "
+                    + "side with the live application writes to its own, e.g. care.timelines.v2.",
+            Function.identity(), TimelineSettings::topicNameProblem);
+    public static final Setting<String> CHANGES_TOPIC = define("timeline.changes.topic", CareTopics.TIMELINE_CHANGES,
+            "Where each timeline change (ADDED / UPDATED / WITHDRAWN) is written; a rebuild side by side with the "
+                    + "live application writes to its own, e.g. care.timeline-changes.v2.",
+            Function.identity(), TimelineSettings::topicNameProblem);
+
     private final Map<Setting<?>, Object> values;
 
     private TimelineSettings(Map<Setting<?>, Object> values) {
@@ -176,6 +185,10 @@ public final class TimelineSettings {
         return settings;
     }
 
+    private static String topicNameProblem(String name) {
+        return name.matches("[A-Za-z0-9._-]{1,249}") ? null : "must be a Kafka topic name (letters, digits, '.', '_', '-')";
+    }
+
     private <T> TimelineSettings withParsed(Setting<T> s, String text) {
         return with(s, s.parse(text));
     }
@@ -214,6 +227,14 @@ public final class TimelineSettings {
 
     public String deadLetterTopic() {
         return get(DEAD_LETTER_TOPIC);
+    }
+
+    public String timelinesTopic() {
+        return get(TIMELINES_TOPIC);
+    }
+
+    public String changesTopic() {
+        return get(CHANGES_TOPIC);
     }
 
     public String applicationServer() {

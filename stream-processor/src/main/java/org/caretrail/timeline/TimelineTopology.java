@@ -45,6 +45,7 @@ import org.caretrail.timeline.processor.TimelineStores;
  *       → timeline-builder [stores timeline-items, timeline-order, timeline-summaries, timeline-spells,
  *                           timeline-event-history, timeline-pending]
  *           → care.timelines (summary + most recent entries)   → care.timeline-changes (one per change)
+ *             (timeline.timelines.topic, timeline.changes.topic)
  * </pre>
  *
  * Every stateful piece is named: processor, repartition and store names are part of the contract
@@ -154,11 +155,11 @@ public final class TimelineTopology {
 
         outputs.filter((key, o) -> o.timeline() != null, Named.as("timeline-records"))
                 .mapValues(TimelineOutput::timeline, Named.as("timeline-record"))
-                .to(topics.timelines().name(), Produced.with(topics.timelines().keySerde(),
+                .to(settings.timelinesTopic(), Produced.with(topics.timelines().keySerde(),
                         topics.timelines().valueSerde()).withName(TIMELINES_SINK));
         outputs.filter((key, o) -> o.change() != null, Named.as("timeline-change-records"))
                 .mapValues(TimelineOutput::change, Named.as("timeline-change"))
-                .to(topics.timelineChanges().name(), Produced.with(topics.timelineChanges().keySerde(),
+                .to(settings.changesTopic(), Produced.with(topics.timelineChanges().keySerde(),
                         topics.timelineChanges().valueSerde()).withName(CHANGES_SINK));
     }
 }
