@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             SimulateCommand.class,
             BenchCommand.class,
             ReplayCommand.class,
+            RebuildCommand.class,
             TimelineCommand.class,
             CommandLine.HelpCommand.class
         })
