@@ -41,6 +41,7 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
 
     private final int maxEntries;
     private final Duration emitInterval;
+    private final boolean mergedEntries;
     private ProcessorContext<String, TimelineOutput> context;
     private KeyValueStore<String, CareItem> items;
     private KeyValueStore<String, String> order;
@@ -48,18 +49,37 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     private KeyValueStore<String, String> pending;
     private KeyValueStore<String, String> spells;
     private KeyValueStore<String, TimelineEntry> events;
+    private KeyValueStore<String, String> mergedInto;
     private TimelineReader reader;
     private Sensor unchanged;
+    private Sensor redirected;
 
+    /** The timeline builder: entries keyed by their patient's NHS number. */
     public TimelineProcessor(int maxEntries, Duration emitInterval) {
+        this(maxEntries, emitInterval, false);
+    }
+
+    private TimelineProcessor(int maxEntries, Duration emitInterval, boolean mergedEntries) {
         this.maxEntries = maxEntries;
         this.emitInterval = emitInterval;
+        this.mergedEntries = mergedEntries;
+    }
+
+    /**
+     * The placer of merged entries: entries moved from a merged-away patient (or arriving for it
+     * after the merge), keyed by the surviving NHS number. Same rules as the builder; its changes'
+     * ids carry the survivor's NHS number ({@code eventId|KIND|nhs}), since the merged-away patient
+     * may already have announced {@code eventId|ADDED}. It shares the builder's stores and task
+     * (the builder's punctuation writes its due care.timelines records).
+     */
+    public static TimelineProcessor forMergedEntries(int maxEntries, Duration emitInterval) {
+        return new TimelineProcessor(maxEntries, emitInterval, true);
     }
 
     /** The stores this processor needs connected. */
     public static String[] storeNames() {
         return new String[] {TimelineStores.ITEMS, TimelineStores.ORDER, TimelineStores.SUMMARIES,
-            TimelineStores.PENDING, TimelineStores.SPELLS, TimelineStores.EVENTS};
+            TimelineStores.PENDING, TimelineStores.SPELLS, TimelineStores.EVENTS, TimelineStores.MERGED_INTO};
     }
 
     @Override
@@ -71,10 +91,14 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         this.pending = context.getStateStore(TimelineStores.PENDING);
         this.spells = context.getStateStore(TimelineStores.SPELLS);
         this.events = context.getStateStore(TimelineStores.EVENTS);
+        this.mergedInto = context.getStateStore(TimelineStores.MERGED_INTO);
         this.reader = new TimelineReader(items, order, summaries);
-        this.unchanged = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, "timeline-builder",
+        String entity = mergedEntries ? "timeline-merge-placer" : "timeline-builder";
+        this.unchanged = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
                 "unchanged-events", Sensor.RecordingLevel.INFO);
-        if (!emitInterval.isZero()) {
+        this.redirected = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
+                mergedEntries ? "merge-chain-events" : "redirected-merged-events", Sensor.RecordingLevel.INFO);
+        if (!emitInterval.isZero() && !mergedEntries) {
             context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
         }
     }
@@ -92,6 +116,19 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
             LOG.error("Timeline entry {} reached the timeline builder without an NHS number; ignored",
                     entry.getEventId());
             return;
+        }
+        String survivor = mergedInto.get(nhs);
+        if (survivor != null) {
+            redirected.record();
+            if (!mergedEntries) {
+                // the patient was merged away: the entry follows to the survivor's timeline
+                context.forward(new Record<>(survivor, TimelineOutput.moved(entry), record.timestamp(),
+                        record.headers()));
+                return;
+            }
+            // the survivor was itself merged away after this entry left: one hop is all a placer can do
+            LOG.warn("Entry {} was moved to {}, which has since been merged into {}: it is placed on {} (merge chains "
+                    + "are followed one hop only)", entry.getEventId(), nhs, survivor, nhs);
         }
         // the history, for as-of queries (a lower version may have been the winner at some moment); the
         // key separates what a reused eventId could hide, so the history too depends only on the set
@@ -188,8 +225,9 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
 
     private void emitChange(Record<String, TimelineEntry> record, String nhs, ChangeKind kind, TimelineEntry after) {
         TimelineSummary summary = summaries.get(nhs);
+        String changeId = TimelineChanges.changeId(after, kind);
         TimelineChange change = TimelineChange.newBuilder()
-                .setChangeId(TimelineChanges.changeId(after, kind))
+                .setChangeId(mergedEntries ? changeId + "|" + nhs : changeId)
                 .setNhsNumber(nhs)
                 .setKind(kind)
                 .setEntry(after)
