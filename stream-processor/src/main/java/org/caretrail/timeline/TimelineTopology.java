@@ -50,6 +50,7 @@ import org.caretrail.timeline.processor.TimelineStores;
  *   │     (same stores: withdraws and deletes the superseded timeline, records the redirect)
  *   │ timeline-builder / patient-merges ── entries for a merged-away patient, keyed by the survivor ──→
  *   │     merged-entries-by-survivor (repartition) → timeline-merge-placer (same stores, same rules)
+ *   │     └ survivor merged away in turn → merged-entries-by-next-survivor → timeline-merge-chain-placer
  *           → care.timelines (summary + most recent entries; tombstone for a merged-away patient)
  *           → care.timeline-changes (one per change)
  * </pre>
@@ -71,6 +72,8 @@ public final class TimelineTopology {
     public static final String MERGE_APPLIER = "patient-merges";
     public static final String MOVED_REPARTITION = "merged-entries-by-survivor";
     public static final String MERGE_PLACER = "timeline-merge-placer";
+    public static final String CHAIN_REPARTITION = "merged-entries-by-next-survivor";
+    public static final String CHAIN_PLACER = "timeline-merge-chain-placer";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String EXPIRED_DEAD_LETTER_SINK = "expired-unresolved-dead-letter-sink";
     public static final String TIMELINES_SINK = "timelines-sink";
@@ -185,8 +188,21 @@ public final class TimelineTopology {
                 .repartition(Repartitioned.<String, TimelineEntry>as(MOVED_REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
                 .process(() -> TimelineProcessor.forMergedEntries(settings.maxTimelineEntries(),
-                        settings.timelineEmitInterval()), Named.as(MERGE_PLACER), TimelineProcessor.storeNames());
-        KStream<String, TimelineOutput> outputs = builtOrMerged.merge(placed, Named.as("with-placed-entries"));
+                        settings.timelineEmitInterval(), false, MERGE_PLACER), Named.as(MERGE_PLACER),
+                        TimelineProcessor.storeNames());
+        // a DSL topology cannot loop: a survivor merged away in turn gets one more hop (A → B → C)
+        KStream<String, TimelineOutput> placedAfterChain = placed
+                .filter((key, o) -> o.moved() != null, Named.as("chain-moved-entries"))
+                .mapValues(TimelineOutput::moved, Named.as("chain-moved-entry"))
+                .repartition(Repartitioned.<String, TimelineEntry>as(CHAIN_REPARTITION)
+                        .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
+                .process(() -> TimelineProcessor.forMergedEntries(settings.maxTimelineEntries(),
+                        settings.timelineEmitInterval(), true, CHAIN_PLACER), Named.as(CHAIN_PLACER),
+                        TimelineProcessor.storeNames());
+        KStream<String, TimelineOutput> outputs = builtOrMerged
+                .merge(placed.filter((key, o) -> o.moved() == null, Named.as("placed-outputs")),
+                        Named.as("with-placed-entries"))
+                .merge(placedAfterChain, Named.as("with-chain-placed-entries"));
 
         outputs.filter((key, o) -> o.isTimelineRecord(), Named.as("timeline-records"))
                 .mapValues(TimelineOutput::timeline, Named.as("timeline-record"))

@@ -239,4 +239,42 @@ class PatientMergeTest {
                 .filter(e -> e.getKey().name().equals("unsupported-identity-events-total"))
                 .mapToDouble(e -> (Double) e.getValue().metricValue()).sum()).isEqualTo(1.0);
     }
+
+    @Test
+    void aChainOfTwoMergesEndsOnTheLastSurvivorAndLaterEventsFollowBothHops() {
+        String third = nhs(13);
+        // given A merged into B, then B merged into C
+        t.publish(attendance(OLD, "ae-1", T0, "a-attendance"),
+                attendance(SURVIVOR, "ae-2", T0.plusSeconds(60), "b-attendance"));
+        t.publish(merge(IdentityKind.MERGE, OLD, SURVIVOR, "a-into-b"));
+        t.publish(merge(IdentityKind.SUPERSEDE, SURVIVOR, third, "b-into-c"));
+        // then C holds everything, A and B nothing
+        assertThat(eventIds(t.current(third))).containsExactly(id("a-attendance"), id("b-attendance"));
+        assertThat(t.history(OLD)).isEmpty();
+        assertThat(t.history(SURVIVOR)).isEmpty();
+        // when events arrive for A and for B
+        t.publish(attendance(OLD, "ae-3", T0.plusSeconds(120), "late-a"),
+                attendance(SURVIVOR, "ae-4", T0.plusSeconds(180), "late-b"));
+        // then they follow to C (A's over two hops)
+        assertThat(eventIds(t.current(third))).containsExactly(id("a-attendance"), id("b-attendance"), id("late-a"),
+                id("late-b"));
+        assertThat(t.history(OLD)).isEmpty();
+        assertThat(t.history(SURVIVOR)).isEmpty();
+    }
+
+    @Test
+    void aChainOfThreeMergesIsFollowedTwoHopsOnlyAndSaysSo() {
+        String c = nhs(13);
+        String d = nhs(14);
+        t.publish(merge(IdentityKind.MERGE, OLD, SURVIVOR, "a-into-b"),
+                merge(IdentityKind.MERGE, SURVIVOR, c, "b-into-c"),
+                merge(IdentityKind.MERGE, c, d, "c-into-d"));
+        t.publish(attendance(OLD, "ae-1", T0, "late-a"));
+        // the documented limit: the entry stops after two hops, on C, and is counted
+        assertThat(eventIds(t.current(c))).containsExactly(id("late-a"));
+        assertThat(t.history(d)).isEmpty();
+        assertThat(t.driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("merge-chain-events-total"))
+                .mapToDouble(e -> (Double) e.getValue().metricValue()).sum()).isEqualTo(1.0);
+    }
 }

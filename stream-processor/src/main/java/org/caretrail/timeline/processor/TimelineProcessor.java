@@ -42,6 +42,8 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     private final int maxEntries;
     private final Duration emitInterval;
     private final boolean mergedEntries;
+    private final boolean lastHop;
+    private final String entity;
     private ProcessorContext<String, TimelineOutput> context;
     private KeyValueStore<String, CareItem> items;
     private KeyValueStore<String, String> order;
@@ -56,13 +58,16 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
 
     /** The timeline builder: entries keyed by their patient's NHS number. */
     public TimelineProcessor(int maxEntries, Duration emitInterval) {
-        this(maxEntries, emitInterval, false);
+        this(maxEntries, emitInterval, false, false, "timeline-builder");
     }
 
-    private TimelineProcessor(int maxEntries, Duration emitInterval, boolean mergedEntries) {
+    private TimelineProcessor(int maxEntries, Duration emitInterval, boolean mergedEntries, boolean lastHop,
+            String entity) {
         this.maxEntries = maxEntries;
         this.emitInterval = emitInterval;
         this.mergedEntries = mergedEntries;
+        this.lastHop = lastHop;
+        this.entity = entity;
     }
 
     /**
@@ -71,9 +76,16 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
      * ids carry the survivor's NHS number ({@code eventId|KIND|nhs}), since the merged-away patient
      * may already have announced {@code eventId|ADDED}. It shares the builder's stores and task
      * (the builder's punctuation writes its due care.timelines records).
+     *
+     * <p>When the survivor has itself been merged away since (a merge chain), the entry is forwarded
+     * again, keyed by the next survivor, unless this is the {@code lastHop} placer: that one places it
+     * where it is, with a warning and the {@code merge-chain-events} metric.
+     *
+     * @param name the processor's name (its metrics' entity)
      */
-    public static TimelineProcessor forMergedEntries(int maxEntries, Duration emitInterval) {
-        return new TimelineProcessor(maxEntries, emitInterval, true);
+    public static TimelineProcessor forMergedEntries(int maxEntries, Duration emitInterval, boolean lastHop,
+            String name) {
+        return new TimelineProcessor(maxEntries, emitInterval, true, lastHop, name);
     }
 
     /** The stores this processor needs connected. */
@@ -93,11 +105,10 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         this.events = context.getStateStore(TimelineStores.EVENTS);
         this.mergedInto = context.getStateStore(TimelineStores.MERGED_INTO);
         this.reader = new TimelineReader(items, order, summaries);
-        String entity = mergedEntries ? "timeline-merge-placer" : "timeline-builder";
         this.unchanged = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
                 "unchanged-events", Sensor.RecordingLevel.INFO);
         this.redirected = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
-                mergedEntries ? "merge-chain-events" : "redirected-merged-events", Sensor.RecordingLevel.INFO);
+                lastHop ? "merge-chain-events" : "redirected-merged-events", Sensor.RecordingLevel.INFO);
         if (!emitInterval.isZero() && !mergedEntries) {
             context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
         }
@@ -120,15 +131,15 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         String survivor = mergedInto.get(nhs);
         if (survivor != null) {
             redirected.record();
-            if (!mergedEntries) {
+            if (!lastHop) {
                 // the patient was merged away: the entry follows to the survivor's timeline
                 context.forward(new Record<>(survivor, TimelineOutput.moved(entry), record.timestamp(),
                         record.headers()));
                 return;
             }
-            // the survivor was itself merged away after this entry left: one hop is all a placer can do
-            LOG.warn("Entry {} was moved to {}, which has since been merged into {}: it is placed on {} (merge chains "
-                    + "are followed one hop only)", entry.getEventId(), nhs, survivor, nhs);
+            // a longer merge chain than the topology has placers for
+            LOG.warn("Entry {} reached {}, which has been merged into {}: it is placed on {} (merge chains are "
+                    + "followed two hops only)", entry.getEventId(), nhs, survivor, nhs);
         }
         // the history, for as-of queries (a lower version may have been the winner at some moment); the
         // key separates what a reused eventId could hide, so the history too depends only on the set
