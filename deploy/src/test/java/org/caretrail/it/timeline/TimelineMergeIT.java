@@ -112,6 +112,7 @@ class TimelineMergeIT {
                     eventId(oldThird));
             await().atMost(Duration.ofSeconds(30)).until(() -> entries(app, old).isEmpty());
             assertThat(app.queries().page(TimelineQuery.firstPage(old))).isEmpty();
+            assertThat(app.queries().mergedInto(old)).contains(survivor);
 
             send(late);
             await().atMost(Duration.ofSeconds(60)).until(() -> entries(app, survivor).size() == 4);
