@@ -277,4 +277,18 @@ class PatientMergeTest {
                 .filter(e -> e.getKey().name().equals("merge-chain-events-total"))
                 .mapToDouble(e -> (Double) e.getValue().metricValue()).sum()).isEqualTo(1.0);
     }
+
+    @Test
+    void everyMergeNodeAndRepartitionIsNamed() {
+        var builder = new org.apache.kafka.streams.StreamsBuilder();
+        TimelineTopology.build(builder, new org.caretrail.events.topic.Topics(
+                new org.caretrail.events.serde.InMemorySchemaRegistry()), TimelineSettings.defaults());
+        String description = builder.build().describe().toString();
+        assertThat(description).doesNotContain("KSTREAM-").doesNotContain("KTABLE-")
+                .contains(TimelineTopology.MERGE_REPARTITION + "-repartition")
+                .contains(TimelineTopology.MOVED_REPARTITION + "-repartition")
+                .contains(TimelineTopology.CHAIN_REPARTITION + "-repartition")
+                .contains(TimelineTopology.MERGE_APPLIER).contains(TimelineTopology.MERGE_PLACER)
+                .contains(TimelineTopology.CHAIN_PLACER).contains(TimelineStores.MERGED_INTO);
+    }
 }
