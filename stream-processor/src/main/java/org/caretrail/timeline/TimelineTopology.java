@@ -19,6 +19,7 @@ import org.caretrail.events.model.TimelineSummary;
 import org.caretrail.events.serde.AvroSerde;
 import org.caretrail.events.topic.Topics;
 import org.caretrail.events.NhsNumber;
+import org.caretrail.events.model.IdentityKind;
 import org.caretrail.events.model.PatientIdentity;
 import org.caretrail.timeline.domain.TimelineEntries;
 import org.caretrail.timeline.processor.CareItemSerde;
@@ -26,6 +27,7 @@ import org.caretrail.timeline.processor.HeldEvent;
 import org.caretrail.timeline.processor.IdentityResolver;
 import org.caretrail.timeline.processor.DecodeAndValidate;
 import org.caretrail.timeline.processor.Decoded;
+import org.caretrail.timeline.processor.PatientMerges;
 import org.caretrail.timeline.processor.TimelineOutput;
 import org.caretrail.timeline.processor.TimelineProcessor;
 import org.caretrail.timeline.processor.TimelineStores;
@@ -43,9 +45,15 @@ import org.caretrail.timeline.processor.TimelineStores;
  *   └ NHS-keyed events ────────────────────────────────────────────────────────────┤
  *       → event-as-entry → timeline-by-patient (repartition by NHS number) ←──────┘
  *       → timeline-builder [stores timeline-items, timeline-order, timeline-summaries, timeline-spells,
- *                           timeline-event-history, timeline-pending]
- *           → care.timelines (summary + most recent entries)   → care.timeline-changes (one per change)
- *             (timeline.timelines.topic, timeline.changes.topic)
+ *                           timeline-event-history, timeline-pending, timeline-merged-into]
+ *   ├ MERGE/SUPERSEDE of NHS numbers → merges-by-superseded-patient (repartition) → patient-merges
+ *   │     (same stores: withdraws and deletes the superseded timeline, records the redirect)
+ *   │ timeline-builder / patient-merges ── entries for a merged-away patient, keyed by the survivor ──→
+ *   │     merged-entries-by-survivor (repartition) → timeline-merge-placer (same stores, same rules)
+ *   │     └ survivor merged away in turn → merged-entries-by-next-survivor → timeline-merge-chain-placer
+ *           → care.timelines (summary + most recent entries; tombstone for a merged-away patient)
+ *           → care.timeline-changes (one per change)
+ *             (output names: timeline.timelines.topic, timeline.changes.topic)
  * </pre>
  *
  * Every stateful piece is named: processor, repartition and store names are part of the contract
@@ -61,6 +69,12 @@ public final class TimelineTopology {
     public static final String IDENTITY_RESOLVER = "identity-resolver";
     public static final String HOLD_OR_PLACE = "hold-or-place";
     public static final String BUILDER = "timeline-builder";
+    public static final String MERGE_REPARTITION = "merges-by-superseded-patient";
+    public static final String MERGE_APPLIER = "patient-merges";
+    public static final String MOVED_REPARTITION = "merged-entries-by-survivor";
+    public static final String MERGE_PLACER = "timeline-merge-placer";
+    public static final String CHAIN_REPARTITION = "merged-entries-by-next-survivor";
+    public static final String CHAIN_PLACER = "timeline-merge-chain-placer";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String EXPIRED_DEAD_LETTER_SINK = "expired-unresolved-dead-letter-sink";
     public static final String TIMELINES_SINK = "timelines-sink";
@@ -100,6 +114,8 @@ public final class TimelineTopology {
                 Serdes.String(), new HeldEvent.HeldEventSerde()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TimelineStores.IDENTITY_LINKS), Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TimelineStores.MERGED_INTO), Serdes.String(), Serdes.String()));
 
         List<String> sources = new java.util.ArrayList<>(types.stream().map(CareEventType::topic).toList());
         sources.add(CareEventType.PATIENT_IDENTITY.topic());
@@ -116,10 +132,13 @@ public final class TimelineTopology {
 
         KStream<String, Decoded> valid = decoded.filter((key, d) -> d.isValid(), Named.as("valid-events"));
 
-        // identity: links of local identifiers, keyed by the local identifier
-        KStream<String, Decoded> releasedByLinks = valid
+        // identity: links of local identifiers (LINK, or MERGE of a local identity), keyed by the local identifier
+        KStream<String, PatientIdentity> identities = valid
                 .filter((key, d) -> d.event() instanceof PatientIdentity, Named.as("identity-events"))
-                .mapValues(d -> (PatientIdentity) d.event(), Named.as("identity-event"))
+                .mapValues(d -> (PatientIdentity) d.event(), Named.as("identity-event"));
+        KStream<String, Decoded> releasedByLinks = identities
+                .filter((key, id) -> id.getLocalId() != null && id.getKind() != IdentityKind.SUPERSEDE,
+                        Named.as("local-identity-links"))
                 .repartition(Repartitioned.<String, PatientIdentity>as(IDENTITY_REPARTITION)
                         .withKeySerde(Serdes.String())
                         .withValueSerde(AvroSerde.of(PatientIdentity.class, topics.registry())))
@@ -147,13 +166,46 @@ public final class TimelineTopology {
                         Named.as("with-linked-events"))
                 .mapValues(d -> TimelineEntries.fromEvent(d.event()), Named.as("event-as-entry"));
 
-        KStream<String, TimelineOutput> outputs = entries
+        KStream<String, TimelineOutput> built = entries
                 .repartition(Repartitioned.<String, TimelineEntry>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
                 .process(() -> new TimelineProcessor(settings.maxTimelineEntries(), settings.timelineEmitInterval()),
                         Named.as(BUILDER), TimelineProcessor.storeNames());
 
-        outputs.filter((key, o) -> o.timeline() != null, Named.as("timeline-records"))
+        // merges of two NHS numbers (MERGE, SUPERSEDE), in the superseded patient's partition: its entries and
+        // later events go on to the survivor's partition (the applier and the placer share the builder's stores,
+        // so all three run in one task per partition)
+        KStream<String, TimelineOutput> mergedAway = identities
+                .filter((key, id) -> PatientMerges.mergesNhsNumbers(id), Named.as("nhs-number-merges"))
+                .selectKey((key, id) -> PatientMerges.superseded(id), Named.as("merge-by-superseded"))
+                .repartition(Repartitioned.<String, PatientIdentity>as(MERGE_REPARTITION)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(AvroSerde.of(PatientIdentity.class, topics.registry())))
+                .process(PatientMerges::new, Named.as(MERGE_APPLIER), TimelineProcessor.storeNames());
+        KStream<String, TimelineOutput> builtOrMerged = built.merge(mergedAway, Named.as("built-or-merged"));
+        KStream<String, TimelineOutput> placed = builtOrMerged
+                .filter((key, o) -> o.moved() != null, Named.as("moved-entries"))
+                .mapValues(TimelineOutput::moved, Named.as("moved-entry"))
+                .repartition(Repartitioned.<String, TimelineEntry>as(MOVED_REPARTITION)
+                        .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
+                .process(() -> TimelineProcessor.forMergedEntries(settings.maxTimelineEntries(),
+                        settings.timelineEmitInterval(), false, MERGE_PLACER), Named.as(MERGE_PLACER),
+                        TimelineProcessor.storeNames());
+        // a DSL topology cannot loop: a survivor merged away in turn gets one more hop (A → B → C)
+        KStream<String, TimelineOutput> placedAfterChain = placed
+                .filter((key, o) -> o.moved() != null, Named.as("chain-moved-entries"))
+                .mapValues(TimelineOutput::moved, Named.as("chain-moved-entry"))
+                .repartition(Repartitioned.<String, TimelineEntry>as(CHAIN_REPARTITION)
+                        .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
+                .process(() -> TimelineProcessor.forMergedEntries(settings.maxTimelineEntries(),
+                        settings.timelineEmitInterval(), true, CHAIN_PLACER), Named.as(CHAIN_PLACER),
+                        TimelineProcessor.storeNames());
+        KStream<String, TimelineOutput> outputs = builtOrMerged
+                .merge(placed.filter((key, o) -> o.moved() == null, Named.as("placed-outputs")),
+                        Named.as("with-placed-entries"))
+                .merge(placedAfterChain, Named.as("with-chain-placed-entries"));
+
+        outputs.filter((key, o) -> o.isTimelineRecord(), Named.as("timeline-records"))
                 .mapValues(TimelineOutput::timeline, Named.as("timeline-record"))
                 .to(settings.timelinesTopic(), Produced.with(topics.timelines().keySerde(),
                         topics.timelines().valueSerde()).withName(TIMELINES_SINK));

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * Identity resolution for events known only by a local identifier (design rule 4, the LINK part),
  * keyed by that identifier ({@code system|value}). Two processors share two stores:
  * <ul>
- *   <li>{@link Links} reads {@code care.patient-identities}: a LINK (or a MERGE of a local identity)
+ *   <li>{@link Links} reads {@code care.patient-identities}: a LINK (or a MERGE of a local identity; the
+ *       NHS-number part of a merge is {@link PatientMerges}'s)
  *       records {@code system|value → NHS number} in {@link TimelineStores#IDENTITY_LINKS} and
  *       releases every event held for that identifier, keyed by the NHS number;
  *   <li>{@link HoldOrPlace} reads local-only events: with a known link it passes them on keyed by
@@ -85,10 +86,10 @@ public final class IdentityResolver {
         public void process(Record<String, PatientIdentity> record) {
             PatientIdentity id = record.value();
             if (id.getLocalId() == null || id.getKind() == IdentityKind.SUPERSEDE) {
-                // merging two NHS numbers' timelines is not implemented yet
-                LOG.warn("Identity event {} ({} of {} into {}) is not applied: only links of local identifiers are "
-                        + "resolved so far", id.getHeader().getEventId(), id.getKind(), id.getSupersededNhsNumber(),
-                        id.getNhsNumber());
+                // cannot happen: the topology sends only local identities here (NHS-number merges go to
+                // PatientMerges)
+                LOG.warn("Identity event {} ({} of {} into {}) has no local identifier to link; ignored here",
+                        id.getHeader().getEventId(), id.getKind(), id.getSupersededNhsNumber(), id.getNhsNumber());
                 unsupported.record();
                 return;
             }

@@ -41,6 +41,9 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
 
     private final int maxEntries;
     private final Duration emitInterval;
+    private final boolean mergedEntries;
+    private final boolean lastHop;
+    private final String entity;
     private ProcessorContext<String, TimelineOutput> context;
     private KeyValueStore<String, CareItem> items;
     private KeyValueStore<String, String> order;
@@ -48,18 +51,47 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     private KeyValueStore<String, String> pending;
     private KeyValueStore<String, String> spells;
     private KeyValueStore<String, TimelineEntry> events;
+    private KeyValueStore<String, String> mergedInto;
     private TimelineReader reader;
     private Sensor unchanged;
+    private Sensor redirected;
 
+    /** The timeline builder: entries keyed by their patient's NHS number. */
     public TimelineProcessor(int maxEntries, Duration emitInterval) {
+        this(maxEntries, emitInterval, false, false, "timeline-builder");
+    }
+
+    private TimelineProcessor(int maxEntries, Duration emitInterval, boolean mergedEntries, boolean lastHop,
+            String entity) {
         this.maxEntries = maxEntries;
         this.emitInterval = emitInterval;
+        this.mergedEntries = mergedEntries;
+        this.lastHop = lastHop;
+        this.entity = entity;
+    }
+
+    /**
+     * The placer of merged entries: entries moved from a merged-away patient (or arriving for it
+     * after the merge), keyed by the surviving NHS number. Same rules as the builder; its changes'
+     * ids carry the survivor's NHS number ({@code eventId|KIND|nhs}), since the merged-away patient
+     * may already have announced {@code eventId|ADDED}. It shares the builder's stores and task
+     * (the builder's punctuation writes its due care.timelines records).
+     *
+     * <p>When the survivor has itself been merged away since (a merge chain), the entry is forwarded
+     * again, keyed by the next survivor, unless this is the {@code lastHop} placer: that one places it
+     * where it is, with a warning and the {@code merge-chain-events} metric.
+     *
+     * @param name the processor's name (its metrics' entity)
+     */
+    public static TimelineProcessor forMergedEntries(int maxEntries, Duration emitInterval, boolean lastHop,
+            String name) {
+        return new TimelineProcessor(maxEntries, emitInterval, true, lastHop, name);
     }
 
     /** The stores this processor needs connected. */
     public static String[] storeNames() {
         return new String[] {TimelineStores.ITEMS, TimelineStores.ORDER, TimelineStores.SUMMARIES,
-            TimelineStores.PENDING, TimelineStores.SPELLS, TimelineStores.EVENTS};
+            TimelineStores.PENDING, TimelineStores.SPELLS, TimelineStores.EVENTS, TimelineStores.MERGED_INTO};
     }
 
     @Override
@@ -71,10 +103,13 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         this.pending = context.getStateStore(TimelineStores.PENDING);
         this.spells = context.getStateStore(TimelineStores.SPELLS);
         this.events = context.getStateStore(TimelineStores.EVENTS);
+        this.mergedInto = context.getStateStore(TimelineStores.MERGED_INTO);
         this.reader = new TimelineReader(items, order, summaries);
-        this.unchanged = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, "timeline-builder",
+        this.unchanged = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
                 "unchanged-events", Sensor.RecordingLevel.INFO);
-        if (!emitInterval.isZero()) {
+        this.redirected = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
+                lastHop ? "merge-chain-events" : "redirected-merged-events", Sensor.RecordingLevel.INFO);
+        if (!emitInterval.isZero() && !mergedEntries) {
             context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
         }
     }
@@ -92,6 +127,19 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
             LOG.error("Timeline entry {} reached the timeline builder without an NHS number; ignored",
                     entry.getEventId());
             return;
+        }
+        String survivor = mergedInto.get(nhs);
+        if (survivor != null) {
+            redirected.record();
+            if (!lastHop) {
+                // the patient was merged away: the entry follows to the survivor's timeline
+                context.forward(new Record<>(survivor, TimelineOutput.moved(entry), record.timestamp(),
+                        record.headers()));
+                return;
+            }
+            // a longer merge chain than the topology has placers for
+            LOG.warn("Entry {} reached {}, which has been merged into {}: it is placed on {} (merge chains are "
+                    + "followed two hops only)", entry.getEventId(), nhs, survivor, nhs);
         }
         // the history, for as-of queries (a lower version may have been the winner at some moment); the
         // key separates what a reused eventId could hide, so the history too depends only on the set
@@ -188,8 +236,9 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
 
     private void emitChange(Record<String, TimelineEntry> record, String nhs, ChangeKind kind, TimelineEntry after) {
         TimelineSummary summary = summaries.get(nhs);
+        String changeId = TimelineChanges.changeId(after, kind);
         TimelineChange change = TimelineChange.newBuilder()
-                .setChangeId(TimelineChanges.changeId(after, kind))
+                .setChangeId(mergedEntries ? changeId + "|" + nhs : changeId)
                 .setNhsNumber(nhs)
                 .setKind(kind)
                 .setEntry(after)

@@ -27,6 +27,7 @@ public final class TimelineReader {
     private final ReadOnlyKeyValueStore<String, String> order;
     private final ReadOnlyKeyValueStore<String, TimelineSummary> summaries;
     private final ReadOnlyKeyValueStore<String, TimelineEntry> events;
+    private final ReadOnlyKeyValueStore<String, String> mergedInto;
 
     public TimelineReader(ReadOnlyKeyValueStore<String, CareItem> items, ReadOnlyKeyValueStore<String, String> order,
             ReadOnlyKeyValueStore<String, TimelineSummary> summaries) {
@@ -37,10 +38,23 @@ public final class TimelineReader {
     public TimelineReader(ReadOnlyKeyValueStore<String, CareItem> items, ReadOnlyKeyValueStore<String, String> order,
             ReadOnlyKeyValueStore<String, TimelineSummary> summaries,
             ReadOnlyKeyValueStore<String, TimelineEntry> events) {
+        this(items, order, summaries, events, null);
+    }
+
+    /** With the event history store and the merge redirects, for {@link #asOf} and {@link #mergedInto}. */
+    public TimelineReader(ReadOnlyKeyValueStore<String, CareItem> items, ReadOnlyKeyValueStore<String, String> order,
+            ReadOnlyKeyValueStore<String, TimelineSummary> summaries,
+            ReadOnlyKeyValueStore<String, TimelineEntry> events, ReadOnlyKeyValueStore<String, String> mergedInto) {
         this.items = items;
         this.order = order;
         this.summaries = summaries;
         this.events = events;
+        this.mergedInto = mergedInto;
+    }
+
+    /** The NHS number this one was merged into (MERGE or SUPERSEDE), if it was and the store is known. */
+    public Optional<String> mergedInto(String nhs) {
+        return mergedInto == null ? Optional.empty() : Optional.ofNullable(mergedInto.get(nhs));
     }
 
     /**

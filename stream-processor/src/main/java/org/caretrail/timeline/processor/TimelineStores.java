@@ -17,7 +17,9 @@ package org.caretrail.timeline.processor;
  *   <li>{@link #PENDING}: {@code nhs} → "" for patients whose care.timelines record is due;
  *   <li>{@link #UNRESOLVED}: {@code system|value|eventId} → entry, events known only by a local
  *       identifier, held until identity resolution places them (partitioned by local identifier);
- *   <li>{@link #IDENTITY_LINKS}: {@code system|value} → NHS number (partitioned by local identifier).
+ *   <li>{@link #IDENTITY_LINKS}: {@code system|value} → NHS number (partitioned by local identifier);
+ *   <li>{@link #MERGED_INTO}: {@code nhs} → the surviving NHS number, for a patient merged away (MERGE or
+ *       SUPERSEDE): later entries for {@code nhs} follow to the survivor (partitioned by NHS number).
  * </ul>
  */
 public final class TimelineStores {
@@ -30,6 +32,7 @@ public final class TimelineStores {
     public static final String SPELLS = "timeline-spells";
     public static final String IDENTITY_LINKS = "identity-links";
     public static final String EVENTS = "timeline-event-history";
+    public static final String MERGED_INTO = "timeline-merged-into";
 
     /** Greater than every character that follows {@code nhs|} in a key: the end of a prefix range. */
     public static final String END = "~";

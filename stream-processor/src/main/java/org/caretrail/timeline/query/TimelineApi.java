@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * at or before then).
  *
  * <p>Status: 200 page; 400 invalid NHS number or parameter (the message says which); 404 unknown
- * patient; 405 not GET; 503 while the stream processor is not RUNNING or the owner is
+ * patient (for a merged-away NHS number the body's {@code mergedInto} names the survivor); 405 not GET; 503 while the stream processor is not RUNNING or the owner is
  * unknown (with {@code Retry-After}); 502 when forwarding to the owner failed.
  */
 public final class TimelineApi implements HttpHandler {
@@ -130,11 +130,24 @@ public final class TimelineApi implements HttpHandler {
             }
         }
         Optional<TimelinePage> page;
+        Optional<String> mergedInto = Optional.empty();
         try {
             page = queries.page(query);
+            if (page.isEmpty()) {
+                mergedInto = queries.mergedInto(query.nhsNumber());
+            }
         } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
             exchange.getResponseHeaders().set("Retry-After", "2");
             error(exchange, 503, "the timeline stores are not queryable at the moment: " + e.getMessage());
+            return;
+        }
+        if (page.isEmpty() && mergedInto.isPresent()) {
+            ObjectNode body = JsonNodeFactory.instance.objectNode();
+            body.put("status", 404);
+            body.put("error", "NHS number " + query.nhsNumber() + " was merged into " + mergedInto.get()
+                    + ": its timeline is there");
+            body.put("mergedInto", mergedInto.get());
+            send(exchange, 404, body.toString());
             return;
         }
         if (page.isEmpty()) {

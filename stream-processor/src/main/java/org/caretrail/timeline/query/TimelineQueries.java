@@ -59,7 +59,9 @@ public final class TimelineQueries {
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.SUMMARIES,
                             QueryableStoreTypes.<String, TimelineSummary>keyValueStore())),
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.EVENTS,
-                            QueryableStoreTypes.<String, TimelineEntry>keyValueStore()))));
+                            QueryableStoreTypes.<String, TimelineEntry>keyValueStore())),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.MERGED_INTO,
+                            QueryableStoreTypes.<String, String>keyValueStore()))));
         }
         return new TimelineQueries((Function<String, TimelineReader>) nhs -> {
             KeyQueryMetadata meta = streams.queryMetadataForKey(TimelineStores.SUMMARIES, nhs,
@@ -77,7 +79,9 @@ public final class TimelineQueries {
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.SUMMARIES,
                             QueryableStoreTypes.<String, TimelineSummary>keyValueStore()).withPartition(partition)),
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.EVENTS,
-                            QueryableStoreTypes.<String, TimelineEntry>keyValueStore()).withPartition(partition)));
+                            QueryableStoreTypes.<String, TimelineEntry>keyValueStore()).withPartition(partition)),
+                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.MERGED_INTO,
+                            QueryableStoreTypes.<String, String>keyValueStore()).withPartition(partition)));
         });
     }
 
@@ -100,6 +104,14 @@ public final class TimelineQueries {
         long matching = !unfiltered ? r.count(q.nhsNumber(), q.from(), q.to(), q.history(), q::includes)
                 : q.history() ? summary.get().getTotalEntries() : summary.get().getCurrentEntries();
         return Optional.of(new TimelinePage(q, summary.get(), entries, matching));
+    }
+
+    /**
+     * The NHS number {@code nhs} was merged into (its timeline moved there), if it was. Throws
+     * {@link InvalidStateStoreException} as {@link #page} does.
+     */
+    public Optional<String> mergedInto(String nhs) {
+        return readerFor.apply(nhs).mergedInto(nhs);
     }
 
     /** The timeline as known from events recorded at or before {@code q.asOf()}: rebuilt from the history. */

@@ -158,6 +158,22 @@ class TimelineApiTest {
     }
 
     @Test
+    void aMergedAwayNhsNumberIs404NamingTheSurvivor() throws Exception {
+        String old = nhs(13);
+        t.publish(attendance(old, "ae-1", T0, "ae1"));
+        t.publish(org.caretrail.events.model.PatientIdentity.newBuilder()
+                .setHeader(org.caretrail.timeline.CareEventFixtures.header(PATIENT, "RJ1",
+                        org.caretrail.events.model.ProviderKind.ACUTE, "merge-1", Action.NEW, 1, T0, "a40"))
+                .setKind(org.caretrail.events.model.IdentityKind.MERGE).setNhsNumber(PATIENT)
+                .setSupersededNhsNumber(old).build());
+        HttpResponse<String> r = get("/api/v1/patients/" + old + "/timeline");
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(new ObjectMapper().readTree(r.body()).get("mergedInto").asText()).isEqualTo(PATIENT);
+        assertThat(eventIds(new ObjectMapper().readTree(get("/api/v1/patients/" + PATIENT + "/timeline").body())))
+                .containsExactly(id("ae1"));
+    }
+
+    @Test
     void notRunningIs503() throws Exception {
         t.publish(attendance(PATIENT, "ae-1", T0, "ae1"));
         running.set(false);

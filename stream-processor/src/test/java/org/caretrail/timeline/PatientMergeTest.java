@@ -1,0 +1,294 @@
+package org.caretrail.timeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.caretrail.timeline.CareEventFixtures.T0;
+import static org.caretrail.timeline.CareEventFixtures.admission;
+import static org.caretrail.timeline.CareEventFixtures.attendance;
+import static org.caretrail.timeline.CareEventFixtures.id;
+import static org.caretrail.timeline.CareEventFixtures.nhs;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.caretrail.events.model.Action;
+import org.caretrail.events.model.ChangeKind;
+import org.caretrail.events.model.EntryStatus;
+import org.caretrail.events.model.HospitalSpell;
+import org.caretrail.events.model.IdentityKind;
+import org.caretrail.events.model.LocalIdentifier;
+import org.caretrail.events.model.PatientIdentity;
+import org.caretrail.events.model.ProviderKind;
+import org.caretrail.events.model.Timeline;
+import org.caretrail.events.model.TimelineChange;
+import org.caretrail.events.model.TimelineEntry;
+import org.caretrail.timeline.processor.TimelineStores;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Design rule 4, merges: a MERGE (HL7 A40) or SUPERSEDE of one NHS number into another moves every
+ * entry of the superseded patient into the survivor's timeline, whether the merge comes before or
+ * after the events; given/when/then through the whole topology.
+ */
+class PatientMergeTest {
+
+    private static final String OLD = nhs(11);
+    private static final String SURVIVOR = nhs(12);
+
+    @TempDir
+    Path stateDir;
+    TimelineDriver t;
+
+    @BeforeEach
+    void start() {
+        t = new TimelineDriver(stateDir);
+    }
+
+    @AfterEach
+    void stop() {
+        t.close();
+    }
+
+    static PatientIdentity merge(IdentityKind kind, String superseded, String survivor, String eventName) {
+        return PatientIdentity.newBuilder()
+                .setHeader(CareEventFixtures.header(survivor, "RJ1", ProviderKind.ACUTE, "merge-" + superseded,
+                        Action.NEW, 1, T0, eventName))
+                .setKind(kind).setNhsNumber(survivor).setSupersededNhsNumber(superseded)
+                .build();
+    }
+
+    private static List<String> eventIds(List<TimelineEntry> entries) {
+        return entries.stream().map(TimelineEntry::getEventId).toList();
+    }
+
+    @Test
+    void aMergeAfterTheEventsMovesEveryEntryIntoTheSurvivorsTimelineInOrder() {
+        // given two timelines for what turns out to be one patient
+        t.publish(admission(OLD, "spell-1", Action.NEW, 1, T0, "AMU", "old-admission"),
+                attendance(OLD, "ae-2", T0.plusSeconds(240), "old-attendance"),
+                attendance(SURVIVOR, "ae-1", T0.plusSeconds(120), "survivor-attendance"));
+        t.changes.readValuesToList();
+        t.timelines.readValuesToList();
+        // when the superseded NHS number is merged into the survivor (HL7 A40)
+        t.publish(merge(IdentityKind.MERGE, OLD, SURVIVOR, "a40"));
+        // then the survivor's timeline holds every entry, in timeline order
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("old-admission"), id("survivor-attendance"),
+                id("old-attendance"));
+        var summary = t.reader().summary(SURVIVOR).orElseThrow();
+        assertThat(summary.getCurrentEntries()).isEqualTo(3);
+        assertThat(summary.getAttendances()).isEqualTo(2);
+        assertThat(summary.getSpells()).extracting(HospitalSpell::getSpellId).containsExactly("spell-1");
+        assertThat(summary.getSpells().get(0).getDischargedAt()).isNull(); // in hospital now
+        // and the superseded patient's timeline is gone: no entries, no history, no summary
+        assertThat(t.history(OLD)).isEmpty();
+        assertThat(t.reader().summary(OLD)).isEmpty();
+        assertThat(t.reader().asOf(OLD, T0.plusSeconds(86_400))).isEmpty();
+        // and subscribers are told: WITHDRAWN for the old patient, ADDED for the survivor
+        List<TimelineChange> changes = t.changes.readValuesToList();
+        assertThat(changes).filteredOn(c -> c.getNhsNumber().equals(OLD))
+                .extracting(TimelineChange::getKind, c -> c.getEntry().getEventId(), TimelineChange::getChangeId)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(ChangeKind.WITHDRAWN, id("old-admission"),
+                                id("old-admission") + "|WITHDRAWN|" + OLD),
+                        org.assertj.core.groups.Tuple.tuple(ChangeKind.WITHDRAWN, id("old-attendance"),
+                                id("old-attendance") + "|WITHDRAWN|" + OLD));
+        assertThat(changes).filteredOn(c -> c.getNhsNumber().equals(OLD))
+                .allMatch(c -> c.getEntry().getStatus() == EntryStatus.WITHDRAWN);
+        assertThat(changes).filteredOn(c -> c.getNhsNumber().equals(SURVIVOR))
+                .extracting(TimelineChange::getKind, TimelineChange::getChangeId)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(ChangeKind.ADDED, id("old-admission") + "|ADDED|" + SURVIVOR),
+                        org.assertj.core.groups.Tuple.tuple(ChangeKind.ADDED,
+                                id("old-attendance") + "|ADDED|" + SURVIVOR));
+        // and the old patient's care.timelines record is deleted (a tombstone), the survivor's is complete
+        List<KeyValue<String, Timeline>> records = t.timelines.readKeyValuesToList();
+        assertThat(records).filteredOn(kv -> kv.key.equals(OLD)).extracting(kv -> kv.value).containsOnlyNulls()
+                .hasSize(1);
+        Map<String, Timeline> latest = new java.util.HashMap<>();
+        records.forEach(kv -> latest.put(kv.key, kv.value));
+        assertThat(eventIds(latest.get(SURVIVOR).getEntries())).containsExactly(id("old-admission"),
+                id("survivor-attendance"), id("old-attendance"));
+        // and the redirect is recorded
+        KeyValueStore<String, String> mergedInto = t.driver.getKeyValueStore(TimelineStores.MERGED_INTO);
+        assertThat(mergedInto.get(OLD)).isEqualTo(SURVIVOR);
+    }
+
+    @Test
+    void eventsForTheSupersededNumberAfterTheMergeFollowItToTheSurvivor() {
+        // given a merge that arrives before anything about the old NHS number
+        t.publish(merge(IdentityKind.MERGE, OLD, SURVIVOR, "a40"));
+        t.publish(attendance(SURVIVOR, "ae-1", T0.plusSeconds(120), "survivor-attendance"));
+        // when events for the old NHS number arrive
+        t.publish(admission(OLD, "spell-1", Action.NEW, 1, T0, "AMU", "old-admission"),
+                attendance(OLD, "ae-2", T0.plusSeconds(240), "old-attendance"));
+        // then they are placed on the survivor's timeline, in order, and the old number has no timeline
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("old-admission"), id("survivor-attendance"),
+                id("old-attendance"));
+        assertThat(t.history(OLD)).isEmpty();
+        assertThat(t.reader().summary(OLD)).isEmpty();
+        List<KeyValue<String, Timeline>> records = t.timelines.readKeyValuesToList();
+        assertThat(records).noneMatch(kv -> kv.key.equals(OLD));
+        List<TimelineChange> changes = t.changes.readValuesToList();
+        assertThat(changes).noneMatch(c -> c.getNhsNumber().equals(OLD));
+        assertThat(changes).filteredOn(c -> c.getNhsNumber().equals(SURVIVOR))
+                .extracting(TimelineChange::getKind).containsOnly(ChangeKind.ADDED).hasSize(3);
+    }
+
+    @Test
+    void aSupersededNhsNumberIsMergedTheSameWayAndTheUsualRulesDecideBetweenVersions() {
+        // given the same admission stated under both numbers (v2 under the old one) and a cancel of the
+        // survivor's attendance sent under the old number
+        t.publish(admission(SURVIVOR, "spell-1", Action.NEW, 1, T0, "AMU", "admit-v1"),
+                attendance(SURVIVOR, "ae-1", T0.plusSeconds(120), "survivor-attendance"),
+                admission(OLD, "spell-1", Action.UPDATE, 2, T0, "Ward 7", "admit-v2"));
+        var cancel = attendance(OLD, "ae-1", T0.plusSeconds(120), "cancel-attendance");
+        cancel.getHeader().setAction(Action.CANCEL);
+        cancel.getHeader().setVersion(2);
+        t.publish(cancel);
+        // when the old NHS number is superseded
+        t.publish(merge(IdentityKind.SUPERSEDE, OLD, SURVIVOR, "supersede"));
+        // then the highest version wins and the cancel withdraws the attendance, as if both were sent to the survivor
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("admit-v2"));
+        assertThat(t.current(SURVIVOR).get(0).getDetails().get("ward")).isEqualTo("Ward 7");
+        assertThat(t.history(SURVIVOR)).extracting(TimelineEntry::getStatus)
+                .containsExactly(EntryStatus.CURRENT, EntryStatus.WITHDRAWN);
+        assertThat(t.history(OLD)).isEmpty();
+        // and a later event for the superseded number follows
+        t.publish(attendance(OLD, "ae-3", T0.plusSeconds(600), "late"));
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("admit-v2"), id("late"));
+        assertThat(t.history(OLD)).isEmpty();
+    }
+
+    @Test
+    void theSurvivorsTimelineIsTheSameWhetherTheMergeComesFirstOrLast(@TempDir Path other) {
+        List<org.apache.avro.specific.SpecificRecord> events = List.of(
+                admission(OLD, "spell-1", Action.NEW, 1, T0, "AMU", "old-admission"),
+                CareEventFixtures.transfer(SURVIVOR, "tr-1", "spell-1", Action.NEW, 1, T0.plusSeconds(3600), "AMU",
+                        "Ward 9", "survivor-transfer"),
+                attendance(OLD, "ae-2", T0.plusSeconds(240), "old-attendance"),
+                attendance(SURVIVOR, "ae-1", T0.plusSeconds(120), "survivor-attendance"));
+        PatientIdentity a40 = merge(IdentityKind.MERGE, OLD, SURVIVOR, "a40");
+        t.publish(a40);
+        t.publish(events);
+        try (TimelineDriver last = new TimelineDriver(other)) {
+            last.publish(events);
+            last.publish(a40);
+            assertThat(last.history(SURVIVOR)).isEqualTo(t.history(SURVIVOR));
+            assertThat(last.history(OLD)).isEqualTo(t.history(OLD)).isEmpty();
+            assertThat(org.caretrail.events.json.CareEventJson.toJson(last.reader().summary(SURVIVOR).orElseThrow())
+                    .toString()).isEqualTo(org.caretrail.events.json.CareEventJson.toJson(
+                            t.reader().summary(SURVIVOR).orElseThrow()).toString());
+            assertThat(last.reader().asOf(SURVIVOR, T0.plusSeconds(86_400)))
+                    .isEqualTo(t.reader().asOf(SURVIVOR, T0.plusSeconds(86_400)));
+            assertThat(last.reader().summary(SURVIVOR).orElseThrow().getSpells().get(0).getCurrentWard())
+                    .isEqualTo("Ward 9");
+        }
+    }
+
+    @Test
+    void aLocalIdentifierLinkedToTheSupersededNumberFollowsTheMerge() {
+        // given a merge, then a link of a hospital number to the old NHS number
+        t.publish(merge(IdentityKind.MERGE, OLD, SURVIVOR, "a40"));
+        t.publish(CareEventFixtures.localOnly(attendance(OLD, "ae-9", T0, "local-only"), "RJ1-MRN", "M77"));
+        t.publish(PatientIdentity.newBuilder()
+                .setHeader(CareEventFixtures.header(OLD, "RJ1", ProviderKind.ACUTE, "link-M77", Action.NEW, 1, T0,
+                        "link"))
+                .setKind(IdentityKind.LINK).setNhsNumber(OLD).setLocalId(new LocalIdentifier("RJ1-MRN", "M77"))
+                .build());
+        // then the released event lands on the survivor
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("local-only"));
+        assertThat(t.history(OLD)).isEmpty();
+    }
+
+    @Test
+    void aMergeOfALocalIdentityAndAnNhsNumberDoesBoth() {
+        // given an old NHS number with a timeline and a hospital number with a held event
+        t.publish(attendance(OLD, "ae-1", T0, "old-attendance"));
+        t.publish(CareEventFixtures.localOnly(attendance(OLD, "ae-2", T0.plusSeconds(60), "held"), "RJ1-MRN", "M5"));
+        // when an A40 names both as merged away into the survivor
+        PatientIdentity a40 = merge(IdentityKind.MERGE, OLD, SURVIVOR, "a40");
+        a40.setLocalId(new LocalIdentifier("RJ1-MRN", "M5"));
+        t.publish(a40);
+        // then both are on the survivor's timeline
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("old-attendance"), id("held"));
+        assertThat(t.history(OLD)).isEmpty();
+    }
+
+    @Test
+    void aRepeatedMergeChangesNothingMore() {
+        t.publish(attendance(OLD, "ae-1", T0, "old-attendance"));
+        t.publish(merge(IdentityKind.MERGE, OLD, SURVIVOR, "a40"));
+        t.changes.readValuesToList();
+        t.timelines.readValuesToList();
+        t.publish(merge(IdentityKind.MERGE, OLD, SURVIVOR, "a40"));
+        assertThat(t.changes.readValuesToList()).isEmpty();
+        assertThat(t.timelines.readValuesToList()).isEmpty();
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("old-attendance"));
+    }
+
+    @Test
+    void aMergeOfANumberIntoItselfIsIgnored() {
+        t.publish(attendance(OLD, "ae-1", T0, "old-attendance"));
+        t.publish(merge(IdentityKind.SUPERSEDE, OLD, OLD, "self"));
+        assertThat(eventIds(t.current(OLD))).containsExactly(id("old-attendance"));
+        assertThat(t.driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("unsupported-identity-events-total"))
+                .mapToDouble(e -> (Double) e.getValue().metricValue()).sum()).isEqualTo(1.0);
+    }
+
+    @Test
+    void aChainOfTwoMergesEndsOnTheLastSurvivorAndLaterEventsFollowBothHops() {
+        String third = nhs(13);
+        // given A merged into B, then B merged into C
+        t.publish(attendance(OLD, "ae-1", T0, "a-attendance"),
+                attendance(SURVIVOR, "ae-2", T0.plusSeconds(60), "b-attendance"));
+        t.publish(merge(IdentityKind.MERGE, OLD, SURVIVOR, "a-into-b"));
+        t.publish(merge(IdentityKind.SUPERSEDE, SURVIVOR, third, "b-into-c"));
+        // then C holds everything, A and B nothing
+        assertThat(eventIds(t.current(third))).containsExactly(id("a-attendance"), id("b-attendance"));
+        assertThat(t.history(OLD)).isEmpty();
+        assertThat(t.history(SURVIVOR)).isEmpty();
+        // when events arrive for A and for B
+        t.publish(attendance(OLD, "ae-3", T0.plusSeconds(120), "late-a"),
+                attendance(SURVIVOR, "ae-4", T0.plusSeconds(180), "late-b"));
+        // then they follow to C (A's over two hops)
+        assertThat(eventIds(t.current(third))).containsExactly(id("a-attendance"), id("b-attendance"), id("late-a"),
+                id("late-b"));
+        assertThat(t.history(OLD)).isEmpty();
+        assertThat(t.history(SURVIVOR)).isEmpty();
+    }
+
+    @Test
+    void aChainOfThreeMergesIsFollowedTwoHopsOnlyAndSaysSo() {
+        String c = nhs(13);
+        String d = nhs(14);
+        t.publish(merge(IdentityKind.MERGE, OLD, SURVIVOR, "a-into-b"),
+                merge(IdentityKind.MERGE, SURVIVOR, c, "b-into-c"),
+                merge(IdentityKind.MERGE, c, d, "c-into-d"));
+        t.publish(attendance(OLD, "ae-1", T0, "late-a"));
+        // the documented limit: the entry stops after two hops, on C, and is counted
+        assertThat(eventIds(t.current(c))).containsExactly(id("late-a"));
+        assertThat(t.history(d)).isEmpty();
+        assertThat(t.driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("merge-chain-events-total"))
+                .mapToDouble(e -> (Double) e.getValue().metricValue()).sum()).isEqualTo(1.0);
+    }
+
+    @Test
+    void everyMergeNodeAndRepartitionIsNamed() {
+        var builder = new org.apache.kafka.streams.StreamsBuilder();
+        TimelineTopology.build(builder, new org.caretrail.events.topic.Topics(
+                new org.caretrail.events.serde.InMemorySchemaRegistry()), TimelineSettings.defaults());
+        String description = builder.build().describe().toString();
+        assertThat(description).doesNotContain("KSTREAM-").doesNotContain("KTABLE-")
+                .contains(TimelineTopology.MERGE_REPARTITION + "-repartition")
+                .contains(TimelineTopology.MOVED_REPARTITION + "-repartition")
+                .contains(TimelineTopology.CHAIN_REPARTITION + "-repartition")
+                .contains(TimelineTopology.MERGE_APPLIER).contains(TimelineTopology.MERGE_PLACER)
+                .contains(TimelineTopology.CHAIN_PLACER).contains(TimelineStores.MERGED_INTO);
+    }
+}
