@@ -33,11 +33,25 @@ final class TimelineCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the API's JSON instead")
     boolean json;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        try {
+            return show(out, err);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private int show(java.io.PrintWriter out, java.io.PrintWriter err) throws Exception {
         String problem = NhsNumber.problem(nhsNumber);
         if (problem != null) {
-            System.err.println("caretrail: " + problem);
+            err.println("caretrail: " + problem);
             return 2;
         }
         NhsNumber nhs = NhsNumber.of(nhsNumber);
@@ -48,23 +62,23 @@ final class TimelineCommand implements Callable<Integer> {
             response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
                     .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
-            System.err.println("caretrail: cannot reach the timeline API at " + apiUrl
+            err.println("caretrail: cannot reach the timeline API at " + apiUrl
                     + " (is `caretrail up` running? use --api-url to point elsewhere): " + e.getMessage());
             return 1;
         }
         if (response.statusCode() == 404) {
-            System.err.println("caretrail: no timeline for " + nhs.formatted() + " (no events for this patient yet)");
+            err.println("caretrail: no timeline for " + nhs.formatted() + " (no events for this patient yet)");
             return 1;
         }
         if (response.statusCode() != 200) {
-            System.err.println("caretrail: the timeline API answered HTTP " + response.statusCode() + ": " + response.body());
+            err.println("caretrail: the timeline API answered HTTP " + response.statusCode() + ": " + response.body());
             return 1;
         }
         if (json) {
-            System.out.println(response.body());
+            out.println(response.body());
             return 0;
         }
-        System.out.print(TimelineText.render(CareEventJson.mapper().readTree(response.body())));
+        out.print(TimelineText.render(CareEventJson.mapper().readTree(response.body())));
         return 0;
     }
 
