@@ -90,6 +90,8 @@ final class BenchCommand implements Callable<Integer> {
             if (!admin.listTopics().names().get().contains(topic)) {
                 admin.createTopics(java.util.List.of(new NewTopic(topic, 3, (short) 1))).all().get();
             }
+            org.caretrail.deploy.infra.TopicsApplier.awaitServed(admin, java.util.List.of(topic),
+                    java.time.Duration.ofSeconds(60));
         }
         Path home = Launch.home().resolve("deploy/target");
         KafkaPerformanceTools tools = new KafkaPerformanceTools(home.resolve("lib"), home.resolve("perf-lib"));

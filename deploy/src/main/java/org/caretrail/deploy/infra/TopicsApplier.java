@@ -1,5 +1,6 @@
 package org.caretrail.deploy.infra;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,7 +17,11 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.caretrail.events.topic.CareTopics;
 import org.caretrail.events.topic.TopicSpec;
@@ -68,8 +73,47 @@ public final class TopicsApplier {
             if (!toCheck.isEmpty()) {
                 outcomes.addAll(reconcile(admin, toCheck));
             }
+            awaitServed(admin, specs.stream().map(TopicSpec::name).toList(), Duration.ofSeconds(60));
             return outcomes;
         }
+    }
+
+    /**
+     * Waits until the leader of every partition of these topics serves requests for it. A topic
+     * the controller has just created is not yet hosted by its leader for a moment; an idempotent
+     * producer whose very first batch to such a partition fails while later batches succeed then
+     * retries that first batch until its delivery timeout (KAFKA-14359). Applying returns only
+     * once writing is safe.
+     */
+    public static void awaitServed(Admin admin, Collection<String> topics, Duration timeout) throws InterruptedException,
+            ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                Map<String, TopicDescription> descriptions = admin.describeTopics(topics).allTopicNames()
+                        .get(10, TimeUnit.SECONDS);
+                Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+                boolean leaders = true;
+                for (TopicDescription description : descriptions.values()) {
+                    for (TopicPartitionInfo partition : description.partitions()) {
+                        leaders &= partition.leader() != null && !partition.leader().isEmpty();
+                        partitions.put(new TopicPartition(description.name(), partition.partition()),
+                                OffsetSpec.latest());
+                    }
+                }
+                if (leaders) {
+                    admin.listOffsets(partitions, new ListOffsetsOptions().timeoutMs(5_000)).all()
+                            .get(10, TimeUnit.SECONDS);
+                    return;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new TimeoutException("the partitions of " + topics + " were not served by their leaders within "
+                + timeout + (last == null ? "" : ": " + last.getMessage()));
     }
 
     private static List<Outcome> reconcile(Admin admin, List<TopicSpec> specs) throws InterruptedException,
