@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import org.caretrail.consumers.subscriptions.DeliveryConfig;
 import org.caretrail.consumers.subscriptions.SubscriptionApi;
 import org.caretrail.consumers.subscriptions.Subscriptions;
+import org.caretrail.consumers.webview.TimelineWebView;
 import org.caretrail.producers.fhir.FhirGateway;
 import org.caretrail.producers.hl7.Hl7Settings;
 import org.caretrail.producers.hl7.MllpAdapter;
@@ -121,7 +122,9 @@ public final class Platform implements AutoCloseable {
                     + timeline.state() + ")");
         }
         http.mount(TimelineApi.PATH_PREFIX, timeline.api());
+        http.mount(TimelineWebView.PATH, new TimelineWebView());
         http.healthCheck("timeline", timeline::isRunning);
+        addresses.put("Web view", base + "/");
         addresses.put("Timeline API", base + TimelineApi.PATH_PREFIX + "{nhsNumber}/timeline");
 
         progress.step("starting the HL7v2 MLLP listener on " + settings.httpHost() + ":" + settings.mllpPort()
@@ -173,8 +176,10 @@ public final class Platform implements AutoCloseable {
         });
         done.thenAccept(result -> LOG.info("simulator finished: {} events sent, {} acknowledged, {} failed",
                 result.sent(), result.acknowledged(), result.failed()));
-        population.showcasePatient(4).ifPresent(patient -> addresses.put("A simulated patient",
-                "./caretrail timeline " + patient.nhsNumber().value()));
+        population.showcasePatient(4).ifPresent(patient -> {
+            addresses.put("A simulated patient", "./caretrail timeline " + patient.nhsNumber().value());
+            addresses.put("... in the web view", httpBase + "/?nhs=" + patient.nhsNumber().value());
+        });
     }
 
     public String bootstrapServers() {

@@ -113,7 +113,7 @@ public final class IdentityResolver {
                 released.record();
             }
             if (!held.isEmpty()) {
-                LOG.info("Linked {} to an NHS number: {} held events placed", local, held.size());
+                LOG.debug("Linked {} to an NHS number: {} held events placed", local, held.size());
             }
         }
     }
