@@ -80,7 +80,9 @@ class CliEndToEndIT {
                 assertThat(readable.exit).isZero();
                 assertThat(readable.out).contains("Timeline for NHS number 991 200 3888")
                         .contains("Registered GP practice: The Synthetic Street Surgery (A81001)")
-                        .contains("Deceased");
+                        .contains("Deceased")
+                        .containsPattern("Open referral: Referral to Cardiology.*, waiting \\d+ days")
+                        .contains("Current prescription: ");
 
                 Result invalid = run("timeline", "9409401122", "--api-url", api);
                 assertThat(invalid.exit).isEqualTo(2);

@@ -159,7 +159,8 @@
 
   function render(q, timeline) {
     const summary = timeline.summary || {};
-    const asOfMillis = q.asOf ? new Date(q.asOf).getTime() : Date.now();
+    // the moment the API's derived views describe (now, or the asOf asked for)
+    const asOfMillis = timeline.at ? new Date(timeline.at).getTime() : Date.now();
     $('patient-title').textContent = 'NHS number ' + formatNhs(timeline.nhsNumber)
       + (q.asOf ? ' — as known at ' + q.asOf : '');
 
@@ -194,7 +195,8 @@
     views.replaceChildren();
     views.append(spellsView(summary.spells || [], asOfMillis));
     views.append(listView('Open referrals', 'open-referrals', summary.openReferrals || [],
-      (r) => [r.summary, el('span', { class: 'wait' }, ' (waiting ' + duration(r.occurredAt, asOfMillis) + ')')]));
+      (r) => [r.summary, el('span', { class: 'wait', 'data-waiting-days': r.waitingDays },
+        ' (waiting ' + duration(r.occurredAt, asOfMillis) + ')')]));
     views.append(listView('Current prescriptions', 'prescriptions', summary.currentPrescriptions || [],
       (p) => [p.summary, el('span', { class: 'muted' }, ' (', time(p.occurredAt), ')')]));
 

@@ -107,6 +107,16 @@ final class TimelineCommand implements Callable<Integer> {
                                 .append(spell.path("admittedAt").asText()).append('\n');
                     }
                 }
+                for (JsonNode referral : summary.path("openReferrals")) {
+                    out.append("  Open referral: ").append(referral.path("summary").asText());
+                    if (referral.has("waitingDays")) {
+                        out.append(", waiting ").append(referral.path("waitingDays").asLong()).append(" days");
+                    }
+                    out.append('\n');
+                }
+                for (JsonNode prescription : summary.path("currentPrescriptions")) {
+                    out.append("  Current prescription: ").append(prescription.path("summary").asText()).append('\n');
+                }
                 out.append("  ").append(summary.path("currentEntries").asInt(timeline.path("entries").size()))
                         .append(" current entries");
                 int withdrawn = summary.path("withdrawnEntries").asInt(0);

@@ -112,6 +112,9 @@ class TimelineWebViewIT {
                 assertThat(first.select("[data-view=spells] tr[data-open=true]")).hasSize(1);
                 Element referrals = first.selectFirst("[data-view=open-referrals]");
                 assertThat(referrals.text()).contains(HOSTILE).contains("waiting");
+                assertThat(Long.parseLong(referrals.selectFirst(".wait").attr("data-waiting-days")))
+                        .isGreaterThanOrEqualTo(Duration.between(Instant.parse("2026-10-11T08:00:00Z"),
+                                Instant.now()).toDays());
                 assertThat(first.select("img")).as("provider text is never markup").isEmpty();
                 assertThat(first.body().attr("data-pwned")).isEmpty();
                 assertThat(first.select("#entries tbody tr[data-type]")).hasSize(50);

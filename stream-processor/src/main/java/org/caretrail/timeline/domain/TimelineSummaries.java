@@ -273,6 +273,18 @@ public final class TimelineSummaries {
                 .toList());
     }
 
+    /**
+     * The summary as it stands at {@code at}: a stored summary was computed when its patient's last
+     * event was processed, so a prescription whose end has passed since is no longer current.
+     * Returns a copy; {@code summary} is not changed.
+     */
+    public static TimelineSummary at(TimelineSummary summary, Instant at) {
+        TimelineSummary copy = TimelineSummary.newBuilder(summary).build();
+        copy.setCurrentPrescriptions(summary.getCurrentPrescriptions().stream()
+                .filter(p -> currentPrescription(p, at)).toList());
+        return copy;
+    }
+
     private static boolean openReferral(TimelineEntry r) {
         return !CLOSED_REFERRAL.contains(lower(r.getDetails().get("status")));
     }

@@ -1,8 +1,11 @@
 package org.caretrail.timeline.query;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.caretrail.events.json.CareEventJson;
 import org.caretrail.events.model.TimelineEntry;
@@ -10,7 +13,7 @@ import org.caretrail.events.model.TimelineSummary;
 
 /** A page of a patient's timeline, with the summary and how many entries match in all. */
 public record TimelinePage(TimelineQuery query, TimelineSummary summary, List<TimelineEntry> entries,
-        long matchingEntries) {
+        long matchingEntries, Instant at) {
 
     public boolean hasMore() {
         return (long) (query.page() + 1) * query.size() < matchingEntries;
@@ -20,7 +23,14 @@ public record TimelinePage(TimelineQuery query, TimelineSummary summary, List<Ti
     public ObjectNode toJson() {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.put("nhsNumber", query.nhsNumber());
-        node.set("summary", CareEventJson.toJson(summary));
+        // the moment the derived views describe: now, or the asOf asked for
+        node.put("at", at.toString());
+        ObjectNode summaryJson = (ObjectNode) CareEventJson.toJson(summary);
+        for (JsonNode referral : summaryJson.path("openReferrals")) {
+            Instant referred = Instant.parse(referral.path("occurredAt").asText());
+            ((ObjectNode) referral).put("waitingDays", Math.max(0, Duration.between(referred, at).toDays()));
+        }
+        node.set("summary", summaryJson);
         ArrayNode array = node.putArray("entries");
         entries.forEach(e -> array.add(CareEventJson.toJson(e)));
         ObjectNode paging = node.putObject("page");

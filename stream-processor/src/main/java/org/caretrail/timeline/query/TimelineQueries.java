@@ -1,5 +1,7 @@
 package org.caretrail.timeline.query;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -26,14 +28,21 @@ import org.caretrail.timeline.processor.TimelineStores;
 public final class TimelineQueries {
 
     private final Function<String, TimelineReader> readerFor;
+    private final Clock clock;
 
     /** Over any stores, e.g. a TopologyTestDriver's. */
     public TimelineQueries(Supplier<TimelineReader> reader) {
-        this.readerFor = nhs -> reader.get();
+        this(reader, Clock.systemUTC());
     }
 
-    private TimelineQueries(Function<String, TimelineReader> readerFor) {
+    /** As {@link #TimelineQueries(Supplier)}, with the clock that says what "now" is for the derived views. */
+    public TimelineQueries(Supplier<TimelineReader> reader, Clock clock) {
+        this(nhs -> reader.get(), clock);
+    }
+
+    private TimelineQueries(Function<String, TimelineReader> readerFor, Clock clock) {
         this.readerFor = readerFor;
+        this.clock = clock;
     }
 
     /**
@@ -61,7 +70,7 @@ public final class TimelineQueries {
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.EVENTS,
                             QueryableStoreTypes.<String, TimelineEntry>keyValueStore())),
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.MERGED_INTO,
-                            QueryableStoreTypes.<String, String>keyValueStore()))));
+                            QueryableStoreTypes.<String, String>keyValueStore()))), Clock.systemUTC());
         }
         return new TimelineQueries((Function<String, TimelineReader>) nhs -> {
             KeyQueryMetadata meta = streams.queryMetadataForKey(TimelineStores.SUMMARIES, nhs,
@@ -82,7 +91,7 @@ public final class TimelineQueries {
                             QueryableStoreTypes.<String, TimelineEntry>keyValueStore()).withPartition(partition)),
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.MERGED_INTO,
                             QueryableStoreTypes.<String, String>keyValueStore()).withPartition(partition)));
-        });
+        }, Clock.systemUTC());
     }
 
     /**
@@ -98,12 +107,13 @@ public final class TimelineQueries {
         if (q.asOf() != null) {
             return Optional.of(asOf(r, q));
         }
+        Instant now = clock.instant();
         List<TimelineEntry> entries = r.walk(q.nhsNumber(), q.from(), q.to(), false, q.history(), q::includes,
                 (long) q.page() * q.size(), q.size());
         boolean unfiltered = q.from() == null && q.to() == null && q.types().isEmpty();
         long matching = !unfiltered ? r.count(q.nhsNumber(), q.from(), q.to(), q.history(), q::includes)
                 : q.history() ? summary.get().getTotalEntries() : summary.get().getCurrentEntries();
-        return Optional.of(new TimelinePage(q, summary.get(), entries, matching));
+        return Optional.of(new TimelinePage(q, TimelineSummaries.at(summary.get(), now), entries, matching, now));
     }
 
     /**
@@ -126,6 +136,6 @@ public final class TimelineQueries {
         int from = (int) Math.min(matching.size(), (long) q.page() * q.size());
         int to = Math.min(matching.size(), from + q.size());
         return new TimelinePage(q, TimelineSummaries.of(known, q.asOf()), matching.subList(from, to),
-                matching.size());
+                matching.size(), q.asOf());
     }
 }

@@ -7,6 +7,8 @@ import static org.caretrail.timeline.CareEventFixtures.attendance;
 import static org.caretrail.timeline.CareEventFixtures.discharge;
 import static org.caretrail.timeline.CareEventFixtures.id;
 import static org.caretrail.timeline.CareEventFixtures.nhs;
+import static org.caretrail.timeline.CareEventFixtures.prescription;
+import static org.caretrail.timeline.CareEventFixtures.referral;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +19,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -180,5 +185,38 @@ class TimelineApiTest {
         HttpResponse<String> r = get("/api/v1/patients/" + PATIENT + "/timeline");
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.headers().firstValue("Retry-After")).isPresent();
+    }
+
+    /**
+     * The derived views are for the moment of asking: a prescription whose end has passed since the
+     * patient's last event is no longer current, and an open referral says how long it has waited.
+     */
+    @Test
+    void derivedViewsDescribeTheMomentOfAsking() throws Exception {
+        Instant now = Instant.now();
+        t.publish(prescription(PATIENT, "rx-short", Action.NEW, 1, T0, now.plus(Duration.ofDays(1)), "rx-short"),
+                prescription(PATIENT, "rx-repeat", Action.NEW, 1, T0, null, "rx-repeat"),
+                referral(PATIENT, "ref-1", Action.NEW, 1, T0, "OPEN", "ref"));
+        Instant inThreeDays = now.plus(Duration.ofDays(3));
+        HttpServer later = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        later.createContext(TimelineApi.PATH_PREFIX, new TimelineApi(
+                new TimelineQueries(t::reader, Clock.fixed(inThreeDays, ZoneOffset.UTC)), null, running::get));
+        later.start();
+        try {
+            JsonNode today = JSON.readTree(get("/api/v1/patients/" + PATIENT + "/timeline").body());
+            assertThat(today.path("summary").path("currentPrescriptions").findValuesAsText("eventId"))
+                    .containsExactlyInAnyOrder(id("rx-short"), id("rx-repeat"));
+            JsonNode laterPage = JSON.readTree(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + later.getAddress().getPort() + "/api/v1/patients/" + PATIENT + "/timeline")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(laterPage.path("at").asText()).isEqualTo(inThreeDays.toString());
+            assertThat(laterPage.path("summary").path("currentPrescriptions").findValuesAsText("eventId"))
+                    .containsExactly(id("rx-repeat"));
+            JsonNode referral = laterPage.path("summary").path("openReferrals").get(0);
+            assertThat(referral.path("waitingDays").asLong())
+                    .isEqualTo(Duration.between(T0, inThreeDays).toDays());
+        } finally {
+            later.stop(0);
+        }
     }
 }
