@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -79,17 +80,20 @@ public final class TimelineRebuild {
         }
         return live.with(TimelineSettings.APPLICATION_ID, applicationId)
                 .with(TimelineSettings.TIMELINES_TOPIC, live.timelinesTopic() + suffix)
-                .with(TimelineSettings.CHANGES_TOPIC, live.changesTopic() + suffix);
+                .with(TimelineSettings.CHANGES_TOPIC, live.changesTopic() + suffix)
+                .with(TimelineSettings.MERGE_MOVES_TOPIC, live.mergeMovesTopic() + suffix);
     }
 
     /**
      * The output topics of {@code settings} declared as the originals are ({@code care.timelines}:
-     * compacted, kept for ever; {@code care.timeline-changes}: 90 days), under the settings' names.
+     * compacted, kept for ever; {@code care.timeline-changes}: 90 days; the internal
+     * {@code care.timeline-merge-moves}), under the settings' names.
      * Apply them (e.g. with deploy's {@code TopicsApplier}) before starting the rebuild.
      */
     public static List<TopicSpec> outputTopics(TimelineSettings settings) {
         return List.of(renamed(CareTopics.byName(CareTopics.TIMELINES), settings.timelinesTopic()),
-                renamed(CareTopics.byName(CareTopics.TIMELINE_CHANGES), settings.changesTopic()));
+                renamed(CareTopics.byName(CareTopics.TIMELINE_CHANGES), settings.changesTopic()),
+                renamed(CareTopics.byName(CareTopics.TIMELINE_MERGE_MOVES), settings.mergeMovesTopic()));
     }
 
     private static TopicSpec renamed(TopicSpec spec, String name) {
@@ -107,7 +111,7 @@ public final class TimelineRebuild {
 
     /**
      * How many records the application {@code settings} names has not processed yet: over every input
-     * topic partition and every partition of its repartition topics ({@code <application.id>-*-repartition};
+     * topic partition, its merge-moves topic and every partition of its repartition topics ({@code <application.id>-*-repartition};
      * a partition with no committed offset counts from its start). 0 means caught up with what was there
      * when asked. (Changelog topics are written, not read, by a running application: not counted.)
      */
@@ -119,8 +123,11 @@ public final class TimelineRebuild {
         Map<TopicPartition, OffsetSpec> wanted = new HashMap<>();
         List<String> read = new ArrayList<>(inputTopics());
         String internal = settings.applicationId() + "-";
-        admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-                .filter(t -> t.startsWith(internal) && t.endsWith("-repartition")).forEach(read::add);
+        Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        existing.stream().filter(t -> t.startsWith(internal) && t.endsWith("-repartition")).forEach(read::add);
+        if (existing.contains(settings.mergeMovesTopic())) {
+            read.add(settings.mergeMovesTopic());
+        }
         admin.describeTopics(read).allTopicNames().get(30, TimeUnit.SECONDS).forEach((topic, d) ->
                 d.partitions().forEach(p -> wanted.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
         Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();

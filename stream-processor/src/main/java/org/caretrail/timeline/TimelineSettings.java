@@ -144,6 +144,12 @@ public final class TimelineSettings {
                     + "live application writes to its own, e.g. care.timeline-changes.v2.",
             Function.identity(), TimelineSettings::topicNameProblem);
 
+    public static final Setting<String> MERGE_MOVES_TOPIC = define("timeline.merge.moves.topic",
+            CareTopics.TIMELINE_MERGE_MOVES, "Internal: where an entry that reached a patient merged away in turn "
+                    + "(a merge chain) goes on to the next survivor. Same partition count as the care event topics; "
+                    + "a rebuild side by side uses its own.",
+            Function.identity(), TimelineSettings::topicNameProblem);
+
     private final Map<Setting<?>, Object> values;
 
     private TimelineSettings(Map<Setting<?>, Object> values) {
@@ -235,6 +241,10 @@ public final class TimelineSettings {
 
     public String changesTopic() {
         return get(CHANGES_TOPIC);
+    }
+
+    public String mergeMovesTopic() {
+        return get(MERGE_MOVES_TOPIC);
     }
 
     public String applicationServer() {

@@ -50,7 +50,8 @@ import org.caretrail.timeline.processor.TimelineStores;
  *   │     (same stores: withdraws and deletes the superseded timeline, records the redirect)
  *   │ timeline-builder / patient-merges ── entries for a merged-away patient, keyed by the survivor ──→
  *   │     merged-entries-by-survivor (repartition) → timeline-merge-placer (same stores, same rules)
- *   │     └ survivor merged away in turn → merged-entries-by-next-survivor → timeline-merge-chain-placer
+ *   │     └ survivor merged away in turn → care.timeline-merge-moves → back into merged-entries-by-survivor
+ *   │       (as many times as the chain is long; a hop-count header stops a cycle of merges)
  *           → care.timelines (summary + most recent entries; tombstone for a merged-away patient)
  *           → care.timeline-changes (one per change)
  *             (output names: timeline.timelines.topic, timeline.changes.topic)
@@ -73,8 +74,8 @@ public final class TimelineTopology {
     public static final String MERGE_APPLIER = "patient-merges";
     public static final String MOVED_REPARTITION = "merged-entries-by-survivor";
     public static final String MERGE_PLACER = "timeline-merge-placer";
-    public static final String CHAIN_REPARTITION = "merged-entries-by-next-survivor";
-    public static final String CHAIN_PLACER = "timeline-merge-chain-placer";
+    public static final String MERGE_MOVES_SOURCE = "merge-moves-source";
+    public static final String MERGE_MOVES_SINK = "merge-moves-sink";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String EXPIRED_DEAD_LETTER_SINK = "expired-unresolved-dead-letter-sink";
     public static final String TIMELINES_SINK = "timelines-sink";
@@ -183,27 +184,26 @@ public final class TimelineTopology {
                         .withValueSerde(AvroSerde.of(PatientIdentity.class, topics.registry())))
                 .process(PatientMerges::new, Named.as(MERGE_APPLIER), TimelineProcessor.storeNames());
         KStream<String, TimelineOutput> builtOrMerged = built.merge(mergedAway, Named.as("built-or-merged"));
+        // entries for merged-away patients go to the survivor's partition; one that finds the survivor merged away
+        // in turn goes round again through the merge-moves topic (a DSL topology cannot loop a stream back into
+        // itself, a topic can), as often as the chain is long
+        KStream<String, TimelineEntry> chainMoves = builder.stream(settings.mergeMovesTopic(),
+                Consumed.with(Serdes.String(), entrySerde).withName(MERGE_MOVES_SOURCE));
         KStream<String, TimelineOutput> placed = builtOrMerged
                 .filter((key, o) -> o.moved() != null, Named.as("moved-entries"))
                 .mapValues(TimelineOutput::moved, Named.as("moved-entry"))
+                .merge(chainMoves, Named.as("with-chain-moves"))
                 .repartition(Repartitioned.<String, TimelineEntry>as(MOVED_REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
                 .process(() -> TimelineProcessor.forMergedEntries(settings.maxTimelineEntries(),
-                        settings.timelineEmitInterval(), false, MERGE_PLACER), Named.as(MERGE_PLACER),
+                        settings.timelineEmitInterval(), MERGE_PLACER), Named.as(MERGE_PLACER),
                         TimelineProcessor.storeNames());
-        // a DSL topology cannot loop: a survivor merged away in turn gets one more hop (A → B → C)
-        KStream<String, TimelineOutput> placedAfterChain = placed
-                .filter((key, o) -> o.moved() != null, Named.as("chain-moved-entries"))
+        placed.filter((key, o) -> o.moved() != null, Named.as("chain-moved-entries"))
                 .mapValues(TimelineOutput::moved, Named.as("chain-moved-entry"))
-                .repartition(Repartitioned.<String, TimelineEntry>as(CHAIN_REPARTITION)
-                        .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
-                .process(() -> TimelineProcessor.forMergedEntries(settings.maxTimelineEntries(),
-                        settings.timelineEmitInterval(), true, CHAIN_PLACER), Named.as(CHAIN_PLACER),
-                        TimelineProcessor.storeNames());
+                .to(settings.mergeMovesTopic(), Produced.with(Serdes.String(), entrySerde).withName(MERGE_MOVES_SINK));
         KStream<String, TimelineOutput> outputs = builtOrMerged
                 .merge(placed.filter((key, o) -> o.moved() == null, Named.as("placed-outputs")),
-                        Named.as("with-placed-entries"))
-                .merge(placedAfterChain, Named.as("with-chain-placed-entries"));
+                        Named.as("with-placed-entries"));
 
         outputs.filter((key, o) -> o.isTimelineRecord(), Named.as("timeline-records"))
                 .mapValues(TimelineOutput::timeline, Named.as("timeline-record"))

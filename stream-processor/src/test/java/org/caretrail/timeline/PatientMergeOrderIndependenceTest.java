@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
@@ -34,11 +35,11 @@ import org.caretrail.events.model.Timeline;
 import org.caretrail.timeline.TimelineOrderIndependenceTest.Spec;
 
 /**
- * Design rules 2 and 4 together: for generated event sets split between two NHS numbers, with a
- * MERGE or SUPERSEDE of one into the other arriving at any point of any arrival order (events
- * repeated), the survivor's timeline is identical to that of a patient who received every event
- * directly (history, summary, as-of and care.timelines record), and the superseded number keeps
- * nothing.
+ * Design rules 2 and 4 together: for generated event sets split between the NHS numbers of a merge
+ * chain (A → B → C → D, one to three MERGEs or SUPERSEDEs), each merge arriving at any point of any
+ * arrival order (events repeated), the last survivor's timeline is identical to that of a patient
+ * who received every event directly (history, summary, as-of and care.timelines record), and the
+ * superseded numbers keep nothing.
  */
 class PatientMergeOrderIndependenceTest {
 
@@ -66,8 +67,8 @@ class PatientMergeOrderIndependenceTest {
         }
     }
 
-    /** One generated event and whether it names the superseded NHS number (else the survivor's). */
-    record Placed(Spec spec, boolean underOld) {
+    /** One generated event and which NHS number of the chain it names (modulo the chain's length). */
+    record Placed(Spec spec, int under) {
     }
 
     @Provide
@@ -80,36 +81,45 @@ class PatientMergeOrderIndependenceTest {
                 Arbitraries.longs().between(1, 3),
                 Arbitraries.integers().between(0, 48),
                 Arbitraries.integers().between(0, 1_000_000)).as(Spec::new);
-        return Combinators.combine(spec, Arbitraries.of(true, false)).as(Placed::new).list().ofMinSize(1)
+        return Combinators.combine(spec, Arbitraries.integers().between(0, 3)).as(Placed::new).list().ofMinSize(1)
                 .ofMaxSize(12);
     }
 
-    @Property(tries = 60)
-    void theSurvivorsTimelineIsAsIfEveryEventNamedItWhereverTheMergeArrives(
-            @ForAll("eventSets") List<Placed> placed, @ForAll long seed, @ForAll boolean supersede) {
+    /**
+     * A chain of one to three merges (A → B, B → C, C → D), each arriving anywhere among the events:
+     * the last survivor's timeline is as if every event had named it.
+     */
+    @Property(tries = 80)
+    void theSurvivorsTimelineIsAsIfEveryEventNamedItWhereverTheMergesArrive(
+            @ForAll("eventSets") List<Placed> placed, @ForAll long seed, @ForAll boolean supersede,
+            @ForAll @IntRange(min = 2, max = 4) int chainLength) {
         String reference = freshPatient();
-        String old = freshPatient();
-        String survivor = freshPatient();
+        List<String> chain = new ArrayList<>();
+        for (int i = 0; i < chainLength; i++) {
+            chain.add(freshPatient());
+        }
+        String survivor = chain.get(chainLength - 1);
         List<SpecificRecord> direct = placed.stream()
                 .map(p -> TimelineOrderIndependenceTest.event(reference, p.spec())).toList();
 
         Random random = new Random(seed);
         List<SpecificRecord> split = new ArrayList<>(placed.stream()
-                .map(p -> TimelineOrderIndependenceTest.event(p.underOld() ? old : survivor, p.spec())).toList());
+                .map(p -> TimelineOrderIndependenceTest.event(chain.get(p.under() % chainLength), p.spec())).toList());
         int repeats = random.nextInt(placed.size() + 1);
         for (int i = 0; i < repeats; i++) {
             split.add(split.get(random.nextInt(placed.size())));
         }
         Collections.shuffle(split, random);
-        split.add(random.nextInt(split.size() + 1), PatientMergeTest.merge(
-                supersede ? IdentityKind.SUPERSEDE : IdentityKind.MERGE, old, survivor, "merge-" + old));
+        for (int i = 0; i + 1 < chainLength; i++) {
+            split.add(random.nextInt(split.size() + 1), PatientMergeTest.merge(
+                    supersede ? IdentityKind.SUPERSEDE : IdentityKind.MERGE, chain.get(i), chain.get(i + 1),
+                    "merge-" + chain.get(i)));
+        }
 
         driver.publish(direct);
         driver.publish(split);
 
         assertThat(driver.history(survivor)).isEqualTo(driver.history(reference));
-        assertThat(driver.history(old)).isEmpty();
-        assertThat(driver.reader().summary(old)).isEmpty();
         assertThat(json(driver.reader().summary(survivor).orElseThrow()))
                 .isEqualTo(json(driver.reader().summary(reference).orElseThrow()));
         Instant afterAll = T0.plus(Duration.ofDays(30));
@@ -119,7 +129,11 @@ class PatientMergeOrderIndependenceTest {
             latest.put(kv.key, kv.value);
         }
         assertThat(latest.get(survivor).getEntries()).isEqualTo(latest.get(reference).getEntries());
-        assertThat(latest.get(old)).as("the superseded number's care.timelines record, last written").isNull();
+        for (String old : chain.subList(0, chainLength - 1)) {
+            assertThat(driver.history(old)).as("merged-away %s keeps nothing", old).isEmpty();
+            assertThat(driver.reader().summary(old)).isEmpty();
+            assertThat(latest.get(old)).as("the superseded number's care.timelines record, last written").isNull();
+        }
         driver.changes.readValuesToList();
     }
 

@@ -263,19 +263,51 @@ class PatientMergeTest {
     }
 
     @Test
-    void aChainOfThreeMergesIsFollowedTwoHopsOnlyAndSaysSo() {
-        String c = nhs(13);
-        String d = nhs(14);
+    void aChainOfFourMergesIsFollowedToItsEnd() {
+        String c = nhs(40);
+        String d = nhs(50);
+        String e = nhs(60);
+        assertThat(List.of(OLD, SURVIVOR, c, d, e)).doesNotHaveDuplicates();
+        // given A → B → C → D → E, each merge known before any event
         t.publish(merge(IdentityKind.MERGE, OLD, SURVIVOR, "a-into-b"),
                 merge(IdentityKind.MERGE, SURVIVOR, c, "b-into-c"),
-                merge(IdentityKind.MERGE, c, d, "c-into-d"));
+                merge(IdentityKind.SUPERSEDE, c, d, "c-into-d"),
+                merge(IdentityKind.MERGE, d, e, "d-into-e"));
+        // when events arrive for A and for C
+        t.publish(attendance(OLD, "ae-1", T0, "late-a"), attendance(c, "ae-2", T0.plusSeconds(60), "late-c"));
+        // then both end on E, over four and two hops, and nothing stays on the way
+        assertThat(eventIds(t.current(e))).containsExactly(id("late-a"), id("late-c"));
+        for (String mergedAway : List.of(OLD, SURVIVOR, c, d)) {
+            assertThat(t.history(mergedAway)).as(mergedAway).isEmpty();
+        }
+        assertThat(metric("redirected-merged-events-total")).isEqualTo(4.0 + 2.0);
+        assertThat(metric("merge-cycle-events-total")).isZero();
+    }
+
+    @Test
+    void contradictoryMergesThatFormACycleStopAndSaySo() {
+        String c = nhs(40);
+        assertThat(List.of(OLD, SURVIVOR, c)).doesNotHaveDuplicates();
+        // A → B, B → C, C → A: every number is merged away, so an entry would go round for ever
+        t.publish(merge(IdentityKind.MERGE, OLD, SURVIVOR, "a-into-b"),
+                merge(IdentityKind.MERGE, SURVIVOR, c, "b-into-c"),
+                merge(IdentityKind.MERGE, c, OLD, "c-into-a"));
         t.publish(attendance(OLD, "ae-1", T0, "late-a"));
-        // the documented limit: the entry stops after two hops, on C, and is counted
-        assertThat(eventIds(t.current(c))).containsExactly(id("late-a"));
-        assertThat(t.history(d)).isEmpty();
-        assertThat(t.driver.metrics().entrySet().stream()
-                .filter(e -> e.getKey().name().equals("merge-chain-events-total"))
-                .mapToDouble(e -> (Double) e.getValue().metricValue()).sum()).isEqualTo(1.0);
+        // then it is placed once, after the hop limit, and counted
+        List<String> everywhere = new java.util.ArrayList<>();
+        for (String patient : List.of(OLD, SURVIVOR, c)) {
+            everywhere.addAll(eventIds(t.current(patient)));
+        }
+        assertThat(everywhere).containsExactly(id("late-a"));
+        assertThat(metric("merge-cycle-events-total")).isEqualTo(1.0);
+        assertThat(metric("redirected-merged-events-total"))
+                .isEqualTo((double) org.caretrail.timeline.processor.TimelineProcessor.MAX_MERGE_HOPS);
+    }
+
+    private double metric(String name) {
+        return t.driver.metrics().entrySet().stream()
+                .filter(m -> m.getKey().name().equals(name))
+                .mapToDouble(m -> (Double) m.getValue().metricValue()).sum();
     }
 
     @Test
@@ -287,8 +319,9 @@ class PatientMergeTest {
         assertThat(description).doesNotContain("KSTREAM-").doesNotContain("KTABLE-")
                 .contains(TimelineTopology.MERGE_REPARTITION + "-repartition")
                 .contains(TimelineTopology.MOVED_REPARTITION + "-repartition")
-                .contains(TimelineTopology.CHAIN_REPARTITION + "-repartition")
+                .contains(TimelineTopology.MERGE_MOVES_SOURCE).contains(TimelineTopology.MERGE_MOVES_SINK)
+                .contains(org.caretrail.events.topic.CareTopics.TIMELINE_MERGE_MOVES)
                 .contains(TimelineTopology.MERGE_APPLIER).contains(TimelineTopology.MERGE_PLACER)
-                .contains(TimelineTopology.CHAIN_PLACER).contains(TimelineStores.MERGED_INTO);
+                .contains(TimelineStores.MERGED_INTO);
     }
 }

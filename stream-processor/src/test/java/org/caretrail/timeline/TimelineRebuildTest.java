@@ -48,10 +48,12 @@ class TimelineRebuildTest {
         assertThat(rebuild.applicationId()).isEqualTo("caretrail-timeline-v2");
         assertThat(rebuild.timelinesTopic()).isEqualTo("care.timelines.v2");
         assertThat(rebuild.changesTopic()).isEqualTo("care.timeline-changes.v2");
+        assertThat(rebuild.mergeMovesTopic()).isEqualTo("care.timeline-merge-moves.v2");
         assertThat(TimelineRebuild.outputTopics(rebuild)).extracting(TopicSpec::name)
-                .containsExactly("care.timelines.v2", "care.timeline-changes.v2");
+                .containsExactly("care.timelines.v2", "care.timeline-changes.v2", "care.timeline-merge-moves.v2");
         assertThat(TimelineRebuild.outputTopics(rebuild)).extracting(TopicSpec::configs).containsExactly(
-                CareTopics.byName(CareTopics.TIMELINES).configs(), CareTopics.byName(CareTopics.TIMELINE_CHANGES).configs());
+                CareTopics.byName(CareTopics.TIMELINES).configs(), CareTopics.byName(CareTopics.TIMELINE_CHANGES).configs(),
+                CareTopics.byName(CareTopics.TIMELINE_MERGE_MOVES).configs());
         assertThat(TimelineRebuild.outputTopics(rebuild)).extracting(TopicSpec::partitions)
                 .containsOnly(CareTopics.PARTITIONS);
         assertThatThrownBy(() -> TimelineRebuild.settings(live, "caretrail-timeline", ".v2"))

@@ -131,6 +131,37 @@ class TimelineMergeIT {
         assertThat(changes).extracting(TimelineChange::getChangeId).doesNotHaveDuplicates();
     }
 
+    /** A → B → C → D across the partitions: an event for A, sent after all three merges, ends on D. */
+    @Test
+    void aChainOfMergesIsFollowedToTheLastSurvivorAcrossPartitions() throws Exception {
+        String a = patientInPartition(0, 100_000);
+        String b = patientInPartition(1, 200_000);
+        String c = patientInPartition(2, 300_000);
+        String d = patientInPartition(0, 400_000);
+        Instant t0 = Instant.now().minus(Duration.ofDays(3)).truncatedTo(ChronoUnit.SECONDS);
+        Attendance onA = attendance(a, t0);
+        Attendance onC = attendance(c, t0.plus(Duration.ofHours(1)));
+        send(merge(a, b, t0.minus(Duration.ofHours(3))), merge(b, c, t0.minus(Duration.ofHours(2))),
+                merge(c, d, t0.minus(Duration.ofHours(1))));
+        send(onA, onC);
+
+        TimelineSettings settings = TimelineSettings.defaults()
+                .with(TimelineSettings.APPLICATION_ID, "it-merge-chain-" + UUID.randomUUID())
+                .with(TimelineSettings.BOOTSTRAP_SERVERS, broker.bootstrapServers())
+                .with(TimelineSettings.STATE_DIR, Files.createTempDirectory(Path.of("target"), "timeline-state-"))
+                .with(TimelineSettings.TIMELINE_EMIT_INTERVAL, Duration.ofMillis(200));
+        try (TimelineApplication app = new TimelineApplication(settings, topics)) {
+            app.start();
+            assertThat(app.awaitRunning(Duration.ofSeconds(90))).as("RUNNING within 90 s").isTrue();
+            await().atMost(Duration.ofSeconds(60)).until(() -> entries(app, d).size() == 2);
+            assertThat(entries(app, d)).containsExactly(eventId(onA), eventId(onC));
+            for (String mergedAway : List.of(a, b, c)) {
+                assertThat(entries(app, mergedAway)).as(mergedAway).isEmpty();
+            }
+            assertThat(app.queries().mergedInto(a)).contains(b);
+        }
+    }
+
     private static List<String> entries(TimelineApplication app, String nhs) {
         try {
             return app.queries().page(new TimelineQuery(nhs, null, null, null, 0, 1000, false))

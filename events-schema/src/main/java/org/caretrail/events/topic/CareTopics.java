@@ -17,6 +17,8 @@ public final class CareTopics {
 
     public static final String TIMELINES = "care.timelines";
     public static final String TIMELINE_CHANGES = "care.timeline-changes";
+    /** Internal to the stream processor: entries following a chain of NHS-number merges (A → B → C ...). */
+    public static final String TIMELINE_MERGE_MOVES = "care.timeline-merge-moves";
     public static final String DEAD_LETTER = "care.dead-letter";
     public static final String SUBSCRIPTIONS = "care.subscriptions";
     public static final String DELIVERIES = "care.deliveries";
@@ -42,6 +44,8 @@ public final class CareTopics {
         all.add(new TopicSpec(TIMELINES, PARTITIONS, COMPACT, FOREVER, "each patient's current timeline and summary"));
         all.add(new TopicSpec(TIMELINE_CHANGES, PARTITIONS, DELETE, Duration.ofDays(90).toMillis(),
                 "one record per entry added, updated or withdrawn"));
+        all.add(new TopicSpec(TIMELINE_MERGE_MOVES, PARTITIONS, DELETE, Duration.ofDays(7).toMillis(),
+                "internal to the stream processor: timeline entries on their way along a chain of merges"));
         all.add(new TopicSpec(DEAD_LETTER, 1, DELETE, Duration.ofDays(30).toMillis(),
                 "rejected input: original bytes, reason and origin in headers"));
         all.add(new TopicSpec(SUBSCRIPTIONS, 1, COMPACT, FOREVER, "downstream subscriptions"));

@@ -106,10 +106,6 @@ public final class PatientMerges implements Processor<String, PatientIdentity, S
             LOG.warn("NHS number {} was merged into {}, now into {}: later events follow the new survivor; entries "
                     + "already moved stay with {}", old, previous, survivor, previous);
         }
-        if (mergedInto.get(survivor) != null) {
-            LOG.warn("NHS number {} is merged into {}, which was itself merged into {}: merge chains are followed "
-                    + "one hop only", old, survivor, mergedInto.get(survivor));
-        }
         mergedInto.put(old, survivor);
         merged.record();
 

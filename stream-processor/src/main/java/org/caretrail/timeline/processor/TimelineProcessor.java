@@ -1,9 +1,13 @@
 package org.caretrail.timeline.processor;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -41,8 +45,12 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
 
     private final int maxEntries;
     private final Duration emitInterval;
+    /** Header counting how many merges an entry has followed: a guard against merge cycles (A → B → A). */
+    public static final String MERGE_HOPS_HEADER = "caretrail-merge-hops";
+    /** Hops after which an entry is placed where it is: only a cycle of merges gets this far. */
+    public static final int MAX_MERGE_HOPS = 32;
+
     private final boolean mergedEntries;
-    private final boolean lastHop;
     private final String entity;
     private ProcessorContext<String, TimelineOutput> context;
     private KeyValueStore<String, CareItem> items;
@@ -55,18 +63,17 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     private TimelineReader reader;
     private Sensor unchanged;
     private Sensor redirected;
+    private Sensor cycles;
 
     /** The timeline builder: entries keyed by their patient's NHS number. */
     public TimelineProcessor(int maxEntries, Duration emitInterval) {
-        this(maxEntries, emitInterval, false, false, "timeline-builder");
+        this(maxEntries, emitInterval, false, "timeline-builder");
     }
 
-    private TimelineProcessor(int maxEntries, Duration emitInterval, boolean mergedEntries, boolean lastHop,
-            String entity) {
+    private TimelineProcessor(int maxEntries, Duration emitInterval, boolean mergedEntries, String entity) {
         this.maxEntries = maxEntries;
         this.emitInterval = emitInterval;
         this.mergedEntries = mergedEntries;
-        this.lastHop = lastHop;
         this.entity = entity;
     }
 
@@ -77,15 +84,16 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
      * may already have announced {@code eventId|ADDED}. It shares the builder's stores and task
      * (the builder's punctuation writes its due care.timelines records).
      *
-     * <p>When the survivor has itself been merged away since (a merge chain), the entry is forwarded
-     * again, keyed by the next survivor, unless this is the {@code lastHop} placer: that one places it
-     * where it is, with a warning and the {@code merge-chain-events} metric.
+     * <p>When the survivor has itself been merged away since (a merge chain, A → B → C → ...), the
+     * entry is forwarded again, keyed by the next survivor, as often as the chain is long. The
+     * {@value #MERGE_HOPS_HEADER} header counts the hops; an entry that has followed
+     * {@value #MAX_MERGE_HOPS} merges can only be going round a cycle (A → B → A, which contradictory
+     * merges make), and is placed where it is, with a warning and the {@code merge-cycle-events} metric.
      *
      * @param name the processor's name (its metrics' entity)
      */
-    public static TimelineProcessor forMergedEntries(int maxEntries, Duration emitInterval, boolean lastHop,
-            String name) {
-        return new TimelineProcessor(maxEntries, emitInterval, true, lastHop, name);
+    public static TimelineProcessor forMergedEntries(int maxEntries, Duration emitInterval, String name) {
+        return new TimelineProcessor(maxEntries, emitInterval, true, name);
     }
 
     /** The stores this processor needs connected. */
@@ -108,7 +116,9 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         this.unchanged = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
                 "unchanged-events", Sensor.RecordingLevel.INFO);
         this.redirected = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
-                lastHop ? "merge-chain-events" : "redirected-merged-events", Sensor.RecordingLevel.INFO);
+                "redirected-merged-events", Sensor.RecordingLevel.INFO);
+        this.cycles = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
+                "merge-cycle-events", Sensor.RecordingLevel.INFO);
         if (!emitInterval.isZero() && !mergedEntries) {
             context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
         }
@@ -130,16 +140,19 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         }
         String survivor = mergedInto.get(nhs);
         if (survivor != null) {
-            redirected.record();
-            if (!lastHop) {
+            int hops = hops(record.headers());
+            if (hops < MAX_MERGE_HOPS) {
                 // the patient was merged away: the entry follows to the survivor's timeline
-                context.forward(new Record<>(survivor, TimelineOutput.moved(entry), record.timestamp(),
-                        record.headers()));
+                redirected.record();
+                Headers headers = new RecordHeaders(record.headers().toArray());
+                headers.remove(MERGE_HOPS_HEADER);
+                headers.add(MERGE_HOPS_HEADER, Integer.toString(hops + 1).getBytes(StandardCharsets.UTF_8));
+                context.forward(new Record<>(survivor, TimelineOutput.moved(entry), record.timestamp(), headers));
                 return;
             }
-            // a longer merge chain than the topology has placers for
-            LOG.warn("Entry {} reached {}, which has been merged into {}: it is placed on {} (merge chains are "
-                    + "followed two hops only)", entry.getEventId(), nhs, survivor, nhs);
+            cycles.record();
+            LOG.warn("Entry {} has followed {} merges and reached {}, merged into {}: the merges form a cycle; it is "
+                    + "placed on {}", entry.getEventId(), hops, nhs, survivor, nhs);
         }
         // the history, for as-of queries (a lower version may have been the winner at some moment); the
         // key separates what a reused eventId could hide, so the history too depends only on the set
@@ -185,6 +198,18 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
             emitTimeline(record.withValue((TimelineOutput) null), nhs);
         } else {
             pending.put(nhs, "");
+        }
+    }
+
+    private static int hops(Headers headers) {
+        Header header = headers.lastHeader(MERGE_HOPS_HEADER);
+        if (header == null) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(new String(header.value(), StandardCharsets.UTF_8));
+        } catch (NumberFormatException e) {
+            return MAX_MERGE_HOPS;
         }
     }
 
