@@ -45,6 +45,7 @@ public final class Platform implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Platform.class);
 
     private final PlatformSettings settings;
+    private final SimulatorFailureLog simulatorLog = new SimulatorFailureLog();
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Map<String, String> addresses = new LinkedHashMap<>();
     private static final String FHIR_PATH = "/fhir/r4";
@@ -61,6 +62,7 @@ public final class Platform implements AutoCloseable {
 
     /** Starts everything; on failure stops what had started and rethrows. */
     public Platform start(ProgressListener progress) throws Exception {
+        settings.apiAccess().requireFor(settings.httpHost());
         try {
             startInfrastructure(progress);
             startServices(progress);
@@ -104,7 +106,8 @@ public final class Platform implements AutoCloseable {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
-        PlatformHttpServer http = new PlatformHttpServer(settings.httpHost(), settings.httpPort(), metrics::scrape);
+        PlatformHttpServer http = new PlatformHttpServer(settings.httpHost(), settings.httpPort(), metrics::scrape)
+                .protectWith(settings.apiAccess());
         running.push(http);
         String base = "http://" + settings.httpHost() + ":" + settings.httpPort();
 
@@ -122,7 +125,7 @@ public final class Platform implements AutoCloseable {
                     + timeline.state() + ")");
         }
         http.mount(TimelineApi.PATH_PREFIX, timeline.api());
-        http.mount(TimelineWebView.PATH, new TimelineWebView());
+        http.mountPublic(TimelineWebView.PATH, new TimelineWebView());
         http.healthCheck("timeline", timeline::isRunning);
         addresses.put("Web view", base + "/");
         addresses.put("Timeline API", base + TimelineApi.PATH_PREFIX + "{nhsNumber}/timeline");
@@ -165,10 +168,10 @@ public final class Platform implements AutoCloseable {
         PopulationSimulator population = new PopulationSimulator(settings.seed(), settings.simulatedPatients(),
                 Clock.systemUTC());
         EventSink sink = SimulatorRoutes.through(EventSink.publisher(publisher), settings.httpHost(), mllpPort,
-                URI.create(httpBase + FHIR_PATH));
+                URI.create(httpBase + FHIR_PATH), settings.apiAccess().authorization().orElse(null));
         running.push(sink::close);
         SimulationRunner runner = new SimulationRunner(sink,
-                SimulationRunner.Settings.rate(settings.simulationRate()), new SimulatorFailureLog());
+                SimulationRunner.Settings.rate(settings.simulationRate()), simulatorLog);
         CompletableFuture<SimulationRunner.Result> done = runner.start(population.events());
         running.push(() -> {
             runner.stop();
@@ -194,6 +197,11 @@ public final class Platform implements AutoCloseable {
         return topics;
     }
 
+    /** How the simulator is doing (sent, acknowledged, failed), once it has reported. */
+    public java.util.Optional<SimulationRunner.Progress> simulatorProgress() {
+        return java.util.Optional.ofNullable(simulatorLog.last);
+    }
+
     /** What is where, for people: name to URL or address. */
     public Map<String, String> addresses() {
         return addresses;
@@ -215,9 +223,11 @@ public final class Platform implements AutoCloseable {
     private static final class SimulatorFailureLog implements SimulationRunner.ProgressListener {
         private long reported;
         private long lastLog;
+        private volatile SimulationRunner.Progress last;
 
         @Override
         public void onProgress(SimulationRunner.Progress progress) {
+            last = progress;
             long now = System.currentTimeMillis();
             if (progress.failed() > reported && now - lastLog > 10_000) {
                 LOG.warn("simulator: {} of {} sends failed so far", progress.failed(), progress.sent());

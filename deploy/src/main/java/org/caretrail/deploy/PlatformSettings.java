@@ -4,7 +4,8 @@ import java.nio.file.Path;
 
 /**
  * What {@code caretrail up} runs and where. A null {@code bootstrapServers} or
- * {@code schemaRegistryUrl} means: start the embedded one.
+ * {@code schemaRegistryUrl} means: start the embedded one. {@code apiAccess} says who may call the
+ * HTTP APIs (null: no token, so HTTP must stay on loopback).
  */
 public record PlatformSettings(
         Path dataDir,
@@ -19,7 +20,8 @@ public record PlatformSettings(
         String brokerClasspath,
         int simulatedPatients,
         double simulationRate,
-        long seed) {
+        long seed,
+        org.caretrail.deploy.http.ApiAccess apiAccess) {
 
     public static final int DEFAULT_KAFKA_PORT = 9092;
     public static final int DEFAULT_REGISTRY_PORT = 8081;
@@ -36,6 +38,9 @@ public record PlatformSettings(
         }
         if (simulationRate < 0) {
             throw new IllegalArgumentException("simulation rate must not be negative");
+        }
+        if (apiAccess == null) {
+            apiAccess = org.caretrail.deploy.http.ApiAccess.open();
         }
     }
 

@@ -30,10 +30,10 @@ final class SimulatorRoutes {
     private SimulatorRoutes() {
     }
 
-    static EventSink through(EventSink publisher, String host, int mllpPort, URI fhirBase) {
+    static EventSink through(EventSink publisher, String host, int mllpPort, URI fhirBase, String authorization) {
         return RoutingSink.builder()
                 .route(hospitalItem().and(share()), new MllpEventSink(host, mllpPort, 2))
-                .route(communityItem().and(share()), new FhirEventSink(fhirBase))
+                .route(communityItem().and(share()), new FhirEventSink(fhirBase, authorization))
                 .otherwise(publisher);
     }
 

@@ -21,6 +21,8 @@
   });
 
   const $ = (id) => document.getElementById(id);
+  // the platform's API token, when it needs one: kept for this browser tab only
+  const TOKEN_KEY = 'caretrail.apiToken';
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -126,7 +128,10 @@
     let response;
     let body;
     try {
-      response = await fetch(apiUrl(q), { headers: { Accept: 'application/json' } });
+      const headers = { Accept: 'application/json' };
+      const token = window.sessionStorage.getItem(TOKEN_KEY);
+      if (token) headers.Authorization = 'Bearer ' + token;
+      response = await fetch(apiUrl(q), { headers });
       body = await response.json();
     } catch (e) {
       setState('error', 'Cannot reach the timeline API: ' + e.message);
@@ -138,6 +143,15 @@
       setTimeout(() => load(q, attempt + 1), wait * 1000);
       return;
     }
+    if (response.status === 401) {
+      const hadToken = !!window.sessionStorage.getItem(TOKEN_KEY);
+      window.sessionStorage.removeItem(TOKEN_KEY);
+      $('auth').hidden = false;
+      setState('auth', hadToken ? 'That API token was not accepted. Enter the platform\'s API token.'
+        : 'This platform needs its API token to show timelines. Enter it above.');
+      return;
+    }
+    $('auth').hidden = true;
     if (response.status === 404) {
       if (body.mergedInto) {
         setState('empty', 'NHS number ' + formatNhs(q.nhs) + ' has been merged into ' + formatNhs(body.mergedInto) + '. ');
@@ -275,6 +289,13 @@
     load(q, 0);
   }
 
+  function tokenGiven(event) {
+    event.preventDefault();
+    window.sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
+    $('token').value = '';
+    load(readQuery(), 0);
+  }
+
   function start() {
     const q = readQuery();
     fillForm(q);
@@ -283,6 +304,7 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     $('query').addEventListener('submit', submitted);
+    $('auth').addEventListener('submit', tokenGiven);
     window.addEventListener('popstate', start);
     start();
   });

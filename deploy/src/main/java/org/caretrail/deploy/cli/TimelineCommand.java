@@ -59,11 +59,19 @@ final class TimelineCommand implements Callable<Integer> {
                 + (asOf == null ? "" : "?asOf=" + URLEncoder.encode(asOf, StandardCharsets.UTF_8));
         HttpResponse<String> response;
         try {
-            response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+            String token = System.getenv(org.caretrail.deploy.http.ApiAccess.TOKEN_ENV);
+            if (token != null && !token.isBlank()) {
+                request.header("Authorization", "Bearer " + token.strip());
+            }
+            response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
             err.println("caretrail: cannot reach the timeline API at " + apiUrl
                     + " (is `caretrail up` running? use --api-url to point elsewhere): " + e.getMessage());
+            return 1;
+        }
+        if (response.statusCode() == 401) {
+            err.println("caretrail: the timeline API needs its API token: set " + org.caretrail.deploy.http.ApiAccess.TOKEN_ENV);
             return 1;
         }
         if (response.statusCode() == 404) {

@@ -48,6 +48,11 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "50", description = "Simulated events per second (default: ${DEFAULT-VALUE})")
     double rate;
 
+    @Option(names = "--api-token-file", paramLabel = "FILE",
+            description = "A file whose first line is the API token callers must send (Authorization: Bearer ...); "
+                    + "default: the CARETRAIL_API_TOKEN environment variable, else none. Needed to listen beyond loopback.")
+    java.nio.file.Path apiTokenFile;
+
     @Option(names = "--seed", description = "Simulator seed (default: a new one each start, so a restart adds new patients rather than resending)")
     Long seed;
 
@@ -55,7 +60,9 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PlatformSettings settings = new PlatformSettings(dataDir.toAbsolutePath(), bootstrapServers, schemaRegistryUrl,
                 kafkaPort, registryPort, httpHost, httpPort, mllpPort, Launch.registryHome(), Launch.classpath(),
-                patients, rate, seed != null ? seed : new java.util.Random().nextInt(1_000_000));
+                patients, rate, seed != null ? seed : new java.util.Random().nextInt(1_000_000),
+                org.caretrail.deploy.http.ApiAccess.configured(apiTokenFile,
+                        System.getenv(org.caretrail.deploy.http.ApiAccess.TOKEN_ENV)));
         long started = System.nanoTime();
         Platform platform = new Platform(settings);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -35,6 +35,7 @@ public final class PlatformHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Map<String, Supplier<Boolean>> healthChecks = new LinkedHashMap<>();
+    private ApiAccess access = ApiAccess.open();
 
     public PlatformHttpServer(String host, int port, Supplier<String> metrics) throws IOException {
         try {
@@ -52,8 +53,20 @@ public final class PlatformHttpServer implements AutoCloseable {
         server.createContext("/metrics", exchange -> send(exchange, 200, "text/plain; version=0.0.4", metrics.get()));
     }
 
-    /** Serves {@code handler} under {@code path}. */
+    /** Who may call what is mounted from now on with {@link #mount} (default: anyone who can connect). */
+    public PlatformHttpServer protectWith(ApiAccess access) {
+        this.access = access;
+        return this;
+    }
+
+    /** Serves {@code handler} under {@code path}, to callers the {@link ApiAccess} allows. */
     public PlatformHttpServer mount(String path, HttpHandler handler) {
+        server.createContext(path, access.guard(handler));
+        return this;
+    }
+
+    /** Serves {@code handler} under {@code path} to anyone: for what holds no patient data (the web view's files). */
+    public PlatformHttpServer mountPublic(String path, HttpHandler handler) {
         server.createContext(path, handler);
         return this;
     }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.caretrail.deploy.Platform;
 import org.caretrail.deploy.PlatformSettings;
+import org.caretrail.deploy.http.ApiAccess;
 import org.caretrail.deploy.infra.Ports;
 import org.caretrail.events.json.CareEventJson;
 import org.junit.jupiter.api.Tag;
@@ -29,13 +30,15 @@ import org.junit.jupiter.api.Test;
 @Tag("integration")
 class PlatformUpIT {
 
+    private static final String TOKEN = "it-token-" + java.util.UUID.randomUUID();
+
     @Test
     void aSimulatedPatientsTimelineIsOnTheApiWithinAMinuteOfStarting() throws Exception {
         Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target/it-data")), "up-");
         int httpPort = Ports.free();
         PlatformSettings settings = new PlatformSettings(data.toAbsolutePath(), null, null, Ports.free(), Ports.free(),
                 "127.0.0.1", httpPort, Ports.free(), Path.of(System.getProperty("caretrail.registry.home")),
-                System.getProperty("java.class.path"), 500, 100, 11);
+                System.getProperty("java.class.path"), 500, 100, 11, ApiAccess.bearer(TOKEN));
         long started = System.nanoTime();
         List<String> steps = new ArrayList<>();
         HttpClient http = HttpClient.newHttpClient();
@@ -51,8 +54,8 @@ class PlatformUpIT {
             AtomicReference<JsonNode> body = new AtomicReference<>();
             await().atMost(Duration.ofSeconds(60).minusNanos(System.nanoTime() - started)).pollInterval(Duration.ofMillis(500))
                     .until(() -> {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(timeline).build(),
-                                HttpResponse.BodyHandlers.ofString());
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(timeline)
+                                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
                         if (r.statusCode() != 200) {
                             return false;
                         }
@@ -63,6 +66,26 @@ class PlatformUpIT {
                     (System.nanoTime() - started) / 1e9);
             assertThat(body.get().path("nhsNumber").asText()).isEqualTo(nhs);
             assertThat(body.get().path("entries").size()).isPositive();
+
+            // the APIs need the token; the web view's files and health do not
+            HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(timeline).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+            assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"caretrail\"");
+            HttpResponse<String> wrong = http.send(HttpRequest.newBuilder(timeline)
+                    .header("Authorization", "Bearer " + TOKEN + "x").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            HttpResponse<String> fhir = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + httpPort + "/fhir/r4/metadata")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(fhir.statusCode()).isEqualTo(401);
+            assertThat(fhir.body()).contains("OperationOutcome");
+            assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            // the simulator's share of traffic through the FHIR gateway presents the token too: nothing fails
+            await().atMost(Duration.ofSeconds(30)).until(() -> platform.simulatorProgress()
+                    .map(p -> p.acknowledged() >= 500).orElse(false));
+            assertThat(platform.simulatorProgress().orElseThrow().failed()).isZero();
 
             HttpResponse<String> health = http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + httpPort + "/health")).build(), HttpResponse.BodyHandlers.ofString());

@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.caretrail.deploy.http.ApiAccess;
 import org.caretrail.deploy.infra.EmbeddedKafkaBroker;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.NhsNumber;
@@ -94,7 +95,7 @@ class TimelineTwoInstancesIT {
                         try {
                             r = await().atMost(Duration.ofSeconds(90))
                                 .pollInterval(Duration.ofMillis(500))
-                                .until(() -> client.send(HttpRequest.newBuilder(URI.create(instance.url(nhs))).build(),
+                                .until(() -> client.send(authorized(instance.url(nhs)),
                                         HttpResponse.BodyHandlers.ofString()),
                                         resp -> resp.statusCode() == 200 && entries(resp.body()) == expected);
                         } catch (org.awaitility.core.ConditionTimeoutException e) {
@@ -109,7 +110,7 @@ class TimelineTwoInstancesIT {
                 long forwarded = 0;
                 for (String nhs : patients) {
                     for (Instance instance : List.of(first, second)) {
-                        forwarded += client.send(HttpRequest.newBuilder(URI.create(instance.url(nhs))).build(),
+                        forwarded += client.send(authorized(instance.url(nhs)),
                                 HttpResponse.BodyHandlers.ofString()).headers().firstValue("X-CareTrail-Served-By")
                                 .isPresent() ? 1 : 0;
                     }
@@ -120,6 +121,13 @@ class TimelineTwoInstancesIT {
                 stop(second);
             }
         }
+    }
+
+    private static final String TOKEN = "two-instances-" + java.util.UUID.randomUUID();
+    private static final ApiAccess ACCESS = ApiAccess.bearer(TOKEN);
+
+    private static HttpRequest authorized(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN).build();
     }
 
     private static Instance start(String appId, EmbeddedKafkaBroker broker, Topics topics) throws Exception {
@@ -134,7 +142,8 @@ class TimelineTwoInstancesIT {
                 .with(TimelineSettings.APPLICATION_SERVER, "127.0.0.1:" + server.getAddress().getPort());
         TimelineApplication app = new TimelineApplication(settings, topics);
         app.start();
-        server.createContext(TimelineApi.PATH_PREFIX, app.api());
+        // both instances behind the same API token: a forwarded query must carry the caller's credentials
+        server.createContext(TimelineApi.PATH_PREFIX, ACCESS.guard(app.api()));
         assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
         return new Instance(app, server);
     }

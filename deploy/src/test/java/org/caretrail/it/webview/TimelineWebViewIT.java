@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.specific.SpecificRecord;
 import org.caretrail.consumers.webview.TimelineWebView;
+import org.caretrail.deploy.http.ApiAccess;
 import org.caretrail.deploy.http.PlatformHttpServer;
 import org.caretrail.deploy.infra.EmbeddedKafkaBroker;
 import org.caretrail.events.NhsNumber;
@@ -145,6 +146,18 @@ class TimelineWebViewIT {
                 Document unknown = browser.render(base + "/?nhs=" + nhs("999000999"));
                 assertThat(unknown.body().attr("data-state")).isEqualTo("empty");
                 assertThat(unknown.select("#status").text()).contains("No timeline for");
+
+                // behind an API token, the page asks for it instead of showing anything
+                try (PlatformHttpServer guarded = new PlatformHttpServer("127.0.0.1", 0, () -> "")) {
+                    guarded.protectWith(ApiAccess.bearer("web-view-it-" + java.util.UUID.randomUUID()))
+                            .mount(TimelineApi.PATH_PREFIX, app.api())
+                            .mountPublic(TimelineWebView.PATH, new TimelineWebView()).start();
+                    Document locked = browser.render("http://127.0.0.1:" + guarded.port() + "/?nhs=9912003888");
+                    assertThat(locked.body().attr("data-state")).isEqualTo("auth");
+                    assertThat(locked.select("#auth").hasAttr("hidden")).isFalse();
+                    assertThat(locked.select("#patient").hasAttr("hidden")).isTrue();
+                    assertThat(locked.select("#entries tbody tr")).isEmpty();
+                }
             }
         }
     }

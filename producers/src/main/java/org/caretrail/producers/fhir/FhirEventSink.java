@@ -52,9 +52,16 @@ public final class FhirEventSink implements EventSink {
 
     private final URI base;
     private final HttpClient http;
+    private final String authorization;
 
     /** {@code base} is the gateway's root, e.g. {@code http://127.0.0.1:8080/fhir/r4}. */
     public FhirEventSink(URI base) {
+        this(base, null);
+    }
+
+    /** As {@link #FhirEventSink(URI)}, sending {@code authorization} (e.g. {@code Bearer ...}) if not null. */
+    public FhirEventSink(URI base, String authorization) {
+        this.authorization = authorization;
         this.base = URI.create(base.toString().endsWith("/") ? base.toString() : base + "/");
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
@@ -68,11 +75,14 @@ public final class FhirEventSink implements EventSink {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(resource.fhirType()))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(resource.fhirType()))
                 .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/fhir+json")
-                .POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(resource)))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofString(FHIR.newJsonParser().encodeResourceToString(resource)));
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        HttpRequest request = builder.build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
             if (response.statusCode() == 200 || response.statusCode() == 201) {
                 return response.statusCode();

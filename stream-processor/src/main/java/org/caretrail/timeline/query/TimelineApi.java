@@ -161,9 +161,14 @@ public final class TimelineApi implements HttpHandler {
         URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + exchange.getRequestURI().getRawPath()
                 + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()));
         try {
-            HttpResponse<String> reply = client.send(HttpRequest.newBuilder(uri).GET()
-                    .header(FORWARDED_HEADER, "1").timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET()
+                    .header(FORWARDED_HEADER, "1").timeout(Duration.ofSeconds(10));
+            // the owner checks the caller's credentials as this instance did
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            HttpResponse<String> reply = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             exchange.getResponseHeaders().set("X-CareTrail-Served-By", owner.host() + ":" + owner.port());
             send(exchange, reply.statusCode(), reply.body());
         } catch (IOException e) {
