@@ -181,47 +181,90 @@ public final class Replay {
         return keys;
     }
 
-    /** Reads {@code care.consents} to its end: the patients whose latest consent has the national data opt-out. */
+    /**
+     * The patients to leave out: every identifier whose latest consent on {@code care.consents} has
+     * the national data opt-out, together with every identifier {@code care.patient-identities} says
+     * is the same person (local identifiers linked to an opted-out NHS number, NHS numbers merged into
+     * or from one), so an opt-out recorded under one of a person's identifiers covers them all.
+     */
     Set<String> optedOutPatients() {
         String topic = CareEventType.CONSENT.topic();
         Deserializer<? extends SpecificRecord> consents = topics.events(CareEventType.CONSENT).valueSerde()
                 .deserializer();
         Map<String, Boolean> latest = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = newConsumer()) {
-            Map<TopicPartition, Long> ends = seek(consumer, List.of(topic), Instant.EPOCH);
-            Set<TopicPartition> remaining = new HashSet<>(ends.keySet());
-            while (!remaining.isEmpty()) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                    if (record.offset() >= ends.get(new TopicPartition(record.topic(), record.partition()))) {
-                        continue;
-                    }
-                    if (record.value() == null) {
-                        if (record.key() != null) {
-                            latest.remove(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8));
-                        }
-                        continue;
-                    }
-                    try {
-                        Consent consent = (Consent) consents.deserialize(topic, record.value());
-                        for (String patient : patients(consent)) {
-                            latest.put(patient, consent.getNationalDataOptOut());
-                        }
-                    } catch (RuntimeException e) {
-                        LOG.warn("Cannot decode consent at {} partition {} offset {}: {}", topic, record.partition(),
-                                record.offset(), e.getMessage());
-                    }
+        readToEnd(topic, record -> {
+            if (record.value() == null) {
+                if (record.key() != null) {
+                    latest.remove(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8));
                 }
-                remaining.removeIf(p -> consumer.position(p) >= ends.get(p));
+                return;
             }
-        }
+            try {
+                Consent consent = (Consent) consents.deserialize(topic, record.value());
+                for (String patient : patients(consent)) {
+                    latest.put(patient, consent.getNationalDataOptOut());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("Cannot decode consent at {} partition {} offset {}: {}", topic, record.partition(),
+                        record.offset(), e.getMessage());
+            }
+        });
         Set<String> optedOut = new HashSet<>();
         latest.forEach((patient, out) -> {
             if (out) {
                 optedOut.add(patient);
             }
         });
-        LOG.info("{} patient identifier(s) with a national data opt-out", optedOut.size());
-        return optedOut;
+        if (optedOut.isEmpty()) {
+            LOG.info("no patient has a national data opt-out");
+            return optedOut;
+        }
+        Set<String> all = samePeople().closure(optedOut);
+        LOG.info("{} patient identifier(s) with a national data opt-out, {} with their linked and merged identifiers",
+                optedOut.size(), all.size());
+        return all;
+    }
+
+    /** Who is the same person, from every link and merge on {@code care.patient-identities}. */
+    IdentityGroups samePeople() {
+        String topic = CareEventType.PATIENT_IDENTITY.topic();
+        Deserializer<? extends SpecificRecord> identities = topics.events(CareEventType.PATIENT_IDENTITY).valueSerde()
+                .deserializer();
+        IdentityGroups groups = new IdentityGroups();
+        readToEnd(topic, record -> {
+            if (record.value() == null) {
+                return;
+            }
+            try {
+                PatientIdentity identity = (PatientIdentity) identities.deserialize(topic, record.value());
+                Set<String> keys = patients(identity);
+                if (identity.getLocalId() != null) {
+                    keys.add(CareEvents.localKey(identity.getLocalId()));
+                }
+                groups.same(keys);
+            } catch (RuntimeException e) {
+                LOG.warn("Cannot decode identity at {} partition {} offset {}: {}", topic, record.partition(),
+                        record.offset(), e.getMessage());
+            }
+        });
+        return groups;
+    }
+
+    /** Reads every partition of {@code topic} from its start to its end as it is now. */
+    private void readToEnd(String topic, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        try (KafkaConsumer<byte[], byte[]> consumer = newConsumer()) {
+            Map<TopicPartition, Long> ends = seek(consumer, List.of(topic), Instant.EPOCH);
+            Set<TopicPartition> remaining = new HashSet<>(ends.keySet());
+            remaining.removeIf(p -> consumer.position(p) >= ends.get(p));
+            while (!remaining.isEmpty()) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+                    if (record.offset() < ends.get(new TopicPartition(record.topic(), record.partition()))) {
+                        each.accept(record);
+                    }
+                }
+                remaining.removeIf(p -> consumer.position(p) >= ends.get(p));
+            }
+        }
     }
 
     private KafkaConsumer<byte[], byte[]> newConsumer() {

@@ -212,6 +212,55 @@ class ReplayIT {
         }
     }
 
+    /**
+     * An opt-out covers the person, not one identifier: recorded under an NHS number that was later
+     * merged into another, it leaves out events under the surviving number, and events known only by a
+     * local identifier linked to it.
+     */
+    @Test
+    void anOptOutFollowsTheLinksAndMergesOfThePatientsIdentity() throws Exception {
+        Topics topics = new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl()));
+        String oldNumber = TestChanges.patient(4);
+        String survivor = TestChanges.patient(5);
+        String linkedLater = TestChanges.patient(6);
+        try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker();
+                KafkaProducer<String, byte[]> producer = producer(broker.bootstrapServers())) {
+            Instant inside = FROM.plusSeconds(3600);
+            publish(producer, topics, consent(oldNumber, true, inside), inside);
+            for (String patient : List.of(oldNumber, survivor, CAROL)) {
+                publish(producer, topics, admission(patient, inside.plusSeconds(10)), inside.plusSeconds(10));
+            }
+            // the old number is superseded by the survivor (after the window: identity is about the person)
+            PatientIdentity merge = PatientIdentity.newBuilder(identity(survivor, TO.plusSeconds(60)))
+                    .setKind(IdentityKind.SUPERSEDE).setSupersededNhsNumber(oldNumber).setLocalId(null).build();
+            publish(producer, topics, merge, TO.plusSeconds(60));
+            // an event known only by a hospital number, which a link ties to the survivor
+            Admission localOnly = admission(linkedLater, inside.plusSeconds(20));
+            localOnly.getHeader().getPatient().setNhsNumber(null);
+            localOnly.getHeader().getPatient().setLocalId(
+                    LocalIdentifier.newBuilder().setSystem("RJ1-MRN").setValue("LOCAL-ONLY-7").build());
+            publish(producer, topics, localOnly, inside.plusSeconds(20));
+            PatientIdentity link = PatientIdentity.newBuilder(identity(survivor, inside.plusSeconds(30)))
+                    .setLocalId(LocalIdentifier.newBuilder().setSystem("RJ1-MRN").setValue("LOCAL-ONLY-7").build())
+                    .build();
+            publish(producer, topics, link, inside.plusSeconds(30));
+            producer.flush();
+
+            Path out = dir.resolve("opt-out.jsonl");
+            ReplaySummary summary = new Replay(Map.of("bootstrap.servers", broker.bootstrapServers()), topics)
+                    .run(ReplayOptions.of(List.of("care.admissions"), FROM, TO, ReplayFormat.JSONL, out)
+                            .excludingOptedOut(), p -> { });
+
+            // then only Carol's admission is left: the old number's, the survivor's and the linked local one are not
+            assertThat(summary.optedOut()).isEqualTo(3);
+            assertThat(summary.written()).isEqualTo(1);
+            List<String> lines = Files.readAllLines(out);
+            assertThat(lines).hasSize(1);
+            assertThat(lines.get(0)).contains(CAROL).doesNotContain(survivor).doesNotContain(oldNumber)
+                    .doesNotContain("LOCAL-ONLY-7");
+        }
+    }
+
     @Test
     void replaysTimelineChangesToJsonLinesAndCsv() throws Exception {
         Topics topics = new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl()));
