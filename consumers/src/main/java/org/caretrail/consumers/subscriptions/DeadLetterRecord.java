@@ -37,7 +37,8 @@ public record DeadLetterRecord(long parkedCount, List<ParkedDelivery> recent) {
         for (JsonNode p : node.path("parked")) {
             recent.add(new ParkedDelivery(p.path("deliveryId").asText(), p.path("changeId").asText(),
                     p.path("nhsNumber").asText(), p.path("attempts").asInt(), p.path("error").asText(null),
-                    Instant.parse(p.path("parkedAt").asText())));
+                    Instant.parse(p.path("parkedAt").asText()),
+                    p.path("changedAt").isTextual() ? Instant.parse(p.path("changedAt").asText()) : null));
         }
         return new DeadLetterRecord(node.path("parkedCount").asLong(), recent);
     }

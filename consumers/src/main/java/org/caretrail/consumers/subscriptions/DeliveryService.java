@@ -87,6 +87,14 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
         }
     }
 
+    @Override
+    public synchronized void redeliveryRequested(String id, java.time.Instant from) {
+        Running running = workers.get(id);
+        if (running != null) {
+            running.worker().redeliverFrom(from);
+        }
+    }
+
     /** The delivery status of a subscription, empty when it is not being delivered here. */
     public synchronized Optional<DeliveryStatus> status(String id) {
         return Optional.ofNullable(workers.get(id)).map(r -> r.worker().status());

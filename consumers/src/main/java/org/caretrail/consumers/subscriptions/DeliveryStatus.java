@@ -17,8 +17,9 @@ import java.util.List;
 public record DeliveryStatus(String subscriptionId, String state, long delivered, long skipped, long parkedCount,
         long lag, String lastError, Instant lastErrorAt, Instant lastDeliveredAt, List<ParkedDelivery> parked) {
 
+    /** One parked delivery; {@code changedAt} is the change's time on the topic (null in records from before it was kept). */
     public record ParkedDelivery(String deliveryId, String changeId, String nhsNumber, int attempts, String error,
-            Instant parkedAt) {
+            Instant parkedAt, Instant changedAt) {
     }
 
     public ObjectNode toJson() {
@@ -46,6 +47,7 @@ public record DeliveryStatus(String subscriptionId, String state, long delivered
         item.put("attempts", p.attempts());
         item.put("error", p.error());
         item.put("parkedAt", p.parkedAt().toString());
+        item.put("changedAt", p.changedAt() == null ? null : p.changedAt().toString());
         return item;
     }
 }

@@ -76,6 +76,7 @@ final class DeliveryWorker implements Runnable {
     private volatile String lastError;
     private volatile Instant lastErrorAt;
     private volatile Instant lastDeliveredAt;
+    private volatile Instant redeliverFrom;
     private KafkaConsumer<String, TimelineChange> consumer;
     private ExecutorService partitionPool;
     private long lagCheckedAt;
@@ -212,7 +213,17 @@ final class DeliveryWorker implements Runnable {
         }
     }
 
+    /** Asks for every change since {@code from} on this worker's partitions to be delivered again. */
+    void redeliverFrom(Instant from) {
+        this.redeliverFrom = from;
+    }
+
     private void pollOnce() {
+        Instant rewind = redeliverFrom;
+        if (rewind != null) {
+            redeliverFrom = null;
+            rewind(rewind);
+        }
         resumeDue();
         ConsumerRecords<String, TimelineChange> records;
         try {
@@ -252,6 +263,37 @@ final class DeliveryWorker implements Runnable {
         }
         state = failing.isEmpty() ? "ACTIVE" : "RETRYING";
         updateLag();
+    }
+
+    /**
+     * Moves each assigned partition back to the first change at or after {@code from} (never forward)
+     * and commits that, so the changes since then are delivered again, in order, each under its
+     * stable delivery id. Without partitions yet, it is tried again at the next poll.
+     */
+    private void rewind(Instant from) {
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (assigned.isEmpty()) {
+            redeliverFrom = from;
+            return;
+        }
+        Map<TopicPartition, Long> query = new HashMap<>();
+        assigned.forEach(p -> query.put(p, from.toEpochMilli()));
+        Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndTimestamp> found = consumer.offsetsForTimes(query);
+        Map<TopicPartition, OffsetAndMetadata> moved = new HashMap<>();
+        for (TopicPartition partition : assigned) {
+            var at = found.get(partition);
+            if (at != null && at.offset() < consumer.position(partition)) {
+                consumer.seek(partition, at.offset());
+                moved.put(partition, new OffsetAndMetadata(at.offset()));
+            }
+        }
+        failing.clear();
+        consumer.resume(assigned);
+        if (!moved.isEmpty()) {
+            consumer.commitSync(moved);
+        }
+        LOG.info("Redelivering subscription {} from {}: {} partition(s) moved back", subscription.id(), from,
+                moved.size());
     }
 
     /** Delivers a partition's batch in order; returns the offset to continue from. */
@@ -328,7 +370,7 @@ final class DeliveryWorker implements Runnable {
             DeadLetterRecord deadLetter;
             synchronized (parked) {
                 parked.addFirst(new ParkedDelivery(deliveryId, change.getChangeId(), change.getNhsNumber(), attempt,
-                        result.error, now));
+                        result.error, now, Instant.ofEpochMilli(record.timestamp())));
                 while (parked.size() > PARKED_SHOWN) {
                     parked.removeLast();
                 }

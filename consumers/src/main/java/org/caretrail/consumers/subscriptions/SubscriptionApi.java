@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,12 @@ public final class SubscriptionApi implements HttpHandler {
                     case "GET" -> list(exchange);
                     default -> methodNotAllowed(exchange, "GET, POST");
                 }
+            } else if (rest.endsWith("/redeliver") && rest.indexOf('/') == rest.length() - "/redeliver".length()) {
+                if ("POST".equals(method)) {
+                    redeliver(exchange, rest.substring(0, rest.indexOf('/')));
+                } else {
+                    methodNotAllowed(exchange, "POST");
+                }
             } else if (rest.contains("/")) {
                 send(exchange, 404, error("not found: " + path));
             } else {
@@ -107,6 +114,59 @@ public final class SubscriptionApi implements HttpHandler {
         node.put("secret", created.secret());
         exchange.getResponseHeaders().set("Location", PATH + "/" + created.id());
         send(exchange, 201, node);
+    }
+
+    /**
+     * {@code POST /api/v1/subscriptions/{id}/redeliver} with {@code {"from": "2026-11-20T09:00:00Z"}}, or
+     * {@code {"parked": true}} for the earliest parked change: every change since then is delivered again
+     * (under the same delivery ids, so a receiver drops what it already has). 202 once the request is stored.
+     */
+    private void redeliver(HttpExchange exchange, String id) throws IOException {
+        Optional<Subscription> subscription = store.get(id);
+        if (subscription.isEmpty()) {
+            send(exchange, 404, error("no subscription " + id));
+            return;
+        }
+        JsonNode body;
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] bytes = in.readNBytes(MAX_BODY + 1);
+            body = bytes.length == 0 ? JsonNodeFactory.instance.objectNode()
+                    : JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            send(exchange, 400, error("body is not JSON: " + e.getOriginalMessage()));
+            return;
+        }
+        Instant from;
+        if (body != null && body.path("from").isTextual()) {
+            try {
+                from = Instant.parse(body.path("from").asText());
+            } catch (java.time.format.DateTimeParseException e) {
+                send(exchange, 400, error("from '" + body.path("from").asText()
+                        + "' is not an ISO-8601 instant such as 2026-11-20T09:00:00Z"));
+                return;
+            }
+        } else if (body != null && body.path("parked").asBoolean(false)) {
+            Optional<Instant> earliest = store.deadLetter(id).stream()
+                    .flatMap(d -> d.recent().stream())
+                    .map(DeliveryStatus.ParkedDelivery::changedAt)
+                    .filter(java.util.Objects::nonNull)
+                    .min(Instant::compareTo);
+            if (earliest.isEmpty()) {
+                send(exchange, 409, error("subscription " + id + " has no parked change to redeliver from; "
+                        + "give \"from\" instead"));
+                return;
+            }
+            from = earliest.get();
+        } else {
+            send(exchange, 400, error("say where to redeliver from: {\"from\": \"2026-11-20T09:00:00Z\"} or "
+                    + "{\"parked\": true}"));
+            return;
+        }
+        store.requestRedelivery(id, from);
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("id", id);
+        node.put("redeliverFrom", from.toString());
+        send(exchange, 202, node);
     }
 
     private void list(HttpExchange exchange) throws IOException {

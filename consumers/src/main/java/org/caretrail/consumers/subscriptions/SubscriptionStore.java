@@ -2,6 +2,7 @@ package org.caretrail.consumers.subscriptions;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,9 +52,12 @@ public final class SubscriptionStore implements AutoCloseable {
     private final String topic;
     /** Key suffix of a subscription's {@link DeadLetterRecord} in the same topic. */
     public static final String DEAD_LETTER_SUFFIX = "#dead-letter";
+    /** Key suffix of a subscription's last redelivery request on the same topic. */
+    public static final String REDELIVERY_SUFFIX = "#redeliver";
 
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private final Map<String, DeadLetterRecord> deadLetters = new ConcurrentHashMap<>();
+    private final java.util.Set<String> redeliveries = ConcurrentHashMap.newKeySet();
     private final List<SubscriptionListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<TopicPartition, Long> applied = new ConcurrentHashMap<>();
     private final CountDownLatch caughtUp = new CountDownLatch(1);
@@ -169,6 +173,23 @@ public final class SubscriptionStore implements AutoCloseable {
                             topic, record.partition(), record.offset(), e.getMessage());
                 }
             }
+        } else if (id.endsWith(REDELIVERY_SUFFIX)) {
+            String subscriptionId = id.substring(0, id.length() - REDELIVERY_SUFFIX.length());
+            if (record.value() == null) {
+                redeliveries.remove(subscriptionId);
+            } else {
+                redeliveries.add(subscriptionId);
+                // requests read while catching up at start are history: their redelivery has happened
+                if (caughtUp.getCount() == 0) {
+                    try {
+                        Instant from = Instant.parse(JSON.readTree(record.value()).path("from").asText());
+                        listeners.forEach(l -> l.redeliveryRequested(subscriptionId, from));
+                    } catch (JsonProcessingException | RuntimeException e) {
+                        LOG.error("Ignoring an unreadable redelivery request {} on {} partition {} offset {}: {}", id,
+                                topic, record.partition(), record.offset(), e.getMessage());
+                    }
+                }
+            }
         } else if (record.value() == null) {
             if (subscriptions.remove(id) != null) {
                 listeners.forEach(l -> l.subscriptionDeleted(id));
@@ -205,8 +226,26 @@ public final class SubscriptionStore implements AutoCloseable {
         if (deadLetters.containsKey(id)) {
             write(id + DEAD_LETTER_SUFFIX, null);
         }
+        if (redeliveries.contains(id)) {
+            write(id + REDELIVERY_SUFFIX, null);
+        }
         write(id, null);
         return true;
+    }
+
+    /**
+     * Asks every instance delivering the subscription to deliver again each change since {@code from}
+     * (the request travels on the subscriptions topic, so each instance rewinds the partitions it
+     * holds). Receivers drop repeats by delivery id. Returns once the request is stored.
+     */
+    public void requestRedelivery(String id, Instant from) {
+        if (!subscriptions.containsKey(id)) {
+            throw new IllegalArgumentException("no subscription " + id);
+        }
+        ObjectNode request = JSON.createObjectNode();
+        request.put("from", from.toString());
+        request.put("requestedAt", Instant.now().toString());
+        write(id + REDELIVERY_SUFFIX, request.toString());
     }
 
     /** The subscription's dead-letter record, as last stored. */

@@ -256,9 +256,17 @@ class WebhookDeliveryIT {
         try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker();
                 KafkaProducer<String, TimelineChange> producer = producer(broker.bootstrapServers(), topics)) {
             HttpServer failing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            java.util.concurrent.atomic.AtomicBoolean receiverUp = new java.util.concurrent.atomic.AtomicBoolean();
+            List<String> receivedIds = new java.util.concurrent.CopyOnWriteArrayList<>();
             failing.createContext("/", exchange -> {
                 exchange.getRequestBody().readAllBytes();
-                exchange.sendResponseHeaders(503, -1);
+                if (receiverUp.get()) {
+                    receivedIds.add(exchange.getRequestHeaders().getFirst(
+                            org.caretrail.consumers.subscriptions.WebhookSigner.DELIVERY_ID_HEADER));
+                    exchange.sendResponseHeaders(204, -1);
+                } else {
+                    exchange.sendResponseHeaders(503, -1);
+                }
                 exchange.close();
             });
             failing.start();
@@ -306,10 +314,40 @@ class WebhookDeliveryIT {
                 assertThat(delivery.get("parkedCount").asLong()).isEqualTo(2);
                 assertThat(delivery.get("parked")).hasSize(2);
                 assertThat(delivery.at("/parked/0/error").asText()).contains("HTTP 503");
+                String id = all.at("/subscriptions/0/id").asText();
+
+                // the receiver is fixed: the parked changes are asked for again, and arrive
+                String redeliver = platform.url(SubscriptionApi.PATH + "/" + id + "/redeliver");
+                assertThat(postStatus(redeliver, "{\"from\":\"yesterday\"}")).isEqualTo(400);
+                assertThat(postStatus(platform.url(SubscriptionApi.PATH + "/nope/redeliver"), "{\"parked\":true}"))
+                        .isEqualTo(404);
+                receiverUp.set(true);
+                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(redeliver))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"parked\":true}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+                JsonNode accepted = JSON.readTree(response.body());
+                assertThat(accepted.get("redeliverFrom").asText())
+                        .isEqualTo(delivery.at("/parked/1/changedAt").asText());
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(receivedIds)
+                        .containsExactly(id + ":" + TestChanges.patient(1) + "-1:ADDED",
+                                id + ":" + TestChanges.patient(1) + "-2:ADDED"));
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    JsonNode status = get(platform.url(SubscriptionApi.PATH + "/" + id)).get("delivery");
+                    assertThat(status.get("delivered").asLong()).isEqualTo(2);
+                    assertThat(status.get("lag").asLong()).isZero();
+                });
+                assertThat(readDeliveries(broker.bootstrapServers()).values())
+                        .extracting(n -> n.get("outcome").asText()).containsOnly("DELIVERED");
             } finally {
                 failing.stop(0);
             }
         }
+    }
+
+    private static int postStatus(String url, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
     /** care.deliveries, read to its end: delivery id to the last record about it. */
