@@ -115,7 +115,7 @@ public final class Platform implements AutoCloseable {
         TimelineSettings timelineSettings = TimelineSettings.defaults()
                 .with(TimelineSettings.BOOTSTRAP_SERVERS, bootstrapServers)
                 .with(TimelineSettings.STATE_DIR, settings.dataDir().resolve("streams"))
-                .with(TimelineSettings.APPLICATION_SERVER, settings.httpHost() + ":" + settings.httpPort());
+                .with(TimelineSettings.APPLICATION_SERVER, settings.advertisedHttpHost() + ":" + settings.httpPort());
         TimelineApplication timeline = new TimelineApplication(timelineSettings, topics);
         running.push(timeline);
         timeline.start();

@@ -5,7 +5,8 @@ import java.nio.file.Path;
 /**
  * What {@code caretrail up} runs and where. A null {@code bootstrapServers} or
  * {@code schemaRegistryUrl} means: start the embedded one. {@code apiAccess} says who may call the
- * HTTP APIs (null: no token, so HTTP must stay on loopback).
+ * HTTP APIs (null: no token, so HTTP must stay on loopback); {@code advertisedHttpHost} is where other
+ * instances reach this one's HTTP (null: see {@link #advertisedDefault}).
  */
 public record PlatformSettings(
         Path dataDir,
@@ -21,7 +22,8 @@ public record PlatformSettings(
         int simulatedPatients,
         double simulationRate,
         long seed,
-        org.caretrail.deploy.http.ApiAccess apiAccess) {
+        org.caretrail.deploy.http.ApiAccess apiAccess,
+        String advertisedHttpHost) {
 
     public static final int DEFAULT_KAFKA_PORT = 9092;
     public static final int DEFAULT_REGISTRY_PORT = 8081;
@@ -41,6 +43,24 @@ public record PlatformSettings(
         }
         if (apiAccess == null) {
             apiAccess = org.caretrail.deploy.http.ApiAccess.open();
+        }
+        if (advertisedHttpHost == null || advertisedHttpHost.isBlank()) {
+            advertisedHttpHost = advertisedDefault(httpHost);
+        }
+    }
+
+    /**
+     * Where other instances reach this one's HTTP (they forward timeline queries for the patients it
+     * holds): the bind address, unless that is a wildcard, then this machine's host name.
+     */
+    static String advertisedDefault(String httpHost) {
+        if (!"0.0.0.0".equals(httpHost) && !"::".equals(httpHost) && !"[::]".equals(httpHost)) {
+            return httpHost;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
         }
     }
 

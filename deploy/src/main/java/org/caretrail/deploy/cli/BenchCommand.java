@@ -50,7 +50,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path data = dataDir != null ? dataDir : Files.createTempDirectory("caretrail-bench-");
         PlatformSettings settings = new PlatformSettings(data.toAbsolutePath(), null, null, Ports.free(), Ports.free(),
-                "127.0.0.1", Ports.free(), Ports.free(), Launch.registryHome(), Launch.classpath(), 0, 0, seed, null);
+                "127.0.0.1", Ports.free(), Ports.free(), Launch.registryHome(), Launch.classpath(), 0, 0, seed, null, null);
         try (Platform platform = new Platform(settings)) {
             platform.start(step -> out.println("  " + step + "..."));
             out.flush();

@@ -48,6 +48,11 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "50", description = "Simulated events per second (default: ${DEFAULT-VALUE})")
     double rate;
 
+    @Option(names = "--advertised-http-host", paramLabel = "HOST",
+            description = "Where other CareTrail instances reach this one's HTTP, to forward timeline queries for the "
+                    + "patients it holds (default: --http-host, or this machine's name when that is 0.0.0.0)")
+    String advertisedHttpHost;
+
     @Option(names = "--api-token-file", paramLabel = "FILE",
             description = "A file whose first line is the API token callers must send (Authorization: Bearer ...); "
                     + "default: the CARETRAIL_API_TOKEN environment variable, else none. Needed to listen beyond loopback.")
@@ -62,7 +67,7 @@ final class UpCommand implements Callable<Integer> {
                 kafkaPort, registryPort, httpHost, httpPort, mllpPort, Launch.registryHome(), Launch.classpath(),
                 patients, rate, seed != null ? seed : new java.util.Random().nextInt(1_000_000),
                 org.caretrail.deploy.http.ApiAccess.configured(apiTokenFile,
-                        System.getenv(org.caretrail.deploy.http.ApiAccess.TOKEN_ENV)));
+                        System.getenv(org.caretrail.deploy.http.ApiAccess.TOKEN_ENV)), advertisedHttpHost);
         long started = System.nanoTime();
         Platform platform = new Platform(settings);
         CountDownLatch stopped = new CountDownLatch(1);

@@ -38,7 +38,7 @@ class PlatformUpIT {
         int httpPort = Ports.free();
         PlatformSettings settings = new PlatformSettings(data.toAbsolutePath(), null, null, Ports.free(), Ports.free(),
                 "127.0.0.1", httpPort, Ports.free(), Path.of(System.getProperty("caretrail.registry.home")),
-                System.getProperty("java.class.path"), 500, 100, 11, ApiAccess.bearer(TOKEN));
+                System.getProperty("java.class.path"), 500, 100, 11, ApiAccess.bearer(TOKEN), null);
         long started = System.nanoTime();
         List<String> steps = new ArrayList<>();
         HttpClient http = HttpClient.newHttpClient();
