@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.caretrail.deploy.http.AccessAudit;
 import org.caretrail.deploy.http.PlatformHttpServer;
 import org.caretrail.deploy.infra.EmbeddedKafkaBroker;
 import org.caretrail.deploy.infra.EmbeddedSchemaRegistry;
@@ -106,8 +107,10 @@ public final class Platform implements AutoCloseable {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
+        AccessAudit audit = AccessAudit.toKafka(bootstrapServers);
+        running.push(audit);
         PlatformHttpServer http = new PlatformHttpServer(settings.httpHost(), settings.httpPort(), metrics::scrape)
-                .protectWith(settings.apiAccess());
+                .protectWith(settings.apiAccess()).auditWith(audit);
         running.push(http);
         String base = "http://" + settings.httpHost() + ":" + settings.httpPort();
 

@@ -36,6 +36,7 @@ public final class PlatformHttpServer implements AutoCloseable {
     private final ExecutorService executor;
     private final Map<String, Supplier<Boolean>> healthChecks = new LinkedHashMap<>();
     private ApiAccess access = ApiAccess.open();
+    private AccessAudit audit;
 
     public PlatformHttpServer(String host, int port, Supplier<String> metrics) throws IOException {
         try {
@@ -59,9 +60,16 @@ public final class PlatformHttpServer implements AutoCloseable {
         return this;
     }
 
-    /** Serves {@code handler} under {@code path}, to callers the {@link ApiAccess} allows. */
+    /** Records every call to what is mounted from now on with {@link #mount}, refused ones included. */
+    public PlatformHttpServer auditWith(AccessAudit audit) {
+        this.audit = audit;
+        return this;
+    }
+
+    /** Serves {@code handler} under {@code path}, to callers the {@link ApiAccess} allows, audited if asked. */
     public PlatformHttpServer mount(String path, HttpHandler handler) {
-        server.createContext(path, access.guard(handler));
+        HttpHandler guarded = access.guard(handler);
+        server.createContext(path, audit == null ? guarded : audit.around(guarded));
         return this;
     }
 

@@ -13,12 +13,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.caretrail.deploy.Platform;
 import org.caretrail.deploy.PlatformSettings;
 import org.caretrail.deploy.http.ApiAccess;
 import org.caretrail.deploy.infra.Ports;
 import org.caretrail.events.json.CareEventJson;
+import org.caretrail.events.topic.CareTopics;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -87,6 +94,18 @@ class PlatformUpIT {
                     .map(p -> p.acknowledged() >= 500).orElse(false));
             assertThat(platform.simulatorProgress().orElseThrow().failed()).isZero();
 
+            // every call about the patient is on care.access-audit under its NHS number, the refused ones too
+            List<JsonNode> audited = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                audited.clear();
+                audited.addAll(accessAudit(platform.bootstrapServers(), nhs));
+                assertThat(audited).extracting(a -> a.get("status").asInt()).contains(200, 401);
+            });
+            assertThat(audited).filteredOn(a -> a.get("status").asInt() == 200)
+                    .allSatisfy(a -> assertThat(a.get("authenticated").asBoolean()).isTrue());
+            assertThat(audited).filteredOn(a -> a.get("status").asInt() == 401)
+                    .allSatisfy(a -> assertThat(a.get("authenticated").asBoolean()).isFalse());
+
             HttpResponse<String> health = http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + httpPort + "/health")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
@@ -97,5 +116,27 @@ class PlatformUpIT {
         for (ProcessHandle child : children) {
             assertThat(child.isAlive()).as("child process " + child.pid() + " stopped").isFalse();
         }
+    }
+
+    /** The records of care.access-audit keyed by {@code nhs}, read from the beginning. */
+    private static List<JsonNode> accessAudit(String bootstrap, String nhs) throws Exception {
+        List<JsonNode> found = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(CareTopics.ACCESS_AUDIT).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (nhs.equals(record.key())) {
+                        found.add(CareEventJson.mapper().readTree(record.value()));
+                    }
+                }
+            }
+        }
+        return found;
     }
 }

@@ -22,6 +22,8 @@ public final class CareTopics {
     public static final String DEAD_LETTER = "care.dead-letter";
     public static final String SUBSCRIPTIONS = "care.subscriptions";
     public static final String DELIVERIES = "care.deliveries";
+    /** Who called the HTTP APIs about which patient, when, with what outcome (JSON, keyed by NHS number). */
+    public static final String ACCESS_AUDIT = "care.access-audit";
 
     /** Dead-letter record headers: why, and where the record came from. */
     public static final String HEADER_REASON = "caretrail.reason";
@@ -50,6 +52,8 @@ public final class CareTopics {
                 "rejected input: original bytes, reason and origin in headers"));
         all.add(new TopicSpec(SUBSCRIPTIONS, 1, COMPACT, FOREVER, "downstream subscriptions"));
         all.add(new TopicSpec(DELIVERIES, PARTITIONS, DELETE, FOREVER, "audit of every delivery to a subscriber"));
+        all.add(new TopicSpec(ACCESS_AUDIT, PARTITIONS, DELETE, FOREVER,
+                "audit of every call to the HTTP APIs: who asked about which patient, when, with what outcome"));
         return List.copyOf(all);
     }
 
