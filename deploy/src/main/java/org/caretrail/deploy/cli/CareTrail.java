@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             ReplayCommand.class,
             RebuildCommand.class,
             TimelineCommand.class,
+            AuditCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class CareTrail implements Runnable {

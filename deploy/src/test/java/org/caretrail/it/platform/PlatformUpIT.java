@@ -105,6 +105,14 @@ class PlatformUpIT {
                     .allSatisfy(a -> assertThat(a.get("authenticated").asBoolean()).isTrue());
             assertThat(audited).filteredOn(a -> a.get("status").asInt() == 401)
                     .allSatisfy(a -> assertThat(a.get("authenticated").asBoolean()).isFalse());
+            // and `caretrail audit` shows them
+            java.io.StringWriter printed = new java.io.StringWriter();
+            picocli.CommandLine cli = org.caretrail.deploy.cli.CareTrail.commandLine();
+            cli.setOut(new java.io.PrintWriter(printed));
+            assertThat(cli.execute("audit", nhs, "--bootstrap-servers", platform.bootstrapServers())).isZero();
+            assertThat(printed.toString()).startsWith("Calls about NHS number ")
+                    .containsPattern(" 200 GET +127\\.0\\.0\\.1 .*/api/v1/patients/" + nhs + "/timeline")
+                    .containsPattern(" 401 GET +127\\.0\\.0\\.1 ");
 
             HttpResponse<String> health = http.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + httpPort + "/health")).build(), HttpResponse.BodyHandlers.ofString());
