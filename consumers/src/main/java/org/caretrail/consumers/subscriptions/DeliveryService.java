@@ -84,6 +84,10 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
         if (stopped != null) {
             halt(stopped);
             LOG.info("Stopped delivery of deleted subscription {}", id);
+            Thread forget = new Thread(() -> forgetPosition(config.consumerGroupPrefix() + id),
+                    "caretrail-delivery-forget-" + id);
+            forget.setDaemon(true);
+            forget.start();
         }
     }
 
@@ -92,6 +96,36 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
         Running running = workers.get(id);
         if (running != null) {
             running.worker().redeliverFrom(from);
+        }
+    }
+
+    /**
+     * Deletes a deleted subscription's consumer group, so positions of subscriptions that are gone do
+     * not pile up in Kafka. Another instance still stopping its worker keeps the group non-empty for a
+     * moment: tried a few times, then left (and logged).
+     */
+    private void forgetPosition(String group) {
+        Map<String, Object> adminConfig = new HashMap<>(config.kafka());
+        adminConfig.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminConfig)) {
+            for (int attempt = 1; attempt <= 5; attempt++) {
+                try {
+                    admin.deleteConsumerGroups(java.util.List.of(group)).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    LOG.info("Deleted consumer group {} of a deleted subscription", group);
+                    return;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                        return;
+                    }
+                    LOG.debug("Deleting consumer group {} failed (attempt {}): {}", group, attempt, e.getCause().toString());
+                    Thread.sleep(2_000L * attempt);
+                }
+            }
+            LOG.warn("Could not delete consumer group {} of a deleted subscription; delete it by hand", group);
+        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+            LOG.warn("Could not delete consumer group {} of a deleted subscription: {}", group, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -244,6 +244,15 @@ class WebhookDeliveryIT {
                 assertThat(deleted.statusCode()).isEqualTo(204);
                 assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(platform.get().url(SubscriptionApi.PATH + "/" + gpId)))
                         .GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+                // and its position is forgotten: no consumer group left behind
+                try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                        Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(admin.listConsumerGroups()
+                            .all().get(10, java.util.concurrent.TimeUnit.SECONDS))
+                            .extracting(org.apache.kafka.clients.admin.ConsumerGroupListing::groupId)
+                            .doesNotContain(config.consumerGroupPrefix() + gpId)
+                            .contains(config.consumerGroupPrefix() + allId));
+                }
             } finally {
                 platform.get().close();
             }
