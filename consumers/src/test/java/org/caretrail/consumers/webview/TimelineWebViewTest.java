@@ -98,4 +98,12 @@ class TimelineWebViewTest {
         assertThat(script).doesNotContain("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(")
                 .contains("textContent");
     }
+
+    /** A form with a display class (the token prompt) must still disappear when the page hides it. */
+    @Test
+    void hiddenPartsStayHiddenWhateverTheirClass() throws Exception {
+        assertThat(send("GET", "/web/timeline.css").body().replace(" ", ""))
+                .contains("[hidden]{display:none!important;}");
+        assertThat(send("GET", "/").body()).contains("<form id=\"auth\" class=\"query\" hidden>");
+    }
 }
