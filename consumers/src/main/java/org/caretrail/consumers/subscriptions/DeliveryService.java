@@ -2,11 +2,19 @@ package org.caretrail.consumers.subscriptions;
 
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.caretrail.events.AvroTrust;
@@ -92,7 +100,7 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
     }
 
     @Override
-    public synchronized void redeliveryRequested(String id, java.time.Instant from) {
+    public synchronized void redeliveryRequested(String id, Instant from) {
         Running running = workers.get(id);
         if (running != null) {
             running.worker().redeliverFrom(from);
@@ -106,15 +114,15 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
      */
     private void forgetPosition(String group) {
         Map<String, Object> adminConfig = new HashMap<>(config.kafka());
-        adminConfig.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k));
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(adminConfig)) {
+        adminConfig.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k));
+        try (Admin admin = Admin.create(adminConfig)) {
             for (int attempt = 1; attempt <= 5; attempt++) {
                 try {
-                    admin.deleteConsumerGroups(java.util.List.of(group)).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    admin.deleteConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS);
                     LOG.info("Deleted consumer group {} of a deleted subscription", group);
                     return;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof GroupIdNotFoundException) {
                         return;
                     }
                     LOG.debug("Deleting consumer group {} failed (attempt {}): {}", group, attempt, e.getCause().toString());
@@ -122,7 +130,7 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
                 }
             }
             LOG.warn("Could not delete consumer group {} of a deleted subscription; delete it by hand", group);
-        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+        } catch (TimeoutException | RuntimeException e) {
             LOG.warn("Could not delete consumer group {} of a deleted subscription: {}", group, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -87,18 +87,11 @@ public final class SubscriptionApi implements HttpHandler {
     }
 
     private void create(HttpExchange exchange) throws IOException {
-        JsonNode body;
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] bytes = in.readNBytes(MAX_BODY + 1);
-            if (bytes.length > MAX_BODY) {
-                send(exchange, 413, error("subscription body larger than " + MAX_BODY + " bytes"));
-                return;
-            }
-            body = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
-        } catch (JsonProcessingException e) {
-            send(exchange, 400, error("body is not JSON: " + e.getOriginalMessage()));
+        Optional<JsonNode> read = readBody(exchange);
+        if (read.isEmpty()) {
             return;
         }
+        JsonNode body = read.get();
         SubscriptionRequest request;
         try {
             if (body != null && (body.has("id") || body.has("secret") || body.has("createdAt"))) {
@@ -127,15 +120,11 @@ public final class SubscriptionApi implements HttpHandler {
             send(exchange, 404, error("no subscription " + id));
             return;
         }
-        JsonNode body;
-        try (InputStream in = exchange.getRequestBody()) {
-            byte[] bytes = in.readNBytes(MAX_BODY + 1);
-            body = bytes.length == 0 ? JsonNodeFactory.instance.objectNode()
-                    : JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
-        } catch (JsonProcessingException e) {
-            send(exchange, 400, error("body is not JSON: " + e.getOriginalMessage()));
+        Optional<JsonNode> read = readBody(exchange);
+        if (read.isEmpty()) {
             return;
         }
+        JsonNode body = read.get();
         Instant from;
         if (body != null && body.path("from").isTextual()) {
             try {
@@ -167,6 +156,25 @@ public final class SubscriptionApi implements HttpHandler {
         node.put("id", id);
         node.put("redeliverFrom", from.toString());
         send(exchange, 202, node);
+    }
+
+    /**
+     * The request's JSON body (an empty one reads as a missing node, or null); empty after answering 413
+     * for a body over {@value #MAX_BODY} bytes or 400 for one that is not JSON.
+     */
+    private static Optional<JsonNode> readBody(HttpExchange exchange) throws IOException {
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] bytes = in.readNBytes(MAX_BODY + 1);
+            if (bytes.length > MAX_BODY) {
+                send(exchange, 413, error("subscription body larger than " + MAX_BODY + " bytes"));
+                return Optional.empty();
+            }
+            return Optional.ofNullable(JSON.readTree(new String(bytes, StandardCharsets.UTF_8)))
+                    .or(() -> Optional.of(com.fasterxml.jackson.databind.node.MissingNode.getInstance()));
+        } catch (JsonProcessingException e) {
+            send(exchange, 400, error("body is not JSON: " + e.getOriginalMessage()));
+            return Optional.empty();
+        }
     }
 
     private void list(HttpExchange exchange) throws IOException {

@@ -1,6 +1,5 @@
 package org.caretrail.timeline.query;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,10 +24,11 @@ public record TimelinePage(TimelineQuery query, TimelineSummary summary, List<Ti
         node.put("nhsNumber", query.nhsNumber());
         // the moment the derived views describe: now, or the asOf asked for
         node.put("at", at.toString());
-        ObjectNode summaryJson = (ObjectNode) CareEventJson.toJson(summary);
-        for (JsonNode referral : summaryJson.path("openReferrals")) {
-            Instant referred = Instant.parse(referral.path("occurredAt").asText());
-            ((ObjectNode) referral).put("waitingDays", Math.max(0, Duration.between(referred, at).toDays()));
+        ObjectNode summaryJson = CareEventJson.toJson(summary);
+        ArrayNode referrals = (ArrayNode) summaryJson.path("openReferrals");
+        for (int i = 0; i < referrals.size(); i++) {
+            Instant referred = summary.getOpenReferrals().get(i).getOccurredAt();
+            ((ObjectNode) referrals.get(i)).put("waitingDays", Math.max(0, Duration.between(referred, at).toDays()));
         }
         node.set("summary", summaryJson);
         ArrayNode array = node.putArray("entries");
