@@ -21,7 +21,7 @@ import org.caretrail.events.model.Transfer;
 /**
  * The contract's rules that a schema alone cannot state (rule 5 of the design): a valid NHS
  * number, a UUID event id, an ODS code, at least one patient identifier, no clinical time far in
- * the future. Every way in (publisher library, adapters, CLI) and the stream processor use this
+ * the future, and the size limits of {@link CareEventLimits}. Every way in (publisher library, adapters, CLI) and the stream processor use this
  * one validator, so an event is judged the same wherever it enters.
  */
 public final class CareEventValidator {
@@ -50,6 +50,10 @@ public final class CareEventValidator {
             header = CareEvents.header(event);
         } catch (RuntimeException e) {
             return List.of(e.getMessage());
+        }
+        List<String> tooBig = CareEventLimits.problems(event);
+        if (!tooBig.isEmpty()) {
+            return tooBig; // nothing else is worth reading in an event over its limits
         }
         checkHeader(header, problems);
         checkBody(event, problems);

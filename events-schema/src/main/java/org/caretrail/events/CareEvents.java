@@ -31,7 +31,7 @@ public final class CareEvents {
 
     public static String patientKey(PatientRef patient) {
         if (patient.getNhsNumber() != null && !patient.getNhsNumber().isBlank()) {
-            return patient.getNhsNumber().replace(" ", "");
+            return NhsNumber.canonicalOrSame(patient.getNhsNumber());
         }
         LocalIdentifier local = patient.getLocalId();
         if (local == null) {
@@ -47,6 +47,28 @@ public final class CareEvents {
 
     public static Optional<String> nhsNumber(SpecificRecord event) {
         String nhs = header(event).getPatient().getNhsNumber();
-        return nhs == null || nhs.isBlank() ? Optional.empty() : Optional.of(nhs.replace(" ", ""));
+        return nhs == null || nhs.isBlank() ? Optional.empty() : Optional.of(NhsNumber.canonicalOrSame(nhs));
+    }
+
+    /**
+     * {@code event} with every NHS number it carries (the patient's; a patient identity's survivor and
+     * superseded numbers) in the canonical ten-digit form, so the event is stored, keyed and compared
+     * in one spelling whatever way it came in. Invalid numbers are left as they are, for the validator
+     * to name. Changes the event in place and returns it.
+     */
+    public static <T extends SpecificRecord> T canonical(T event) {
+        PatientRef patient = header(event).getPatient();
+        if (patient != null && patient.getNhsNumber() != null) {
+            patient.setNhsNumber(blankToNull(NhsNumber.canonicalOrSame(patient.getNhsNumber())));
+        }
+        if (event instanceof org.caretrail.events.model.PatientIdentity id) {
+            id.setNhsNumber(NhsNumber.canonicalOrSame(id.getNhsNumber()));
+            id.setSupersededNhsNumber(blankToNull(NhsNumber.canonicalOrSame(id.getSupersededNhsNumber())));
+        }
+        return event;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 }

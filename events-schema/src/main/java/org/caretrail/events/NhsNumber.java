@@ -7,7 +7,14 @@ import java.util.Objects;
  *
  * <p>The check: multiply the first nine digits by 10, 9, ... 2, sum, take the remainder mod 11 and
  * subtract it from 11. A result of 11 means check digit 0; a result of 10 means the number is never
- * valid. Spaces and hyphens in the input ("999 123 4567") are ignored.
+ * valid.
+ *
+ * <p><b>The one place that knows how an NHS number is spelt.</b> People and systems write
+ * "999 123 4567", "999-123-4567" or "9991234567", with stray whitespace (tabs, no-break spaces)
+ * around or between the groups. Those separators are ignored; anything else (a '+', a letter) makes
+ * the text invalid. {@link #value()} is the canonical form: ten digits. Every key, store, audit record
+ * and opt-out check uses that form, obtained through {@link #of}, {@link #canonical} or
+ * {@link #canonicalOrSame}, never by editing the text by hand.
  */
 public final class NhsNumber implements Comparable<NhsNumber> {
 
@@ -26,6 +33,23 @@ public final class NhsNumber implements Comparable<NhsNumber> {
         return new NhsNumber(normalise(text));
     }
 
+    /**
+     * The canonical ten digits of {@code text} when it is a valid NHS number in any accepted
+     * spelling, else empty.
+     */
+    public static java.util.Optional<String> canonical(String text) {
+        return isValid(text) ? java.util.Optional.of(normalise(text)) : java.util.Optional.empty();
+    }
+
+    /**
+     * The canonical ten digits when {@code text} is a valid NHS number, else {@code text} unchanged
+     * (so an invalid number still reaches the validator that names what is wrong with it). Null stays
+     * null.
+     */
+    public static String canonicalOrSame(String text) {
+        return text != null && isValid(text) ? normalise(text) : text;
+    }
+
     /** True when {@code text} is a valid NHS number. */
     public static boolean isValid(String text) {
         return problem(text) == null;
@@ -37,7 +61,7 @@ public final class NhsNumber implements Comparable<NhsNumber> {
             return "NHS number is missing";
         }
         String digits = normalise(text);
-        if (digits.length() != 10 || !digits.chars().allMatch(Character::isDigit)) {
+        if (digits.length() != 10 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return "NHS number '" + text + "' must be 10 digits";
         }
         int expected = checkDigit(digits.substring(0, 9));
@@ -55,7 +79,7 @@ public final class NhsNumber implements Comparable<NhsNumber> {
      * digits.
      */
     public static int checkDigit(String nineDigits) {
-        if (nineDigits.length() != 9 || !nineDigits.chars().allMatch(Character::isDigit)) {
+        if (nineDigits.length() != 9 || !nineDigits.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("need nine digits, got '" + nineDigits + "'");
         }
         int sum = 0;
@@ -75,8 +99,17 @@ public final class NhsNumber implements Comparable<NhsNumber> {
         return check == 10 ? java.util.Optional.empty() : java.util.Optional.of(new NhsNumber(nineDigits + check));
     }
 
+    /** Removes the separators people write: whitespace of any kind and hyphens. */
     private static String normalise(String text) {
-        return text.replace(" ", "").replace("-", "").trim();
+        StringBuilder digits = new StringBuilder(10);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '-' || Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+                continue;
+            }
+            digits.append(c);
+        }
+        return digits.toString();
     }
 
     /** The ten digits, no spaces: the form used as a Kafka key. */

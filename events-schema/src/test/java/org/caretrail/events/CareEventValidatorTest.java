@@ -70,4 +70,57 @@ class CareEventValidatorTest {
         id.setLocalId(null);
         assertThat(validator.problems(id)).containsExactly("a LINK needs localId");
     }
+
+    @Test
+    void aFieldOverItsLimitIsNamedWithItsSizeAndTheLimit() {
+        Admission a = admission();
+        a.setWard("W".repeat(460_000));
+        assertThat(validator.problems(a)).singleElement().asString()
+                .isEqualTo("ward is 460000 characters long; the limit is " + CareEventLimits.MAX_TEXT_CHARS);
+        a.setWard("W".repeat(CareEventLimits.MAX_TEXT_CHARS));
+        assertThat(validator.problems(a)).isEmpty();
+    }
+
+    @Test
+    void identifiersHaveTheirOwnSmallerLimit() {
+        Admission a = admission();
+        a.getHeader().setSubjectId("S".repeat(CareEventLimits.MAX_IDENTIFIER_CHARS + 1));
+        assertThat(validator.problems(a)).singleElement().asString().startsWith("header.subjectId is 129 characters");
+    }
+
+    @Test
+    void listsHaveAnItemLimitAndTheWholeEventAByteLimit() {
+        Admission a = admission();
+        java.util.List<org.caretrail.events.model.Coding> many = new java.util.ArrayList<>();
+        for (int i = 0; i <= CareEventLimits.MAX_ITEMS; i++) {
+            many.add(new org.caretrail.events.model.Coding("http://snomed.info/sct", "1234" + i, null));
+        }
+        a.setDiagnoses(many);
+        assertThat(validator.problems(a)).singleElement().asString()
+                .isEqualTo("diagnoses has 51 items; the limit is " + CareEventLimits.MAX_ITEMS);
+        // every field within its limit, but together over the event's byte limit
+        java.util.List<org.caretrail.events.model.Coding> large = new java.util.ArrayList<>();
+        for (int i = 0; i < CareEventLimits.MAX_ITEMS; i++) {
+            large.add(new org.caretrail.events.model.Coding("http://snomed.info/sct", "1234" + i,
+                    "D".repeat(CareEventLimits.MAX_TEXT_CHARS)));
+        }
+        a.setDiagnoses(large);
+        assertThat(validator.problems(a)).singleElement().asString().startsWith("the event is ")
+                .endsWith("bytes encoded; the limit is " + CareEventLimits.MAX_EVENT_BYTES);
+    }
+
+    @Test
+    void canonicalFormOfEveryNhsNumberAnEventCarries() {
+        Admission a = admission();
+        a.getHeader().getPatient().setNhsNumber("991-200-3888");
+        assertThat(CareEvents.patientKey(a)).isEqualTo("9912003888");
+        CareEvents.canonical(a);
+        assertThat(a.getHeader().getPatient().getNhsNumber()).isEqualTo("9912003888");
+        PatientIdentity merge = (PatientIdentity) ExampleEvents.parsed(CareEventType.PATIENT_IDENTITY).event();
+        merge.setNhsNumber(" 991 200 3888");
+        merge.setSupersededNhsNumber("999-000-1006");
+        CareEvents.canonical(merge);
+        assertThat(merge.getNhsNumber()).isEqualTo("9912003888");
+        assertThat(merge.getSupersededNhsNumber()).isEqualTo("9990001006");
+    }
 }

@@ -75,4 +75,23 @@ class NhsNumberTest {
             }
         });
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"9990001006", "999 000 1006", "999-000-1006", "\t999 000 1006 ", "999\u00a0000\u00a01006",
+        " 999-000 1006\n"})
+    void everyAcceptedSpellingHasOneCanonicalForm(String spelling) {
+        assertThat(NhsNumber.isValid(spelling)).isTrue();
+        assertThat(NhsNumber.of(spelling).value()).isEqualTo("9990001006");
+        assertThat(NhsNumber.canonical(spelling)).contains("9990001006");
+        assertThat(NhsNumber.canonicalOrSame(spelling)).isEqualTo("9990001006");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"999+000+1006", "999.000.1006", "999000100６", "\u0669\u0669\u0669\u0660\u0660\u0660\u0661\u0660\u0660\u0666",
+        "99900010O6"})
+    void otherSeparatorsAndNonAsciiDigitsAreNotAnNhsNumber(String spelling) {
+        assertThat(NhsNumber.isValid(spelling)).as(spelling).isFalse();
+        assertThat(NhsNumber.canonical(spelling)).isEmpty();
+        assertThat(NhsNumber.canonicalOrSame(spelling)).isEqualTo(spelling);
+    }
 }

@@ -86,7 +86,8 @@ public final class CarePublisher implements AutoCloseable {
     /**
      * Validates and sends one event. The future completes when the broker has acknowledged the
      * write to all in-sync replicas, or fails with the reason (invalid event, registry or broker
-     * error).
+     * error). Every NHS number the event carries is first put in its canonical ten-digit form
+     * ({@link CareEvents#canonical}), so "999-000-1006" and "9990001006" reach one timeline.
      */
     public CompletableFuture<RecordMetadata> publish(SpecificRecord event) {
         CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
@@ -94,6 +95,7 @@ public final class CarePublisher implements AutoCloseable {
         String topicName;
         String key;
         try {
+            CareEvents.canonical(event);
             validator.requireValid(event);
             Topic<String, SpecificRecord> topic = topics.events(CareEventType.of(event));
             topicName = topic.name();
