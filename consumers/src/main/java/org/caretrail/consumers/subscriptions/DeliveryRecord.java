@@ -18,7 +18,7 @@ public record DeliveryRecord(String deliveryId, String subscriptionId, String ca
 
     static DeliveryRecord of(Subscription subscription, String deliveryId, TimelineChange change, Outcome outcome,
             String gpNotification, int attempts, Integer httpStatus, String error, Instant at) {
-        return new DeliveryRecord(deliveryId, subscription.id(), subscription.callbackUrl().toString(), outcome,
+        return new DeliveryRecord(deliveryId, subscription.id(), subscription.callbackUrlShown(), outcome,
                 change.getChangeId(), change.getNhsNumber(), change.getEntry().getEntryId(),
                 change.getEntry().getType().name(), change.getKind().name(), gpNotification, attempts, httpStatus,
                 error, at);

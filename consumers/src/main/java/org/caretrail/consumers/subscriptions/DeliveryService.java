@@ -1,6 +1,5 @@
 package org.caretrail.consumers.subscriptions;
 
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -17,6 +16,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.caretrail.consumers.webhook.WebhookClient;
 import org.caretrail.events.AvroTrust;
 import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.serde.AvroSerde;
@@ -38,7 +38,7 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
     private final DeliveryConfig config;
     private final SchemaRegistry registry;
     private final Map<String, Running> workers = new HashMap<>();
-    private HttpClient http;
+    private WebhookClient http;
     private KafkaProducer<String, String> audit;
     private boolean running;
 
@@ -57,7 +57,7 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
         if (running) {
             return;
         }
-        http = HttpClient.newBuilder().connectTimeout(config.requestTimeout()).build();
+        http = new WebhookClient(config.callbackPolicy(), config.requestTimeout());
         Map<String, Object> producerConfig = new HashMap<>(config.kafka());
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -1,9 +1,6 @@
 package org.caretrail.consumers.subscriptions;
 
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +34,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.caretrail.consumers.subscriptions.DeliveryStatus.ParkedDelivery;
+import org.caretrail.consumers.webhook.WebhookClient;
 import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.topic.CareTopics;
 import org.slf4j.Logger;
@@ -59,7 +57,7 @@ final class DeliveryWorker implements Runnable {
     private final Subscription subscription;
     private final DeliveryConfig config;
     private final Deserializer<TimelineChange> changes;
-    private final HttpClient http;
+    private final WebhookClient http;
     private final Producer<String, String> audit;
     private final Clock clock;
     private final String topic;
@@ -95,7 +93,7 @@ final class DeliveryWorker implements Runnable {
     }
 
     DeliveryWorker(Subscription subscription, DeliveryConfig config, Deserializer<TimelineChange> changes,
-            HttpClient http, Producer<String, String> audit, Clock clock, String topic, DeadLetterRecord deadLetter,
+            WebhookClient http, Producer<String, String> audit, Clock clock, String topic, DeadLetterRecord deadLetter,
             java.util.function.Consumer<DeadLetterRecord> deadLetterSink) {
         this.subscription = subscription;
         this.deadLetterSink = deadLetterSink;
@@ -110,7 +108,7 @@ final class DeliveryWorker implements Runnable {
     }
 
     DeliveryWorker(Subscription subscription, DeliveryConfig config, Deserializer<TimelineChange> changes,
-            HttpClient http, Producer<String, String> audit, DeadLetterRecord deadLetter,
+            WebhookClient http, Producer<String, String> audit, DeadLetterRecord deadLetter,
             java.util.function.Consumer<DeadLetterRecord> deadLetterSink) {
         this(subscription, config, changes, http, audit, Clock.systemUTC(), CareTopics.TIMELINE_CHANGES, deadLetter,
                 deadLetterSink);
@@ -164,7 +162,8 @@ final class DeliveryWorker implements Runnable {
                     Duration pause = config.backoff().delay(Math.min(restarts, 6));
                     LOG.error("Delivery of subscription {} failed; restarting from the committed positions in {}",
                             subscription.id(), pause, e);
-                    lastError = "delivery restarted after: " + e;
+                    // the exception's text stays in the log: API callers see only that it happened
+                    lastError = "delivery restarted after an internal error";
                     lastErrorAt = clock.instant();
                     state = "RESTARTING";
                     closeConsumer();
@@ -184,7 +183,7 @@ final class DeliveryWorker implements Runnable {
         consumer.subscribe(List.of(topic), new StartPointListener());
         state = "ACTIVE";
         LOG.info("Delivering subscription {} to {} (group {}, start {})", subscription.id(),
-                subscription.callbackUrl(), props.get(ConsumerConfig.GROUP_ID_CONFIG), subscription.startFrom());
+                subscription.callbackUrlShown(), props.get(ConsumerConfig.GROUP_ID_CONFIG), subscription.startFrom());
         while (running) {
             pollOnce();
         }
@@ -395,30 +394,23 @@ final class DeliveryWorker implements Runnable {
                 ? FhirNotification.bundle(subscription, change, position).toString()
                 : WebhookPayload.body(subscription, change).toString();
         long timestamp = clock.instant().getEpochSecond();
-        HttpRequest request = HttpRequest.newBuilder(subscription.callbackUrl())
-                .timeout(config.requestTimeout())
-                .header("Content-Type", subscription.payload().contentType())
-                .header(WebhookSigner.DELIVERY_ID_HEADER, deliveryId)
-                .header(WebhookSigner.SUBSCRIPTION_ID_HEADER, subscription.id())
-                .header(WebhookSigner.ATTEMPT_HEADER, Integer.toString(attempt))
-                .header(WebhookSigner.TIMESTAMP_HEADER, Long.toString(timestamp))
-                .header(WebhookSigner.SIGNATURE_HEADER, WebhookSigner.sign(subscription.secret(), timestamp, body))
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build();
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        headers.put("Content-Type", subscription.payload().contentType());
+        headers.put(WebhookSigner.DELIVERY_ID_HEADER, deliveryId);
+        headers.put(WebhookSigner.SUBSCRIPTION_ID_HEADER, subscription.id());
+        headers.put(WebhookSigner.ATTEMPT_HEADER, Integer.toString(attempt));
+        headers.put(WebhookSigner.TIMESTAMP_HEADER, Long.toString(timestamp));
+        headers.put(WebhookSigner.SIGNATURE_HEADER, WebhookSigner.sign(subscription.secret(), timestamp, body));
+        if (subscription.callbackAuthorization() != null) {
+            headers.put("Authorization", subscription.callbackAuthorization());
+        }
         try {
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
-            if (response.statusCode() / 100 == 2) {
-                return new Attempt(response.statusCode(), null);
-            }
-            return new Attempt(response.statusCode(), "HTTP " + response.statusCode() + " from "
-                    + subscription.callbackUrl());
-        } catch (IOException e) {
-            return new Attempt(null, e.getClass().getSimpleName() + " posting to " + subscription.callbackUrl()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-            return new Attempt(null, "interrupted while posting to " + subscription.callbackUrl());
+            int status = http.post(subscription.callbackUrl(), headers, body.getBytes(StandardCharsets.UTF_8));
+            return new Attempt(status, null);
+        } catch (WebhookClient.Failure e) {
+            // the details (addresses, exception text) are for the operator's log only
+            LOG.info("Delivery {} to {} failed: {}", deliveryId, subscription.callbackUrlShown(), e.getMessage());
+            return new Attempt(e.status(), e.publicText());
         }
     }
 

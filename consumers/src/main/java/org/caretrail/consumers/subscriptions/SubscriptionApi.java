@@ -14,6 +14,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
+import org.caretrail.consumers.webhook.CallbackPolicy;
+import org.caretrail.events.access.Caller;
+import org.caretrail.events.access.Role;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +30,15 @@ import org.slf4j.LoggerFactory;
  *       state, lag, counts, last error and the parked (dead-letter) deliveries;
  *   <li>{@code DELETE /api/v1/subscriptions/{id}} — stop and forget it; 204.
  * </ul>
+ *
+ * <p>Who may: the verified {@link Caller} the HTTP layer puts on the exchange (attribute
+ * {@value Caller#ATTRIBUTE}; none means no roles). Every call needs {@link Role#SUBSCRIBER_ADMIN}
+ * (403 otherwise). A caller sees and manages the subscriptions it created (others' answer 404, as if
+ * they did not exist), and subscriptions stored before owners were kept. {@code allowRestricted: true}
+ * is granted only to a caller holding {@link Role#RESTRICTED_ACCESS}, and refused with 403 for anyone
+ * else: a subscriber cannot grant itself RESTRICTED entries. A caller may have at most
+ * {@link DeliveryConfig#maxPerCaller()} subscriptions (409 beyond). The callback URL must pass the
+ * operator's {@link CallbackPolicy} (400 naming why). Internal errors answer 500 without their text.
  */
 public final class SubscriptionApi implements HttpHandler {
 
@@ -37,10 +49,28 @@ public final class SubscriptionApi implements HttpHandler {
 
     private final SubscriptionStore store;
     private final DeliveryService delivery;
+    private final CallbackPolicy policy;
+    private final int maxPerCaller;
 
-    public SubscriptionApi(SubscriptionStore store, DeliveryService delivery) {
+    public SubscriptionApi(SubscriptionStore store, DeliveryService delivery, DeliveryConfig config) {
         this.store = store;
         this.delivery = delivery;
+        this.policy = config.callbackPolicy();
+        this.maxPerCaller = config.maxPerCaller();
+    }
+
+    /** The verified caller of the exchange, or null when the HTTP layer set none (no roles). */
+    static Caller caller(HttpExchange exchange) {
+        return exchange.getAttribute(Caller.ATTRIBUTE) instanceof Caller caller ? caller : null;
+    }
+
+    /** Whether {@code caller} may see and manage {@code subscription}: its owner, or anyone's for one without an owner. */
+    private static boolean manages(Caller caller, Subscription subscription) {
+        return subscription.owner() == null || subscription.owner().is(caller);
+    }
+
+    private Optional<Subscription> managed(Caller caller, String id) {
+        return store.get(id).filter(s -> manages(caller, s));
     }
 
     @Override
@@ -59,15 +89,20 @@ public final class SubscriptionApi implements HttpHandler {
                 rest = rest.substring(0, rest.length() - 1);
             }
             String method = exchange.getRequestMethod();
+            Caller caller = caller(exchange);
+            if (caller == null || !caller.has(Role.SUBSCRIBER_ADMIN)) {
+                send(exchange, 403, error("managing subscriptions needs the " + Role.SUBSCRIBER_ADMIN + " role"));
+                return;
+            }
             if (rest.isEmpty()) {
                 switch (method) {
-                    case "POST" -> create(exchange);
-                    case "GET" -> list(exchange);
+                    case "POST" -> create(exchange, caller);
+                    case "GET" -> list(exchange, caller);
                     default -> methodNotAllowed(exchange, "GET, POST");
                 }
             } else if (rest.endsWith("/redeliver") && rest.indexOf('/') == rest.length() - "/redeliver".length()) {
                 if ("POST".equals(method)) {
-                    redeliver(exchange, rest.substring(0, rest.indexOf('/')));
+                    redeliver(exchange, caller, rest.substring(0, rest.indexOf('/')));
                 } else {
                     methodNotAllowed(exchange, "POST");
                 }
@@ -75,18 +110,19 @@ public final class SubscriptionApi implements HttpHandler {
                 send(exchange, 404, error("not found: " + path));
             } else {
                 switch (method) {
-                    case "GET" -> show(exchange, rest);
-                    case "DELETE" -> delete(exchange, rest);
+                    case "GET" -> show(exchange, caller, rest);
+                    case "DELETE" -> delete(exchange, caller, rest);
                     default -> methodNotAllowed(exchange, "GET, DELETE");
                 }
             }
         } catch (RuntimeException e) {
+            // the exception's text is for the log: it may name hosts, topics or files
             LOG.error("Subscriptions API failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            send(exchange, 500, error("internal error: " + e.getMessage()));
+            send(exchange, 500, error("internal error; the platform's log has the details"));
         }
     }
 
-    private void create(HttpExchange exchange) throws IOException {
+    private void create(HttpExchange exchange, Caller caller) throws IOException {
         Optional<JsonNode> read = readBody(exchange);
         if (read.isEmpty()) {
             return;
@@ -98,11 +134,32 @@ public final class SubscriptionApi implements HttpHandler {
                 throw new IllegalArgumentException("id, secret and createdAt are chosen by CareTrail; leave them out");
             }
             request = SubscriptionRequest.fromJson(body);
-        } catch (IllegalArgumentException e) {
+            policy.check(request.callbackUrl());
+        } catch (IllegalArgumentException | CallbackPolicy.RefusedException e) {
             send(exchange, 400, error(e.getMessage()));
             return;
         }
-        Subscription created = store.create(request);
+        if (request.allowRestricted() && !caller.has(Role.RESTRICTED_ACCESS)) {
+            send(exchange, 403, error("allowRestricted needs the " + Role.RESTRICTED_ACCESS + " role, which "
+                    + caller.subject() + " does not have; leave it out to receive everything else"));
+            return;
+        }
+        Subscription created = null;
+        long owned;
+        synchronized (this) {
+            // counted and created under one lock, so concurrent requests of one caller cannot pass the cap
+            owned = store.list().stream().filter(s -> s.owner() != null && s.owner().is(caller)).count();
+            if (owned < maxPerCaller) {
+                created = store.create(request, SubscriptionOwner.of(caller));
+            }
+        }
+        if (created == null) {
+            send(exchange, 409, error(caller.subject() + " already has " + owned + " subscriptions, the most one "
+                    + "caller may have; delete one first"));
+            return;
+        }
+        LOG.info("Subscription {} created by {} (client {}) for {}{}", created.id(), caller.subject(), caller.client(),
+                created.callbackUrlShown(), created.mayReceiveRestricted() ? ", RESTRICTED entries included" : "");
         ObjectNode node = created.toPublicJson();
         node.put("secret", created.secret());
         exchange.getResponseHeaders().set("Location", PATH + "/" + created.id());
@@ -114,8 +171,8 @@ public final class SubscriptionApi implements HttpHandler {
      * {@code {"parked": true}} for the earliest parked change: every change since then is delivered again
      * (under the same delivery ids, so a receiver drops what it already has). 202 once the request is stored.
      */
-    private void redeliver(HttpExchange exchange, String id) throws IOException {
-        Optional<Subscription> subscription = store.get(id);
+    private void redeliver(HttpExchange exchange, Caller caller, String id) throws IOException {
+        Optional<Subscription> subscription = managed(caller, id);
         if (subscription.isEmpty()) {
             send(exchange, 404, error("no subscription " + id));
             return;
@@ -177,16 +234,16 @@ public final class SubscriptionApi implements HttpHandler {
         }
     }
 
-    private void list(HttpExchange exchange) throws IOException {
+    private void list(HttpExchange exchange, Caller caller) throws IOException {
         ArrayNode all = JsonNodeFactory.instance.arrayNode();
-        store.list().forEach(s -> all.add(withStatus(s)));
+        store.list().stream().filter(s -> manages(caller, s)).forEach(s -> all.add(withStatus(s)));
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.set("subscriptions", all);
         send(exchange, 200, node);
     }
 
-    private void show(HttpExchange exchange, String id) throws IOException {
-        Optional<Subscription> subscription = store.get(id);
+    private void show(HttpExchange exchange, Caller caller, String id) throws IOException {
+        Optional<Subscription> subscription = managed(caller, id);
         if (subscription.isEmpty()) {
             send(exchange, 404, error("no subscription " + id));
             return;
@@ -194,8 +251,8 @@ public final class SubscriptionApi implements HttpHandler {
         send(exchange, 200, withStatus(subscription.get()));
     }
 
-    private void delete(HttpExchange exchange, String id) throws IOException {
-        if (!store.delete(id)) {
+    private void delete(HttpExchange exchange, Caller caller, String id) throws IOException {
+        if (managed(caller, id).isEmpty() || !store.delete(id)) {
             send(exchange, 404, error("no subscription " + id));
             return;
         }

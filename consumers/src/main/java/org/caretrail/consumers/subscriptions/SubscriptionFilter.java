@@ -12,7 +12,8 @@ public final class SubscriptionFilter {
 
     public static boolean matches(Subscription subscription, TimelineChange change) {
         TimelineEntry entry = change.getEntry();
-        if (entry.getSensitivity() == Sensitivity.RESTRICTED && !subscription.allowRestricted()) {
+        // RESTRICTED only by the owner's role (see Subscription#mayReceiveRestricted), GP notifications included
+        if (entry.getSensitivity() == Sensitivity.RESTRICTED && !subscription.mayReceiveRestricted()) {
             return false;
         }
         if (!subscription.eventTypes().isEmpty() && !subscription.eventTypes().contains(entry.getType())) {

@@ -19,22 +19,32 @@ import org.caretrail.events.model.EventType;
  *  "eventTypes": ["admission", "discharge"],           // optional; empty or absent = all
  *  "filters": {"registeredPractice": "A81001", "sourceOrganisation": "RJ1"},  // optional
  *  "gpNotifications": false,                           // optional
- *  "allowRestricted": false,                           // optional
+ *  "allowRestricted": false,                           // optional; a request, granted only to RESTRICTED_ACCESS
  *  "startFrom": "earliest" | "2026-11-22T09:00:00Z",   // optional; default: now
- *  "payload": "caretrail-json" | "fhir-r4"}            // optional; default: caretrail-json
+ *  "payload": "caretrail-json" | "fhir-r4",            // optional; default: caretrail-json
+ *  "callbackAuthorization": "Bearer ..."}              // optional; sent as Authorization, kept sealed
  * }</pre>
+ *
+ * <p>{@code allowRestricted} only asks: whether it is granted depends on the verified caller's roles
+ * ({@link SubscriptionApi}), never on this request.
  */
 public record SubscriptionRequest(URI callbackUrl, Set<EventType> eventTypes, String registeredPractice,
         String sourceOrganisation, boolean gpNotifications, boolean allowRestricted, StartPoint startFrom,
-        PayloadFormat payload) {
+        PayloadFormat payload, String callbackAuthorization) {
 
-    private static final Set<String> FIELDS = Set.of("id", "secret", "createdAt", "callbackUrl", "eventTypes",
-            "filters", "gpNotifications", "allowRestricted", "startFrom", "payload");
+    /** The longest {@code callbackAuthorization} accepted. */
+    public static final int MAX_AUTHORIZATION = 4096;
+    /** The longest {@code callbackUrl} accepted. */
+    public static final int MAX_URL = 2048;
 
-    public Subscription toSubscription(String id, String secret, Instant createdAt) {
+    private static final Set<String> FIELDS = Set.of("callbackUrl", "eventTypes", "filters", "gpNotifications",
+            "allowRestricted", "startFrom", "payload", "callbackAuthorization");
+
+    /** The subscription this request makes, created by {@code owner} (null only for records from before owners). */
+    public Subscription toSubscription(String id, String secret, Instant createdAt, SubscriptionOwner owner) {
         StartPoint start = startFrom == null ? StartPoint.at(createdAt) : startFrom;
         return new Subscription(id, callbackUrl, eventTypes, registeredPractice, sourceOrganisation, gpNotifications,
-                allowRestricted, start, secret, createdAt, payload);
+                allowRestricted, start, secret, createdAt, payload, callbackAuthorization, owner);
     }
 
     /** Reads and validates a request; throws {@link IllegalArgumentException} naming what is wrong. */
@@ -47,7 +57,7 @@ public record SubscriptionRequest(URI callbackUrl, Set<EventType> eventTypes, St
             String name = names.next();
             if (!FIELDS.contains(name)) {
                 throw new IllegalArgumentException("unknown field '" + name + "'; known: callbackUrl, eventTypes, "
-                        + "filters, gpNotifications, allowRestricted, startFrom, payload");
+                        + "filters, gpNotifications, allowRestricted, startFrom, payload, callbackAuthorization");
             }
         }
         URI callback = callbackUrl(node.get("callbackUrl"));
@@ -90,7 +100,29 @@ public record SubscriptionRequest(URI callbackUrl, Set<EventType> eventTypes, St
             payload = PayloadFormat.parse(payloadNode.asText());
         }
         return new SubscriptionRequest(callback, types, practice, organisation, bool(node, "gpNotifications"),
-                bool(node, "allowRestricted"), start, payload);
+                bool(node, "allowRestricted"), start, payload, authorization(node.get("callbackAuthorization")));
+    }
+
+    /** An {@code Authorization} header value: printable, one line, at most {@value #MAX_AUTHORIZATION} characters. */
+    private static String authorization(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual() || node.asText().isBlank()) {
+            throw new IllegalArgumentException("callbackAuthorization must be a non-empty string, e.g. \"Bearer ...\"");
+        }
+        String value = node.asText();
+        if (value.length() > MAX_AUTHORIZATION) {
+            throw new IllegalArgumentException("callbackAuthorization is longer than " + MAX_AUTHORIZATION
+                    + " characters");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c > 0x7E) {
+                throw new IllegalArgumentException("callbackAuthorization must be printable ASCII on one line");
+            }
+        }
+        return value;
     }
 
     /** Accepts the JSON name ({@code "gp-registration"}) or the enum name ({@code "GP_REGISTRATION"}). */
@@ -110,6 +142,9 @@ public record SubscriptionRequest(URI callbackUrl, Set<EventType> eventTypes, St
     private static URI callbackUrl(JsonNode node) {
         if (node == null || !node.isTextual() || node.asText().isBlank()) {
             throw new IllegalArgumentException("callbackUrl is required (an absolute http or https URL)");
+        }
+        if (node.asText().length() > MAX_URL) {
+            throw new IllegalArgumentException("callbackUrl is longer than " + MAX_URL + " characters");
         }
         try {
             URI uri = new URI(node.asText());

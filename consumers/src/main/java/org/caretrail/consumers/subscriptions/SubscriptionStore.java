@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The subscriptions, kept in the compacted topic {@code care.subscriptions} (key: subscription id;
- * value: the JSON of {@link Subscription#toStoredJson()}; a tombstone deletes). A reader thread
+ * value: the JSON of {@link Subscription#toStoredJson}, its secrets sealed with the
+ * {@link SecretKeyRing}; a tombstone deletes). A reader thread
  * follows the topic from the beginning (assigned partitions, no consumer group) and keeps the
  * current set in memory; writes wait until the reader has applied them, so the API reads its own
  * writes and listeners see every change exactly in topic order. The same topic keeps each
@@ -50,6 +51,9 @@ public final class SubscriptionStore implements AutoCloseable {
 
     private final Map<String, Object> kafka;
     private final String topic;
+    private final SecretKeyRing keys;
+    /** Subscriptions read in clear or sealed with an old key: written again, sealed with the current key, on start. */
+    private final java.util.Set<String> toReseal = ConcurrentHashMap.newKeySet();
     /** Key suffix of a subscription's {@link DeadLetterRecord} in the same topic. */
     public static final String DEAD_LETTER_SUFFIX = "#dead-letter";
     /** Key suffix of a subscription's last redelivery request on the same topic. */
@@ -68,14 +72,19 @@ public final class SubscriptionStore implements AutoCloseable {
     private volatile boolean running;
     private volatile RuntimeException readerFailure;
 
-    /** @param kafka client settings (at least {@code bootstrap.servers}) */
-    public SubscriptionStore(Map<String, Object> kafka) {
-        this(kafka, CareTopics.SUBSCRIPTIONS);
+    /**
+     * @param kafka client settings (at least {@code bootstrap.servers})
+     * @param keys seal the subscriptions' secrets at rest
+     */
+    public SubscriptionStore(Map<String, Object> kafka, SecretKeyRing keys) {
+        this(kafka, CareTopics.SUBSCRIPTIONS, keys);
     }
 
-    SubscriptionStore(Map<String, Object> kafka, String topic) {
+    SubscriptionStore(Map<String, Object> kafka, String topic, SecretKeyRing keys) {
         this.kafka = Map.copyOf(kafka);
         this.topic = topic;
+        this.keys = java.util.Objects.requireNonNull(keys, "the subscription store needs the secrets' key ring "
+                + "(DeliveryConfig.withSecretKeys)");
     }
 
     public void addListener(SubscriptionListener listener) {
@@ -125,6 +134,26 @@ public final class SubscriptionStore implements AutoCloseable {
             throw readerFailure;
         }
         LOG.info("Read {} subscription(s) from {}", subscriptions.size(), topic);
+        reseal();
+    }
+
+    /**
+     * Writes again, sealed with the current key, every subscription that was stored in clear (before
+     * secrets were sealed) or sealed with an older key: the second step of a key rotation.
+     */
+    private void reseal() {
+        int done = 0;
+        for (String id : List.copyOf(toReseal)) {
+            Subscription subscription = subscriptions.get(id);
+            toReseal.remove(id);
+            if (subscription != null) {
+                write(id, subscription.toStoredJson(keys).toString());
+                done++;
+            }
+        }
+        if (done > 0) {
+            LOG.info("Sealed {} subscription(s) with the current key {}", done, keys.currentKeyId());
+        }
     }
 
     private void follow(Map<TopicPartition, Long> endAtStart) {
@@ -196,7 +225,13 @@ public final class SubscriptionStore implements AutoCloseable {
             }
         } else {
             try {
-                Subscription subscription = Subscription.fromStoredJson(JSON.readTree(record.value()));
+                com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(record.value());
+                Subscription subscription = Subscription.fromStoredJson(node, keys);
+                if (Subscription.needsReseal(node, keys)) {
+                    toReseal.add(id);
+                } else {
+                    toReseal.remove(id);
+                }
                 subscriptions.put(id, subscription);
                 listeners.forEach(l -> l.subscriptionSaved(subscription));
             } catch (JsonProcessingException | IllegalArgumentException e) {
@@ -210,11 +245,11 @@ public final class SubscriptionStore implements AutoCloseable {
         }
     }
 
-    /** Stores a new subscription with a fresh id and secret; returns it, secret included. */
-    public Subscription create(SubscriptionRequest request) {
+    /** Stores a new subscription of {@code owner} with a fresh id and secret; returns it, secret included. */
+    public Subscription create(SubscriptionRequest request, SubscriptionOwner owner) {
         Subscription subscription = request.toSubscription(UUID.randomUUID().toString(), WebhookSigner.newSecret(),
-                Instant.now());
-        write(subscription.id(), subscription.toStoredJson().toString());
+                Instant.now(), owner);
+        write(subscription.id(), subscription.toStoredJson(keys).toString());
         return subscription;
     }
 

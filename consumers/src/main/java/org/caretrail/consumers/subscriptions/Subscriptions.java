@@ -22,9 +22,9 @@ public final class Subscriptions implements AutoCloseable {
     private final SubscriptionApi api;
 
     public Subscriptions(DeliveryConfig config, Topics topics) {
-        this.store = new SubscriptionStore(config.kafka());
+        this.store = new SubscriptionStore(config.kafka(), config.secretKeys());
         this.delivery = new DeliveryService(store, topics, config);
-        this.api = new SubscriptionApi(store, delivery);
+        this.api = new SubscriptionApi(store, delivery, config);
     }
 
     /** Reads every stored subscription, then starts delivering them. */

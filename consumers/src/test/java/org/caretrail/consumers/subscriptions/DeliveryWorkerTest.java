@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +21,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.caretrail.consumers.webhook.CallbackPolicy;
+import org.caretrail.consumers.webhook.WebhookClient;
+import org.caretrail.events.access.Role;
 import org.caretrail.events.model.ChangeKind;
 import org.caretrail.events.model.EventType;
 import org.caretrail.events.model.Sensitivity;
@@ -69,8 +71,12 @@ class DeliveryWorkerTest {
                     "timestamp", exchange.getRequestHeaders().getFirst(WebhookSigner.TIMESTAMP_HEADER),
                     "deliveryId", exchange.getRequestHeaders().getFirst(WebhookSigner.DELIVERY_ID_HEADER),
                     "attempt", exchange.getRequestHeaders().getFirst(WebhookSigner.ATTEMPT_HEADER),
-                    "contentType", exchange.getRequestHeaders().getFirst("Content-Type")));
-            exchange.sendResponseHeaders(status.get(), -1);
+                    "contentType", exchange.getRequestHeaders().getFirst("Content-Type"),
+                    "authorization", String.valueOf(exchange.getRequestHeaders().getFirst("Authorization"))));
+            byte[] answer = "internal detail: db at 10.1.2.3:5432 refused; token=SECRET-BODY".getBytes(
+                    StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status.get(), answer.length);
+            exchange.getResponseBody().write(answer);
             exchange.close();
         });
         receiver.start();
@@ -86,14 +92,28 @@ class DeliveryWorkerTest {
     }
 
     private DeliveryWorker worker(Duration parkAfter, PayloadFormat payload) {
-        Subscription subscription = new Subscription("sub-1",
-                URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"), null, null, null, false,
-                false, StartPoint.EARLIEST, "the-secret", now, payload);
+        return worker(parkAfter, new Subscription("sub-1", hook(), null, null, null, false, false,
+                StartPoint.EARLIEST, "the-secret", now, payload));
+    }
+
+    private URI hook() {
+        return URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
+    }
+
+    private DeliveryWorker worker(Duration parkAfter, Subscription subscription) {
         DeliveryConfig config = DeliveryConfig.defaults("localhost:9")
                 .withBackoff(new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(8)))
                 .withParkAfter(parkAfter);
-        return new DeliveryWorker(subscription, config, null, HttpClient.newHttpClient(), audit, clock,
+        // the test receiver is on loopback: the operator's allow-list names it
+        WebhookClient client = new WebhookClient(CallbackPolicy.allowing(List.of("127.0.0.1")), Duration.ofSeconds(5));
+        return new DeliveryWorker(subscription, config, null, client, audit, clock,
                 PARTITION.topic(), DeadLetterRecord.EMPTY, deadLetters::add);
+    }
+
+    /** A subscription that asks for RESTRICTED entries, created by {@code owner}. */
+    private Subscription askingForRestricted(SubscriptionOwner owner) {
+        return new Subscription("sub-r", hook(), null, null, null, false, true, StartPoint.EARLIEST, "the-secret", now,
+                PayloadFormat.CARETRAIL_JSON, null, owner);
     }
 
     private static ConsumerRecord<String, TimelineChange> record(long offset, TimelineChange change) {
@@ -204,5 +224,66 @@ class DeliveryWorkerTest {
         assertThat(received).isEmpty();
         assertThat(audit.history()).isEmpty();
         assertThat(worker.status().skipped()).isEqualTo(1);
+    }
+
+    @Test
+    void restrictedEntriesGoOnlyToSubscriptionsWhoseCreatorHeldRestrictedAccess() {
+        TimelineChange restricted = change("e6:ADDED", EventType.ADMISSION, ChangeKind.ADDED, "RJ1", "A81001",
+                Sensitivity.RESTRICTED);
+        SubscriptionOwner withRole = new SubscriptionOwner("gp-hub", "hub-client",
+                java.util.Set.of(Role.SUBSCRIBER_ADMIN, Role.RESTRICTED_ACCESS));
+        SubscriptionOwner withoutRole = new SubscriptionOwner("gp-hub", "hub-client", java.util.Set.of(Role.SUBSCRIBER_ADMIN));
+
+        // asked for, but the creator lacked the role (a record written by hand, or changed on the topic)
+        DeliveryWorker refused = worker(Duration.ofHours(1), askingForRestricted(withoutRole));
+        assertThat(refused.handle(PARTITION, record(0, restricted))).isTrue();
+        // stored before owners were kept: a self-granted flag is not a grant
+        DeliveryWorker legacy = worker(Duration.ofHours(1), askingForRestricted(null));
+        assertThat(legacy.handle(PARTITION, record(0, restricted))).isTrue();
+        assertThat(received).isEmpty();
+        assertThat(refused.status().skipped()).isEqualTo(1);
+
+        // the GP notification of a RESTRICTED admission goes to the practice only with the role
+        DeliveryWorker granted = worker(Duration.ofHours(1), askingForRestricted(withRole));
+        assertThat(granted.handle(PARTITION, record(0, restricted))).isTrue();
+        assertThat(received).singleElement().satisfies(post -> assertThat(post.get("body"))
+                .contains("\"sensitivity\":\"RESTRICTED\"").contains("\"gpNotification\""));
+    }
+
+    @Test
+    void theLastErrorSaysWhatFailedWithoutTheReceiversWordsOrAddresses() throws Exception {
+        DeliveryWorker worker = worker(Duration.ofHours(1));
+        TimelineChange change = change("e7:ADDED", EventType.REFERRAL, ChangeKind.ADDED, "RJ1", null,
+                Sensitivity.NORMAL);
+        status.set(500);
+        assertThat(worker.handle(PARTITION, record(0, change))).isFalse();
+        assertThat(worker.status().lastError()).isEqualTo("HTTP 500");
+
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        DeliveryWorker toClosedPort = worker(Duration.ofHours(1), new Subscription("sub-2",
+                URI.create("http://127.0.0.1:" + closed + "/hook"), null, null, null, false, false, StartPoint.EARLIEST,
+                "s", now, PayloadFormat.CARETRAIL_JSON));
+        assertThat(toClosedPort.handle(PARTITION, record(0, change))).isFalse();
+        assertThat(toClosedPort.status().lastError()).isEqualTo("connection refused");
+        JsonNode audited = JSON.readTree(audit.history().isEmpty() ? "{}" : audit.history().get(0).value());
+        assertThat(audited.toString()).doesNotContain("SECRET-BODY");
+        assertThat(worker.status().toJson().toString()).doesNotContain("SECRET-BODY").doesNotContain("10.1.2.3");
+    }
+
+    @Test
+    void theCallbacksCredentialsTravelAsAuthorizationAndTheQueryIsRedactedInTheAudit() throws Exception {
+        Subscription subscription = new Subscription("sub-3", URI.create(hook() + "?token=QUERY-TOKEN"), null, null,
+                null, false, false, StartPoint.EARLIEST, "s", now, PayloadFormat.CARETRAIL_JSON, "Bearer CALLBACK-TOKEN",
+                null);
+        DeliveryWorker worker = worker(Duration.ofHours(1), subscription);
+        assertThat(worker.handle(PARTITION, record(0, change("e8:ADDED", EventType.REFERRAL, ChangeKind.ADDED, "RJ1",
+                null, Sensitivity.NORMAL)))).isTrue();
+        assertThat(received).singleElement().satisfies(post ->
+                assertThat(post.get("authorization")).isEqualTo("Bearer CALLBACK-TOKEN"));
+        String audited = audit.history().get(0).value();
+        assertThat(audited).contains("/hook?[redacted]").doesNotContain("QUERY-TOKEN").doesNotContain("CALLBACK-TOKEN");
     }
 }
