@@ -147,7 +147,9 @@ public final class Platform implements AutoCloseable {
         addresses.put("FHIR R4", base + FHIR_PATH + "/metadata");
 
         progress.step("starting subscriptions and webhook delivery");
-        Subscriptions subscriptions = new Subscriptions(DeliveryConfig.defaults(bootstrapServers), topics);
+        // the operator's callback allow-list, subscriptions per caller and the secrets' keys: see consumers/README.md
+        Subscriptions subscriptions = new Subscriptions(
+                DeliveryConfig.fromEnvironment(bootstrapServers, settings.dataDir(), System.getenv()), topics);
         running.push(subscriptions);
         subscriptions.start();
         http.mount(SubscriptionApi.PATH, subscriptions.handler());

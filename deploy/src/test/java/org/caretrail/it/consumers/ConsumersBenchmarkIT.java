@@ -88,16 +88,21 @@ class ConsumersBenchmarkIT {
             producer.flush();
             int expected = acked.get();
             LOG.info("BENCH {} of {} changes acknowledged by the broker", expected, changes);
-            SubscriptionStore store = new SubscriptionStore(Map.of("bootstrap.servers", broker.bootstrapServers()));
+            DeliveryConfig config = DeliveryConfig.defaults(broker.bootstrapServers())
+                    .withCallbackPolicy(org.caretrail.consumers.webhook.CallbackPolicy.allowing(
+                            java.util.List.of("127.0.0.1")))
+                    .withSecretKeys(org.caretrail.consumers.subscriptions.SecretKeyRing.generate());
+            SubscriptionStore store = new SubscriptionStore(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                    config.secretKeys());
             store.start();
-            DeliveryService delivery = new DeliveryService(store, topics,
-                    DeliveryConfig.defaults(broker.bootstrapServers()));
+            DeliveryService delivery = new DeliveryService(store, topics, config);
             delivery.start();
             try {
                 long started = System.nanoTime();
                 var subscription = store.create(new SubscriptionRequest(java.net.URI.create("http://127.0.0.1:"
                         + receiver.getAddress().getPort() + "/hook"), null, null, null, false, false,
-                        StartPoint.EARLIEST, null));
+                        StartPoint.EARLIEST, null, null), new org.caretrail.consumers.subscriptions.SubscriptionOwner(
+                        "bench", null, java.util.Set.of(org.caretrail.events.access.Role.SUBSCRIBER_ADMIN)));
                 long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
                 long lastLog = System.nanoTime();
                 while (received.size() < expected && System.nanoTime() < deadline) {

@@ -32,7 +32,11 @@ import org.caretrail.consumers.subscriptions.DeliveryService;
 import org.caretrail.consumers.subscriptions.SubscriptionApi;
 import org.caretrail.consumers.subscriptions.SubscriptionStore;
 import org.caretrail.deploy.infra.EmbeddedKafkaBroker;
+import org.caretrail.consumers.subscriptions.SecretKeyRing;
+import org.caretrail.consumers.webhook.CallbackPolicy;
 import org.caretrail.deploy.infra.Ports;
+import org.caretrail.events.access.Caller;
+import org.caretrail.events.access.Role;
 import org.caretrail.events.model.EventType;
 import org.caretrail.events.model.Sensitivity;
 import org.caretrail.events.model.TimelineChange;
@@ -53,16 +57,25 @@ class WebhookDeliveryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final int PATIENTS = 6;
+    /** A subscriber admin (a GP hub's integration account), and one also granted RESTRICTED entries. */
+    static final String ADMIN = "admin-token";
+    static final String RESTRICTED_ADMIN = "restricted-admin-token";
+    static final Map<String, Caller> CALLERS = Map.of(
+            ADMIN, TestGuard.caller("hub-integration", Role.SUBSCRIBER_ADMIN),
+            RESTRICTED_ADMIN, TestGuard.caller("hub-restricted", Role.SUBSCRIBER_ADMIN, Role.RESTRICTED_ACCESS));
+    /** The test's receivers are on this machine: the operator's allow-list names loopback. */
+    static final CallbackPolicy LOOPBACK_ALLOWED = CallbackPolicy.allowing(List.of("127.0.0.1"));
 
     /** The platform side: store, delivery and the API on a JDK HTTP server, as the lead mounts them. */
     private record Platform(SubscriptionStore store, DeliveryService delivery, HttpServer api) implements AutoCloseable {
         static Platform start(String bootstrap, Topics topics, DeliveryConfig config) throws Exception {
-            SubscriptionStore store = new SubscriptionStore(Map.of("bootstrap.servers", bootstrap));
+            SubscriptionStore store = new SubscriptionStore(Map.of("bootstrap.servers", bootstrap), config.secretKeys());
             store.start();
             DeliveryService delivery = new DeliveryService(store, topics, config);
             delivery.start();
             HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            api.createContext(SubscriptionApi.PATH, new SubscriptionApi(store, delivery));
+            api.createContext(SubscriptionApi.PATH, TestGuard.byToken(CALLERS,
+                    new SubscriptionApi(store, delivery, config)));
             api.start();
             return new Platform(store, delivery, api);
         }
@@ -80,16 +93,27 @@ class WebhookDeliveryIT {
     }
 
     private static JsonNode post(String url, String json) throws Exception {
+        return post(url, json, ADMIN);
+    }
+
+    private static JsonNode post(String url, String json, String token) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
         return JSON.readTree(response.body());
     }
 
+    private static HttpRequest.Builder as(String token, String url) {
+        return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token);
+    }
+
     private static JsonNode get(String url) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return get(url, ADMIN);
+    }
+
+    private static JsonNode get(String url, String token) throws Exception {
+        HttpResponse<String> response = HTTP.send(as(token, url).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
     }
@@ -137,22 +161,25 @@ class WebhookDeliveryIT {
         DeliveryConfig config = DeliveryConfig.defaults("unused")
                 .withBackoff(new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1)))
                 .withParkAfter(Duration.ofHours(1))
-                .withRequestTimeout(Duration.ofSeconds(2));
+                .withRequestTimeout(Duration.ofSeconds(2))
+                .withCallbackPolicy(LOOPBACK_ALLOWED)
+                .withSecretKeys(SecretKeyRing.generate());
         Map<String, String> secrets = new ConcurrentHashMap<>();
         try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker();
                 WebhookReceiver receiver = new WebhookReceiver(Ports.free(), secrets);
                 KafkaProducer<String, TimelineChange> producer = producer(broker.bootstrapServers(), topics)) {
-            DeliveryConfig onBroker = new DeliveryConfig(Map.of("bootstrap.servers", broker.bootstrapServers()),
-                    config.consumerGroupPrefix(), config.backoff(), config.parkAfter(), config.requestTimeout());
+            DeliveryConfig onBroker = config.withKafka(Map.of("bootstrap.servers", broker.bootstrapServers()));
             receiver.start();
             var platform = new java.util.concurrent.atomic.AtomicReference<>(Platform.start(broker.bootstrapServers(), topics, onBroker));
             try {
-                // given: everything-but-restricted, and GP notifications for practice A81001
+                // given: everything-but-restricted, and GP notifications for practice A81001, RESTRICTED included,
+                // created by a subscriber admin who holds RESTRICTED_ACCESS
                 JsonNode all = post(platform.get().url(SubscriptionApi.PATH), "{\"callbackUrl\":\"" + receiver.url("/all")
                         + "\",\"startFrom\":\"earliest\"}");
                 JsonNode gp = post(platform.get().url(SubscriptionApi.PATH), "{\"callbackUrl\":\"" + receiver.url("/gp")
                         + "\",\"gpNotifications\":true,\"allowRestricted\":true,"
-                        + "\"filters\":{\"registeredPractice\":\"A81001\"},\"startFrom\":\"earliest\"}");
+                        + "\"filters\":{\"registeredPractice\":\"A81001\"},\"startFrom\":\"earliest\"}",
+                        RESTRICTED_ADMIN);
                 JsonNode fhir = post(platform.get().url(SubscriptionApi.PATH), "{\"callbackUrl\":\""
                         + receiver.url("/fhir") + "\",\"payload\":\"fhir-r4\",\"eventTypes\":[\"referral\"],"
                         + "\"startFrom\":\"earliest\"}");
@@ -174,7 +201,7 @@ class WebhookDeliveryIT {
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                     JsonNode status = get(platform.get().url(SubscriptionApi.PATH + "/" + allId)).get("delivery");
                     assertThat(status.get("state").asText()).isEqualTo("RETRYING");
-                    assertThat(status.get("lastError").asText()).contains("posting to " + receiver.url("/all"));
+                    assertThat(status.get("lastError").asText()).isEqualTo("connection refused");
                     assertThat(status.get("lag").asLong()).isPositive();
                 });
                 // the platform restarts too while the receiver is down: positions are in Kafka, not in memory
@@ -237,12 +264,14 @@ class WebhookDeliveryIT {
                 assertThat(one.get("nhsNumber").asText()).isEqualTo(TestChanges.patient(3));
                 assertThat(one.get("callbackUrl").asText()).isEqualTo(receiver.url("/all"));
 
-                // deleting stops delivery
-                HttpResponse<String> deleted = HTTP.send(HttpRequest.newBuilder(
-                        URI.create(platform.get().url(SubscriptionApi.PATH + "/" + gpId))).DELETE().build(),
+                // deleting stops delivery; only its owner may
+                assertThat(HTTP.send(as(ADMIN, platform.get().url(SubscriptionApi.PATH + "/" + gpId)).DELETE().build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+                HttpResponse<String> deleted = HTTP.send(as(RESTRICTED_ADMIN,
+                        platform.get().url(SubscriptionApi.PATH + "/" + gpId)).DELETE().build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(deleted.statusCode()).isEqualTo(204);
-                assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(platform.get().url(SubscriptionApi.PATH + "/" + gpId)))
+                assertThat(HTTP.send(as(RESTRICTED_ADMIN, platform.get().url(SubscriptionApi.PATH + "/" + gpId))
                         .GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
                 // and its position is forgotten: no consumer group left behind
                 try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
@@ -281,17 +310,19 @@ class WebhookDeliveryIT {
             failing.start();
             DeliveryConfig config = DeliveryConfig.defaults(broker.bootstrapServers())
                     .withBackoff(new Backoff(Duration.ofMillis(100), Duration.ofMillis(400)))
-                    .withParkAfter(Duration.ofSeconds(1));
+                    .withParkAfter(Duration.ofSeconds(1))
+                    .withCallbackPolicy(LOOPBACK_ALLOWED)
+                    .withSecretKeys(SecretKeyRing.generate());
             try (Platform platform = Platform.start(broker.bootstrapServers(), topics, config)) {
                 // the API names what is wrong
-                HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(SubscriptionApi.PATH)))
+                HttpResponse<String> bad = HTTP.send(as(ADMIN, platform.url(SubscriptionApi.PATH))
                         .POST(HttpRequest.BodyPublishers.ofString("{\"callbackUrl\":\"http://x/y\",\"eventTypes\":[\"lunch\"]}"))
                         .build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(bad.statusCode()).isEqualTo(400);
                 assertThat(bad.body()).contains("unknown event type 'lunch'");
-                assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(SubscriptionApi.PATH + "/nope")))
+                assertThat(HTTP.send(as(ADMIN, platform.url(SubscriptionApi.PATH + "/nope"))
                         .GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
-                assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(platform.url(SubscriptionApi.PATH)))
+                assertThat(HTTP.send(as(ADMIN, platform.url(SubscriptionApi.PATH))
                         .PUT(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString())
                         .statusCode()).isEqualTo(405);
 
@@ -331,7 +362,7 @@ class WebhookDeliveryIT {
                 assertThat(postStatus(platform.url(SubscriptionApi.PATH + "/nope/redeliver"), "{\"parked\":true}"))
                         .isEqualTo(404);
                 receiverUp.set(true);
-                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(redeliver))
+                HttpResponse<String> response = HTTP.send(as(ADMIN, redeliver)
                         .POST(HttpRequest.BodyPublishers.ofString("{\"parked\":true}")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
@@ -355,7 +386,7 @@ class WebhookDeliveryIT {
     }
 
     private static int postStatus(String url, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body))
+        return HTTP.send(as(ADMIN, url).POST(HttpRequest.BodyPublishers.ofString(body))
                 .build(), HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 

@@ -19,7 +19,8 @@ import org.caretrail.consumers.subscriptions.WebhookSigner;
 /** A real HTTP receiver of webhooks on a fixed port, that can be stopped and started again. */
 final class WebhookReceiver implements AutoCloseable {
 
-    record Received(String deliveryId, String nhsNumber, int seq, boolean signatureValid, JsonNode body) {
+    record Received(String deliveryId, String nhsNumber, int seq, boolean signatureValid, JsonNode body,
+            String authorization) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,10 +59,12 @@ final class WebhookReceiver implements AutoCloseable {
                 String entryId = focus.at("/identifier/0/value").asText();
                 received.add(new Received(headers.getFirst(WebhookSigner.DELIVERY_ID_HEADER),
                         focus.at("/subject/identifier/value").asText(),
-                        Integer.parseInt(entryId.substring(entryId.lastIndexOf('-') + 1)), valid, node));
+                        Integer.parseInt(entryId.substring(entryId.lastIndexOf('-') + 1)), valid, node,
+                        headers.getFirst("Authorization")));
             } else {
                 received.add(new Received(headers.getFirst(WebhookSigner.DELIVERY_ID_HEADER),
-                        node.get("nhsNumber").asText(), node.at("/change/entry/details/seq").asInt(), valid, node));
+                        node.get("nhsNumber").asText(), node.at("/change/entry/details/seq").asInt(), valid, node,
+                        headers.getFirst("Authorization")));
             }
             exchange.sendResponseHeaders(204, -1);
             exchange.close();
