@@ -12,14 +12,15 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.stream.Collectors;
-import org.apache.avro.specific.SpecificRecord;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
 
 /**
  * CSV and Parquet through an in-process DuckDB: rows are appended to a typed table (see
  * {@link ReplayRow#COLUMNS}), then {@code COPY ... TO} writes the file. Large replays spill to
- * DuckDB's temporary directory next to the output.
+ * DuckDB's temporary directory next to the output. In CSV, every text cell that a spreadsheet
+ * would run as a formula is defused ({@link SpreadsheetCells}); Parquet keeps the values as they are.
  */
 final class DuckDbWriter implements ReplayWriter {
 
@@ -50,17 +51,17 @@ final class DuckDbWriter implements ReplayWriter {
     }
 
     @Override
-    public void write(ReplayRow row, SpecificRecord record) throws IOException {
+    public void write(ReplayRow row, ObjectNode line) throws IOException {
         try {
             appender.beginRow();
-            appender.append(row.topic());
+            appendText(row.topic());
             appender.append(row.partition());
             appender.append(row.offset());
             appendInstant(row.kafkaTimestamp());
-            appender.append(row.eventType());
-            appender.append(row.eventId());
-            appender.append(row.action());
-            appender.append(row.subjectId());
+            appendText(row.eventType());
+            appendText(row.eventId());
+            appendText(row.action());
+            appendText(row.subjectId());
             appender.append(row.version());
             appendInstant(row.occurredAt());
             appendInstant(row.recordedAt());
@@ -74,7 +75,8 @@ final class DuckDbWriter implements ReplayWriter {
             appendText(row.sensitivity());
             appendText(row.changeKind());
             appendText(row.summary());
-            appendText(row.body());
+            // JSON, always an object: nothing a spreadsheet would run
+            appender.append(row.body());
             appender.endRow();
         } catch (SQLException e) {
             throw new IOException("cannot append " + row.topic() + " offset " + row.offset() + ": " + e.getMessage(), e);
@@ -85,7 +87,7 @@ final class DuckDbWriter implements ReplayWriter {
         if (value == null) {
             appender.appendNull();
         } else {
-            appender.append(value);
+            appender.append(format == ReplayFormat.CSV ? SpreadsheetCells.defuse(value) : value);
         }
     }
 

@@ -5,11 +5,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.apache.avro.specific.SpecificRecord;
-import org.caretrail.events.json.CareEventJson;
-import org.caretrail.events.model.TimelineChange;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** JSON lines in CareTrail's one JSON form: care events as {@code caretrail publish} reads them. */
+/**
+ * JSON lines in CareTrail's one JSON form: identifiable care events exactly as {@code caretrail publish}
+ * reads them; timeline changes with {@code "type": "timeline-change"}. Pseudonymised lines keep the form
+ * but are no longer valid events (pseudonyms are not NHS numbers; {@code birthDate} is {@code ageBand}).
+ */
 final class JsonLinesWriter implements ReplayWriter {
 
     private final BufferedWriter out;
@@ -19,15 +21,8 @@ final class JsonLinesWriter implements ReplayWriter {
     }
 
     @Override
-    public void write(ReplayRow row, SpecificRecord record) throws IOException {
-        if (record instanceof TimelineChange change) {
-            var node = CareEventJson.mapper().createObjectNode();
-            node.put("type", "timeline-change");
-            node.setAll(CareEventJson.toJson(change));
-            out.write(node.toString());
-        } else {
-            out.write(CareEventJson.toEventJsonLine(record));
-        }
+    public void write(ReplayRow row, ObjectNode line) throws IOException {
+        out.write(line.toString());
         out.write('\n');
     }
 

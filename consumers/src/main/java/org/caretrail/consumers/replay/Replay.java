@@ -1,5 +1,6 @@
 package org.caretrail.consumers.replay;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +25,7 @@ import org.caretrail.events.CareEventType;
 import org.caretrail.events.CareEvents;
 import org.caretrail.events.model.Consent;
 import org.caretrail.events.model.PatientIdentity;
+import org.caretrail.events.model.Sensitivity;
 import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.topic.CareTopics;
 import org.caretrail.events.topic.Topics;
@@ -33,7 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The analysts' replay: reads care event topics (and/or {@code care.timeline-changes}) between two
  * instants, decodes each record through the schema registry, optionally leaves out patients with a
- * national data opt-out and pseudonymises, and writes JSON lines, CSV or Parquet.
+ * national data opt-out and pseudonymises, and writes JSON lines, CSV or Parquet. RESTRICTED records
+ * are withheld (counted, not written) unless the operator asks for them, and the output is
+ * pseudonymised unless the operator asks for identifiers ({@link ReplayOptions}).
  *
  * <p>It is read-only towards the platform: its consumers have no {@code group.id} (partitions are
  * assigned, never subscribed), commit nothing and it has no producer. Records are read up to each
@@ -66,6 +70,7 @@ public final class Replay {
     }
 
     public ReplaySummary run(ReplayOptions options, Consumer<ReplayProgress> progress) throws IOException {
+        options.checkRelease();
         long started = System.nanoTime();
         Instant to = options.to() == null ? Instant.now() : options.to();
         Set<String> optedOut = options.excludeOptedOut() ? optedOutPatients() : Set.of();
@@ -85,7 +90,7 @@ public final class Replay {
                         continue;
                     }
                     counts.read++;
-                    handle(record, options.from(), to, optedOut, pseudonymiser, writer, counts);
+                    handle(record, options, to, optedOut, pseudonymiser, writer, counts);
                     if (counts.read % PROGRESS_EVERY == 0) {
                         progress.accept(new ReplayProgress(counts.read, total, counts.written));
                     }
@@ -101,8 +106,8 @@ public final class Replay {
             progress.accept(new ReplayProgress(counts.read, total, counts.written));
         }
         ReplaySummary summary = new ReplaySummary(counts.read, counts.written, counts.outsideWindow, counts.optedOut,
-                counts.undecodable, counts.byEventType, counts.byProviderKind,
-                Duration.ofNanos(System.nanoTime() - started));
+                counts.restrictedWithheld, counts.undecodable, counts.byEventType, counts.byProviderKind,
+                Duration.ofNanos(System.nanoTime() - started), pseudonymiser == null ? "IDENTIFIABLE" : "pseudonymised");
         LOG.info("Replay of {} to {} done: {} written", options.topics(), options.out(), summary.written());
         return summary;
     }
@@ -112,14 +117,15 @@ public final class Replay {
         long written;
         long outsideWindow;
         long optedOut;
+        long restrictedWithheld;
         long undecodable;
         final Map<String, Long> byEventType = new HashMap<>();
         final Map<String, Long> byProviderKind = new HashMap<>();
     }
 
-    private void handle(ConsumerRecord<byte[], byte[]> raw, Instant from, Instant to, Set<String> optedOut,
+    private void handle(ConsumerRecord<byte[], byte[]> raw, ReplayOptions options, Instant to, Set<String> optedOut,
             Pseudonymiser pseudonymiser, ReplayWriter writer, Counts counts) throws IOException {
-        if (raw.timestamp() >= to.toEpochMilli() || raw.timestamp() < from.toEpochMilli()) {
+        if (raw.timestamp() >= to.toEpochMilli() || raw.timestamp() < options.from().toEpochMilli()) {
             counts.outsideWindow++;
             return;
         }
@@ -139,10 +145,18 @@ public final class Replay {
             counts.optedOut++;
             return;
         }
-        SpecificRecord out = pseudonymiser == null ? record : pseudonymiser.apply(record);
+        if (sensitivity(record) == Sensitivity.RESTRICTED && !options.includeRestricted()) {
+            // not a word of it: a RESTRICTED record's content goes only where the operator said
+            counts.restrictedWithheld++;
+            return;
+        }
+        ObjectNode line = ReplayRow.line(record);
+        if (pseudonymiser != null) {
+            pseudonymiser.apply(line, record.getSchema());
+        }
         ReplayRow row = ReplayRow.of(raw.topic(), raw.partition(), raw.offset(), Instant.ofEpochMilli(raw.timestamp()),
-                out);
-        writer.write(row, out);
+                line);
+        writer.write(row, line);
         counts.written++;
         counts.byEventType.merge(row.eventType(), 1L, Long::sum);
         counts.byProviderKind.merge(row.providerKind(), 1L, Long::sum);
@@ -155,6 +169,11 @@ public final class Replay {
         return deserializers.computeIfAbsent(topic, t -> CareTopics.TIMELINE_CHANGES.equals(t)
                 ? topics.timelineChanges().valueSerde().deserializer()
                 : topics.events(CareEventType.byTopic(t).orElseThrow()).valueSerde().deserializer());
+    }
+
+    private static Sensitivity sensitivity(SpecificRecord record) {
+        return record instanceof TimelineChange change ? change.getEntry().getSensitivity()
+                : CareEvents.header(record).getSensitivity();
     }
 
     /** The patient keys a record is about (NHS number and/or {@code system|value}). */

@@ -1,7 +1,6 @@
 package org.caretrail.consumers.replay;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -10,17 +9,23 @@ import org.caretrail.events.CareEventType;
 import org.caretrail.events.topic.CareTopics;
 
 /**
- * What to replay and how to write it.
+ * What to replay and how to write it. What analysts get by default: pseudonymised records
+ * ({@link #pseudonymised(byte[])}), without RESTRICTED records. Identifiable output
+ * ({@link #withIdentifiers()}) and RESTRICTED records ({@link #includingRestricted()}) are an operator's
+ * explicit choice, each said in the summary; a replay that says neither how to treat identifiers
+ * refuses to run.
  *
  * @param topics care event topics ({@code care.admissions} ...) and/or {@code care.timeline-changes};
  *     empty means every care event topic except consents
  * @param from first record timestamp included (inclusive)
  * @param to record timestamps before this are included (exclusive); null means now
- * @param pseudonymiseKey HMAC key for pseudonyms, or null to keep identifiers
+ * @param pseudonymiseKey HMAC key for pseudonyms ({@link PseudonymKey}), or null
  * @param excludeOptedOut leave out patients with a national data opt-out on {@code care.consents}
+ * @param identifiable write identifiers in clear (no key): an operator's choice
+ * @param includeRestricted write RESTRICTED records too: an operator's choice
  */
 public record ReplayOptions(List<String> topics, Instant from, Instant to, ReplayFormat format, Path out,
-        byte[] pseudonymiseKey, boolean excludeOptedOut) {
+        byte[] pseudonymiseKey, boolean excludeOptedOut, boolean identifiable, boolean includeRestricted) {
 
     public ReplayOptions {
         Objects.requireNonNull(from, "from is required");
@@ -36,37 +41,48 @@ public record ReplayOptions(List<String> topics, Instant from, Instant to, Repla
         if (to != null && !to.isAfter(from)) {
             throw new IllegalArgumentException("to (" + to + ") must be after from (" + from + ")");
         }
-        if (pseudonymiseKey != null && pseudonymiseKey.length < 16) {
-            throw new IllegalArgumentException("the pseudonymisation key must be at least 16 bytes, got "
-                    + pseudonymiseKey.length);
+        if (pseudonymiseKey != null) {
+            PseudonymKey.check(pseudonymiseKey, null);
+            if (identifiable) {
+                throw new IllegalArgumentException("a replay is either pseudonymised or identifiable, not both");
+            }
         }
     }
 
+    /** The window and output; then say how: {@link #pseudonymised(byte[])} or {@link #withIdentifiers()}. */
     public static ReplayOptions of(List<String> topics, Instant from, Instant to, ReplayFormat format, Path out) {
-        return new ReplayOptions(topics, from, to, format, out, null, false);
+        return new ReplayOptions(topics, from, to, format, out, null, false, false, false);
     }
 
     public ReplayOptions pseudonymised(byte[] key) {
-        return new ReplayOptions(topics, from, to, format, out, key, excludeOptedOut);
+        return new ReplayOptions(topics, from, to, format, out, key, excludeOptedOut, false, includeRestricted);
+    }
+
+    /** Identifiers in clear: for an operator's extract with a legal basis, never for analysts by default. */
+    public ReplayOptions withIdentifiers() {
+        return new ReplayOptions(topics, from, to, format, out, null, excludeOptedOut, true, includeRestricted);
     }
 
     public ReplayOptions excludingOptedOut() {
-        return new ReplayOptions(topics, from, to, format, out, pseudonymiseKey, true);
+        return new ReplayOptions(topics, from, to, format, out, pseudonymiseKey, true, identifiable, includeRestricted);
     }
 
-    /** Reads a key file: its bytes, trailing newline trimmed. */
+    /** RESTRICTED records too: an operator's explicit choice. */
+    public ReplayOptions includingRestricted() {
+        return new ReplayOptions(topics, from, to, format, out, pseudonymiseKey, excludeOptedOut, identifiable, true);
+    }
+
+    /** @throws IllegalArgumentException when the options do not say how to treat identifiers */
+    void checkRelease() {
+        if (pseudonymiseKey == null && !identifiable) {
+            throw new IllegalArgumentException("replay output is pseudonymised: give a key (at least "
+                    + PseudonymKey.MIN_BYTES + " random bytes), or ask explicitly for identifiable output");
+        }
+    }
+
+    /** Reads and checks a key file ({@link PseudonymKey#read}). */
     public static byte[] readKeyFile(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        // a text key (e.g. from `openssl rand -base64 32 > key`) is used without its trailing newline;
-        // anything else (raw random bytes) is used as it is
-        int end = bytes.length;
-        while (end > 0 && (bytes[end - 1] == '\n' || bytes[end - 1] == '\r')) {
-            end--;
-        }
-        if (end == 0) {
-            throw new IllegalArgumentException("key file " + file + " is empty");
-        }
-        return java.util.Arrays.copyOf(bytes, end);
+        return PseudonymKey.read(file);
     }
 
     static boolean isReplayable(String topic) {

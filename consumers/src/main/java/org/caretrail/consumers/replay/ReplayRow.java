@@ -1,26 +1,28 @@
 package org.caretrail.consumers.replay;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import org.apache.avro.specific.SpecificRecord;
 import org.caretrail.events.CareEventType;
-import org.caretrail.events.CareEvents;
 import org.caretrail.events.json.CareEventJson;
-import org.caretrail.events.model.EventHeader;
-import org.caretrail.events.model.LocalIdentifier;
+import org.caretrail.events.model.EventType;
 import org.caretrail.events.model.TimelineChange;
-import org.caretrail.events.model.TimelineEntry;
 
 /**
- * One replayed record as a flat row: the columns of the CSV and Parquet output, in order.
- * {@code body} is the event's own fields (everything but the header) as JSON; for a timeline
- * change it is the entry's details, status and the registered practice.
+ * One replayed record as a flat row: the columns of the CSV and Parquet output, in order, read from
+ * the record's JSON line (after pseudonymisation, when asked for). {@code body} is the event's own
+ * fields (everything but the header) as JSON; for a timeline change it is the entry's details,
+ * status and the registered practice.
  */
 public record ReplayRow(String topic, int partition, long offset, Instant kafkaTimestamp, String eventType,
         String eventId, String action, String subjectId, long version, Instant occurredAt, Instant recordedAt,
         String sourceOdsCode, String sourceName, String providerKind, String sourceSystem, String nhsNumber,
         String localIdSystem, String localIdValue, String sensitivity, String changeKind, String summary,
         String body) {
+
+    /** The {@code "type"} of a timeline change's JSON line. */
+    public static final String TIMELINE_CHANGE = "timeline-change";
 
     /** Column names and DuckDB types, in row order. */
     public static final String[][] COLUMNS = {
@@ -33,34 +35,62 @@ public record ReplayRow(String topic, int partition, long offset, Instant kafkaT
         {"summary", "VARCHAR"}, {"body", "JSON"},
     };
 
-    /** The row of a (possibly pseudonymised) care event or timeline change. */
-    public static ReplayRow of(String topic, int partition, long offset, Instant timestamp, SpecificRecord record) {
+    /**
+     * The JSON line of a care event or timeline change: CareEventJson's form with its {@code "type"}
+     * ({@code "admission"}, ..., or {@value #TIMELINE_CHANGE}).
+     */
+    public static ObjectNode line(SpecificRecord record) {
         if (record instanceof TimelineChange change) {
-            TimelineEntry entry = change.getEntry();
-            LocalIdentifier local = entry.getLocalId();
-            ObjectNode body = CareEventJson.mapper().createObjectNode();
-            body.put("status", entry.getStatus().name());
-            body.put("registeredPracticeOdsCode", change.getRegisteredPracticeOdsCode());
-            body.put("changeId", change.getChangeId());
-            body.put("changedAt", change.getChangedAt().toString());
-            body.set("details", CareEventJson.mapper().valueToTree(entry.getDetails()));
-            return new ReplayRow(topic, partition, offset, timestamp,
-                    CareEventType.of(entry.getType()).jsonName(), entry.getEventId(), entry.getAction().name(),
-                    entry.getSubjectId(), entry.getVersion(), entry.getOccurredAt(), entry.getRecordedAt(),
-                    entry.getSource().getOdsCode(), entry.getSource().getName(), entry.getSource().getKind().name(),
-                    entry.getSource().getSystem(), change.getNhsNumber(), local == null ? null : local.getSystem(),
-                    local == null ? null : local.getValue(), entry.getSensitivity().name(), change.getKind().name(),
-                    entry.getSummary(), body.toString());
+            ObjectNode node = CareEventJson.mapper().createObjectNode();
+            node.put("type", TIMELINE_CHANGE);
+            node.setAll(CareEventJson.toJson(change));
+            return node;
         }
-        EventHeader header = CareEvents.header(record);
-        LocalIdentifier local = header.getPatient().getLocalId();
-        ObjectNode body = CareEventJson.toJson(record);
+        return CareEventJson.toEventJson(record);
+    }
+
+    /** The row of a record's JSON {@link #line}. */
+    public static ReplayRow of(String topic, int partition, long offset, Instant timestamp, ObjectNode line) {
+        if (TIMELINE_CHANGE.equals(line.path("type").asText())) {
+            JsonNode entry = line.path("entry");
+            ObjectNode body = CareEventJson.mapper().createObjectNode();
+            body.put("status", text(entry, "status"));
+            body.put("registeredPracticeOdsCode", text(line, "registeredPracticeOdsCode"));
+            body.put("changeId", text(line, "changeId"));
+            body.put("changedAt", text(line, "changedAt"));
+            body.set("details", entry.path("details").isObject() ? entry.get("details")
+                    : CareEventJson.mapper().createObjectNode());
+            String type = text(entry, "type");
+            return new ReplayRow(topic, partition, offset, timestamp,
+                    type == null ? null : CareEventType.of(EventType.valueOf(type)).jsonName(), text(entry, "eventId"),
+                    text(entry, "action"), text(entry, "subjectId"), entry.path("version").asLong(),
+                    instant(entry, "occurredAt"), instant(entry, "recordedAt"), text(entry.path("source"), "odsCode"),
+                    text(entry.path("source"), "name"), text(entry.path("source"), "kind"),
+                    text(entry.path("source"), "system"), text(line, "nhsNumber"), text(entry.path("localId"), "system"),
+                    text(entry.path("localId"), "value"), text(entry, "sensitivity"), text(line, "kind"),
+                    text(entry, "summary"), body.toString());
+        }
+        JsonNode header = line.path("header");
+        ObjectNode body = line.deepCopy();
+        body.remove("type");
         body.remove("header");
-        return new ReplayRow(topic, partition, offset, timestamp, CareEventType.of(record).jsonName(),
-                header.getEventId(), header.getAction().name(), header.getSubjectId(), header.getVersion(),
-                header.getOccurredAt(), header.getRecordedAt(), header.getSource().getOdsCode(),
-                header.getSource().getName(), header.getSource().getKind().name(), header.getSource().getSystem(),
-                header.getPatient().getNhsNumber(), local == null ? null : local.getSystem(),
-                local == null ? null : local.getValue(), header.getSensitivity().name(), null, null, body.toString());
+        JsonNode patient = header.path("patient");
+        return new ReplayRow(topic, partition, offset, timestamp, text(line, "type"), text(header, "eventId"),
+                text(header, "action"), text(header, "subjectId"), header.path("version").asLong(),
+                instant(header, "occurredAt"), instant(header, "recordedAt"), text(header.path("source"), "odsCode"),
+                text(header.path("source"), "name"), text(header.path("source"), "kind"),
+                text(header.path("source"), "system"), text(patient, "nhsNumber"),
+                text(patient.path("localId"), "system"), text(patient.path("localId"), "value"),
+                text(header, "sensitivity"), null, null, body.toString());
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        return value.isMissingNode() || value.isNull() ? null : value.asText();
+    }
+
+    private static Instant instant(JsonNode node, String field) {
+        String text = text(node, field);
+        return text == null ? null : Instant.parse(text);
     }
 }

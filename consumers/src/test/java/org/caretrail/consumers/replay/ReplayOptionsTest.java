@@ -33,24 +33,43 @@ class ReplayOptionsTest {
         assertThatThrownBy(() -> ReplayOptions.of(List.of(), FROM, FROM, ReplayFormat.CSV, dir.resolve("x")))
                 .hasMessageContaining("must be after from");
         assertThatThrownBy(() -> ReplayOptions.of(List.of(), FROM, FROM.plusSeconds(1), ReplayFormat.CSV,
-                dir.resolve("x")).pseudonymised(new byte[8])).hasMessageContaining("at least 16 bytes");
+                dir.resolve("x")).pseudonymised(new byte[8])).hasMessageContaining("at least 32");
+        assertThatThrownBy(() -> ReplayOptions.of(List.of(), FROM, null, ReplayFormat.CSV, dir.resolve("x"))
+                .checkRelease()).hasMessageContaining("replay output is pseudonymised");
+        org.assertj.core.api.Assertions.assertThatCode(() -> ReplayOptions.of(List.of(), FROM, null, ReplayFormat.CSV,
+                dir.resolve("x")).pseudonymised(PseudonymiserTest.KEY).withIdentifiers().pseudonymised(PseudonymiserTest.KEY)
+                .excludingOptedOut().withIdentifiers().checkRelease()).doesNotThrowAnyException();
         assertThatThrownBy(() -> ReplayFormat.parse("xlsx")).hasMessageContaining("jsonl, csv or parquet");
         assertThat(ReplayFormat.parse("Parquet")).isEqualTo(ReplayFormat.PARQUET);
     }
 
     @Test
-    void keyFilesAreReadWithoutTheirTrailingNewline() throws Exception {
-        Path key = Files.writeString(dir.resolve("key"), "0123456789abcdef0123\n");
-        assertThat(new String(ReplayOptions.readKeyFile(key))).isEqualTo("0123456789abcdef0123");
-        Files.writeString(key, "\n");
-        assertThatThrownBy(() -> ReplayOptions.readKeyFile(key)).hasMessageContaining("is empty");
+    void keyFilesHoldRandomBytesRawHexOrBase64() throws Exception {
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        random[0] = (byte) 0xFF; // certainly binary
+        Path raw = Files.write(dir.resolve("raw.key"), random);
+        assertThat(ReplayOptions.readKeyFile(raw)).isEqualTo(random);
+        Path hex = Files.writeString(dir.resolve("hex.key"), java.util.HexFormat.of().formatHex(random) + "\n");
+        assertThat(ReplayOptions.readKeyFile(hex)).isEqualTo(random);
+        Path base64 = Files.writeString(dir.resolve("b64.key"),
+                java.util.Base64.getEncoder().encodeToString(random) + "\n");
+        assertThat(ReplayOptions.readKeyFile(base64)).isEqualTo(random);
     }
 
     @Test
-    void rawRandomKeyBytesAreUsedAsTheyAre() throws Exception {
-        byte[] raw = {(byte) 0xff, (byte) 0xfe, 0, 1, 2, 3, (byte) 0x80, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
-        Path key = Files.write(dir.resolve("raw-key"), raw);
-        assertThat(ReplayOptions.readKeyFile(key)).isEqualTo(raw);
+    void passphrasesShortKeysAndEmptyFilesAreRefusedWithoutShowingTheKey() throws Exception {
+        for (String weak : new String[] {"correct horse battery staple, twice: correct horse battery staple",
+            "correcthorsebatterystaplecorrecthorsebatterystaple", "0123456789abcdef0123",
+            "00000000000000000000000000000000000000000000000000000000000000000000"}) {
+            Path key = Files.writeString(dir.resolve("weak.key"), weak + "\n");
+            assertThatThrownBy(() -> ReplayOptions.readKeyFile(key)).as(weak)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining(weak);
+        }
+        Path shortRaw = Files.write(dir.resolve("short.key"), new byte[] {(byte) 0xff, 1, 2, 3, 4, 5, 6, 7});
+        assertThatThrownBy(() -> ReplayOptions.readKeyFile(shortRaw)).hasMessageContaining("at least 32");
+        Path empty = Files.writeString(dir.resolve("empty.key"), "\n");
+        assertThatThrownBy(() -> ReplayOptions.readKeyFile(empty)).hasMessageContaining("is empty");
     }
 
     @Test
@@ -61,10 +80,10 @@ class ReplayOptionsTest {
 
     @Test
     void theSummaryNamesCountsAndRate() {
-        ReplaySummary summary = new ReplaySummary(12, 10, 1, 1, 0, Map.of("admission", 7L, "discharge", 3L),
-                Map.of("ACUTE", 10L), Duration.ofSeconds(2));
+        ReplaySummary summary = new ReplaySummary(12, 10, 1, 1, 2, 0, Map.of("admission", 7L, "discharge", 3L),
+                Map.of("ACUTE", 10L), Duration.ofSeconds(2), "pseudonymised");
         assertThat(summary.eventsPerSecond()).isEqualTo(5.0);
         assertThat(summary.toText()).contains("Replayed 10 event(s)", "1 left out (national data opt-out)",
-                "admission", "7", "ACUTE");
+                "2 RESTRICTED withheld", "Identifiers: pseudonymised", "admission", "7", "ACUTE");
     }
 }

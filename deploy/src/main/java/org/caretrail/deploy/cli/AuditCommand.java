@@ -51,7 +51,7 @@ final class AuditCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         String problem = NhsNumber.problem(nhsNumber);
         if (problem != null) {
-            err.println("caretrail: " + problem);
+            err.println("caretrail: " + TerminalText.clean(problem));
             err.flush();
             return 2;
         }
@@ -59,14 +59,37 @@ final class AuditCommand implements Callable<Integer> {
         List<JsonNode> calls = read(connection.bootstrapServers(), nhs.value());
         out.printf("Calls about NHS number %s: %d%n", nhs.formatted(), calls.size());
         for (JsonNode call : calls) {
-            String query = call.path("query").isTextual() ? "?" + call.path("query").asText() : "";
-            String user = call.path("user").isTextual() ? call.path("user").asText() : "-";
-            out.printf("  %-24s %3d %-6s %-15s %-28s %s%s%n", call.path("at").asText(), call.path("status").asInt(),
-                    call.path("method").asText(), call.path("remoteAddress").asText("-"), user,
-                    call.path("path").asText(), query);
+            out.println(line(call));
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * One call, on one line. Every value comes from the record, and most from the caller (path, query,
+     * the on-behalf-of header): each is printed without control characters ({@link TerminalText}), so a
+     * caller cannot recolour, rewrite or add lines of the audit on the reader's terminal.
+     */
+    static String line(JsonNode call) {
+        String query = call.path("query").isTextual() ? "?" + call.path("query").asText() : "";
+        String who = text(call, "subject");
+        if (who == null) {
+            who = text(call, "user");
+        }
+        String client = text(call, "client");
+        return String.format("  %-24s %3d %-6s %-15s %-28s %s", clean(text(call, "at")), call.path("status").asInt(),
+                clean(text(call, "method")), clean(text(call, "remoteAddress")),
+                clean(who) + (client == null ? "" : " (" + clean(client) + ")"),
+                clean(text(call, "path") == null ? "" : text(call, "path") + query));
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        return value.isValueNode() && !value.isNull() ? value.asText() : null;
+    }
+
+    private static String clean(String text) {
+        return TerminalText.clean(text);
     }
 
     static List<JsonNode> read(String bootstrapServers, String nhs) throws Exception {

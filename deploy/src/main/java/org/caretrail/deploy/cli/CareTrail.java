@@ -40,7 +40,9 @@ public final class CareTrail implements Runnable {
         CommandLine cli = new CommandLine(new CareTrail());
         cli.setUsageHelpWidth(110);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println(commandLine.getColorScheme().errorText("caretrail: " + message(e)));
+            // a message may quote what came from elsewhere (a record, an answer): printed without control characters
+            commandLine.getErr().println(commandLine.getColorScheme().errorText("caretrail: "
+                    + TerminalText.clean(message(e))));
             org.slf4j.LoggerFactory.getLogger(CareTrail.class).debug("command failed", e);
             return 1;
         });

@@ -20,8 +20,10 @@ import picocli.CommandLine.Option;
 
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Replay care events for analysts: seek the topics by time, decode through the registry and",
-            "write JSON lines, CSV or Parquet (via DuckDB), optionally pseudonymised with a keyed HMAC and leaving",
-            "out patients with a national data opt-out. Never commits offsets or writes to the platform's topics."})
+            "write JSON lines, CSV or Parquet (via DuckDB), pseudonymised with a keyed HMAC (--key-file), without",
+            "RESTRICTED records, optionally leaving out patients with a national data opt-out. Identifiers in clear",
+            "(--identifiable) and RESTRICTED records (--include-restricted) are an operator's explicit choice.",
+            "Never commits offsets or writes to the platform's topics."})
 final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--topics", split = ",", paramLabel = "TOPIC", description = "Topics to replay (default: every care event topic)")
@@ -39,11 +41,20 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "PATH", description = "Output file")
     Path out;
 
-    @Option(names = "--pseudonymise", description = "Replace NHS numbers and local ids with a keyed HMAC; drop names and addresses")
+    @Option(names = "--pseudonymise", description = "Pseudonymise (the default; kept for scripts that say so)")
     boolean pseudonymise;
 
-    @Option(names = "--key-file", paramLabel = "K", description = "The pseudonymisation key (at least 16 bytes); needed with --pseudonymise")
+    @Option(names = "--key-file", paramLabel = "K", description = "The pseudonymisation key: at least 32 random bytes, "
+            + "raw, hex or Base64 (e.g. head -c 32 /dev/urandom > K); passphrases are refused")
     Path keyFile;
+
+    @Option(names = "--identifiable", description = "Operator only: write NHS numbers, local ids, names and free text "
+            + "in clear, for an extract with a legal basis; never for analysts")
+    boolean identifiable;
+
+    @Option(names = "--include-restricted", description = "Operator only: write RESTRICTED records too "
+            + "(withheld by default)")
+    boolean includeRestricted;
 
     @Option(names = "--exclude-opted-out", description = "Leave out patients with a national data opt-out on care.consents")
     boolean excludeOptedOut;
@@ -57,8 +68,14 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        if (pseudonymise && keyFile == null) {
-            err.println("caretrail: --pseudonymise needs --key-file");
+        if (identifiable && (pseudonymise || keyFile != null)) {
+            err.println("caretrail: --identifiable writes identifiers in clear; it cannot be combined with "
+                    + "--pseudonymise or --key-file");
+            return 2;
+        }
+        if (!identifiable && keyFile == null) {
+            err.println("caretrail: replay output is pseudonymised: give --key-file K (at least 32 random bytes, "
+                    + "e.g. head -c 32 /dev/urandom > K); an operator may ask for --identifiable output instead");
             return 2;
         }
         Instant start;
@@ -67,16 +84,27 @@ final class ReplayCommand implements Callable<Integer> {
             start = Instant.parse(from);
             end = to == null ? null : Instant.parse(to);
         } catch (DateTimeParseException e) {
-            err.println("caretrail: --from/--to must be ISO-8601 instants such as 2026-11-01T00:00:00Z: " + e.getParsedString());
+            err.println("caretrail: --from/--to must be ISO-8601 instants such as 2026-11-01T00:00:00Z: "
+                    + TerminalText.clean(e.getParsedString()));
             return 2;
         }
         ReplayOptions options;
         try {
             options = new ReplayOptions(topics, start, end, ReplayFormat.parse(format), out,
-                    pseudonymise ? ReplayOptions.readKeyFile(keyFile) : null, excludeOptedOut);
+                    identifiable ? null : ReplayOptions.readKeyFile(keyFile), excludeOptedOut, identifiable,
+                    includeRestricted);
         } catch (IllegalArgumentException e) {
-            err.println("caretrail: " + e.getMessage());
+            err.println("caretrail: " + TerminalText.clean(e.getMessage()));
             return 2;
+        } catch (java.io.IOException e) {
+            err.println("caretrail: cannot read the key file " + TerminalText.clean(keyFile.toString()));
+            return 2;
+        }
+        if (identifiable) {
+            err.println("caretrail: WARNING: identifiable output: NHS numbers, local ids, names and free text in clear");
+        }
+        if (includeRestricted) {
+            err.println("caretrail: WARNING: RESTRICTED records included");
         }
         ConsoleProgress progress = new ConsoleProgress(err);
         Topics registryTopics = new Topics(new RestSchemaRegistry(connection.schemaRegistryUrl()));
@@ -84,7 +112,7 @@ final class ReplayCommand implements Callable<Integer> {
                 registryTopics).run(options, p -> progress.show(p.fraction(),
                 String.format("%,d read, %,d written", p.read(), p.written()), false));
         progress.end();
-        spec.commandLine().getOut().println(summary.toText());
+        spec.commandLine().getOut().println(TerminalText.cleanLines(summary.toText()));
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -51,7 +51,7 @@ final class TimelineCommand implements Callable<Integer> {
     private int show(java.io.PrintWriter out, java.io.PrintWriter err) throws Exception {
         String problem = NhsNumber.problem(nhsNumber);
         if (problem != null) {
-            err.println("caretrail: " + problem);
+            err.println("caretrail: " + TerminalText.clean(problem));
             return 2;
         }
         NhsNumber nhs = NhsNumber.of(nhsNumber);
@@ -65,9 +65,9 @@ final class TimelineCommand implements Callable<Integer> {
                 request.header("Authorization", "Bearer " + token.strip());
             }
             response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
-            err.println("caretrail: cannot reach the timeline API at " + apiUrl
-                    + " (is `caretrail up` running? use --api-url to point elsewhere): " + e.getMessage());
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            err.println("caretrail: cannot reach the timeline API at " + TerminalText.clean(apiUrl)
+                    + " (is `caretrail up` running? use --api-url to point elsewhere)");
             return 1;
         }
         if (response.statusCode() == 401) {
@@ -75,55 +75,135 @@ final class TimelineCommand implements Callable<Integer> {
             return 1;
         }
         if (response.statusCode() == 404) {
-            err.println("caretrail: no timeline for " + nhs.formatted() + " (no events for this patient yet)");
+            String mergedInto = mergedInto(response.body());
+            err.println("caretrail: no timeline for " + nhs.formatted() + (mergedInto == null
+                    ? " (no events for this patient yet)"
+                    : ": it was merged into " + TerminalText.clean(mergedInto) + "; try caretrail timeline "
+                            + TerminalText.clean(mergedInto)));
             return 1;
         }
         if (response.statusCode() != 200) {
-            err.println("caretrail: the timeline API answered HTTP " + response.statusCode() + ": " + response.body());
+            err.println("caretrail: the timeline API answered HTTP " + response.statusCode() + ": "
+                    + TerminalText.clean(errorText(response.body())));
             return 1;
         }
         if (json) {
-            out.println(response.body());
+            // JSON escapes C0 controls; non-ASCII is escaped too, so C1 controls and bidi overrides never reach the terminal
+            out.println(ASCII_JSON.writeValueAsString(CareEventJson.mapper().readTree(response.body())));
             return 0;
         }
         out.print(TimelineText.render(CareEventJson.mapper().readTree(response.body())));
         return 0;
     }
 
-    /** The readable form of the timeline API's JSON. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper ASCII_JSON = asciiJson();
+
+    /** JSON in printable ASCII only: controls, DEL and every non-ASCII character as {@code \\uXXXX}. */
+    private static com.fasterxml.jackson.databind.ObjectMapper asciiJson() {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper().enable(
+                com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature());
+        mapper.getFactory().setCharacterEscapes(new com.fasterxml.jackson.core.io.CharacterEscapes() {
+            private static final long serialVersionUID = 1L;
+            private final int[] ascii = standardAsciiEscapesForJSON();
+
+            {
+                ascii[0x7F] = ESCAPE_STANDARD; // DEL: JSON lets it through, a terminal should not see it
+            }
+
+            @Override
+            public int[] getEscapeCodesForAscii() {
+                return ascii;
+            }
+
+            @Override
+            public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
+                return null;
+            }
+        });
+        return mapper;
+    }
+
+    /** The API's error message ({@code "error"}), or the start of the body when it is not the API's JSON. */
+    private static String errorText(String body) {
+        try {
+            JsonNode node = CareEventJson.mapper().readTree(body);
+            if (node != null && node.path("error").isTextual()) {
+                return node.path("error").asText();
+            }
+        } catch (java.io.IOException e) {
+            // not JSON: shown cut short below
+        }
+        return body.length() > 200 ? body.substring(0, 200) + "..." : body;
+    }
+
+    private static String mergedInto(String body) {
+        try {
+            JsonNode node = CareEventJson.mapper().readTree(body);
+            return node != null && node.path("mergedInto").isTextual() ? node.path("mergedInto").asText() : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The readable form of the timeline API's JSON. Every value in it came from a provider's system
+     * (summaries, ward and organisation names) and is printed without control characters
+     * ({@link TerminalText}).
+     */
     static final class TimelineText {
 
         static String render(JsonNode timeline) {
             StringBuilder out = new StringBuilder();
             String nhs = timeline.path("nhsNumber").asText();
-            out.append("Timeline for NHS number ").append(NhsNumber.isValid(nhs) ? NhsNumber.of(nhs).formatted() : nhs)
+            out.append("Timeline for NHS number ").append(NhsNumber.isValid(nhs) ? NhsNumber.of(nhs).formatted() : t(nhs))
                     .append('\n');
             JsonNode summary = timeline.path("summary");
             if (!summary.isMissingNode()) {
                 if (summary.path("deceased").asBoolean(false)) {
-                    out.append("  Deceased ").append(summary.path("diedAt").asText("")).append('\n');
+                    out.append("  Deceased ").append(t(summary.path("diedAt").asText("")));
+                    if (summary.path("deathRecordedBy").isTextual()) {
+                        out.append(", recorded by ").append(t(summary.path("deathRecordedBy").asText()));
+                    }
+                    out.append('\n');
                 }
                 String practice = summary.path("registeredPracticeOdsCode").asText("");
                 if (!practice.isEmpty() && !"null".equals(practice)) {
-                    out.append("  Registered GP practice: ").append(summary.path("registeredPracticeName").asText(practice))
-                            .append(" (").append(practice).append(")\n");
+                    out.append("  Registered GP practice: ").append(t(summary.path("registeredPracticeName").asText(practice)))
+                            .append(" (").append(t(practice)).append(")\n");
                 }
                 for (JsonNode spell : summary.path("spells")) {
                     if (spell.path("dischargedAt").isNull() || spell.path("dischargedAt").isMissingNode()) {
-                        out.append("  In hospital now: ").append(spell.path("odsCode").asText()).append(", ")
-                                .append(spell.path("currentWard").asText("ward unknown")).append(", since ")
-                                .append(spell.path("admittedAt").asText()).append('\n');
+                        out.append("  In hospital now: ").append(t(spell.path("odsCode").asText())).append(", ")
+                                .append(t(where(spell))).append(", since ").append(t(spell.path("admittedAt").asText()));
+                        if (!spell.path("admissionSeen").asBoolean(true)) {
+                            out.append(" (first seen then; the admission itself has not arrived)");
+                        }
+                        out.append('\n');
                     }
                 }
                 for (JsonNode referral : summary.path("openReferrals")) {
-                    out.append("  Open referral: ").append(referral.path("summary").asText());
+                    out.append("  Open referral: ").append(t(referral.path("summary").asText()));
                     if (referral.has("waitingDays")) {
                         out.append(", waiting ").append(referral.path("waitingDays").asLong()).append(" days");
                     }
                     out.append('\n');
                 }
-                for (JsonNode prescription : summary.path("currentPrescriptions")) {
-                    out.append("  Current prescription: ").append(prescription.path("summary").asText()).append('\n');
+                if (summary.path("medications").isArray() && !summary.path("medications").isEmpty()) {
+                    for (JsonNode medicine : summary.path("medications")) {
+                        out.append("  Medication: ").append(t(medicine.path("medication").asText()));
+                        if (medicine.path("dose").isTextual()) {
+                            out.append(", ").append(t(medicine.path("dose").asText()));
+                        }
+                        JsonNode by = medicine.path("lastIssuedBy");
+                        out.append("; last issued ").append(t(medicine.path("lastIssuedAt").asText()))
+                                .append(" by ").append(t(by.path("name").asText(by.path("odsCode").asText())))
+                                .append('\n');
+                    }
+                } else {
+                    for (JsonNode prescription : summary.path("currentPrescriptions")) {
+                        out.append("  Current prescription: ").append(t(prescription.path("summary").asText()))
+                                .append('\n');
+                    }
                 }
                 out.append("  ").append(summary.path("currentEntries").asInt(timeline.path("entries").size()))
                         .append(" current entries");
@@ -140,14 +220,37 @@ final class TimelineCommand implements Callable<Integer> {
                     when = when.substring(0, 16);
                 }
                 JsonNode source = entry.path("source");
-                out.append(String.format("%-16s  %-13s %-8s %-20s %s%s%n", when, source.path("kind").asText(),
-                        source.path("odsCode").asText(), entry.path("type").asText(), entry.path("summary").asText(),
+                out.append(String.format("%-16s  %-13s %-8s %-20s %s%s%n", t(when), t(source.path("kind").asText()),
+                        t(source.path("odsCode").asText()), t(entry.path("type").asText()),
+                        t(entry.path("summary").asText()),
                         "WITHDRAWN".equals(entry.path("status").asText()) ? "  [withdrawn]" : ""));
             }
             if (timeline.path("truncated").asBoolean(false)) {
                 out.append("(older entries left out: page through the API for the full history)\n");
             }
             return out.toString();
+        }
+
+        /** Where in the hospital: ward, bay, bed and site when the spell has a location, else the ward. */
+        private static String where(JsonNode spell) {
+            JsonNode location = spell.path("location");
+            if (location.isObject()) {
+                StringBuilder text = new StringBuilder();
+                for (String[] part : new String[][] {{"pointOfCare", "ward "}, {"room", "bay "}, {"bed", "bed "},
+                    {"site", ""}}) {
+                    if (location.path(part[0]).isTextual()) {
+                        text.append(text.length() == 0 ? "" : ", ").append(part[1]).append(location.path(part[0]).asText());
+                    }
+                }
+                if (text.length() > 0) {
+                    return text.toString();
+                }
+            }
+            return spell.path("currentWard").asText("ward unknown");
+        }
+
+        private static String t(String text) {
+            return TerminalText.clean(text);
         }
     }
 }

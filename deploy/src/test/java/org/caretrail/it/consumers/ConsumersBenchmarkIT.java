@@ -146,7 +146,7 @@ class ConsumersBenchmarkIT {
             ReplaySummary summary = new Replay(Map.of("bootstrap.servers", broker.bootstrapServers()), topics)
                     .run(ReplayOptions.of(List.of("care.admissions", "care.discharges"), base.minusSeconds(1),
                             base.plusSeconds(3600), ReplayFormat.PARQUET, out)
-                            .pseudonymised("bench-key-0123456789abcdef".getBytes()), p -> { });
+                            .pseudonymised(ReplayIT.KEY), p -> { });
             LOG.info("BENCH replay: {} events to pseudonymised Parquet in {} s = {} events/s ({} bytes)",
                     summary.written(), String.format("%.2f", summary.elapsed().toMillis() / 1000.0),
                     String.format("%.0f", summary.eventsPerSecond()), java.nio.file.Files.size(out));

