@@ -16,6 +16,14 @@
     AMBULANCE_CONVEYANCE: 'Ambulance conveyance', SOCIAL_CARE: 'Social care', GP_REGISTRATION: 'GP registration',
     DEATH: 'Death'
   };
+  // why a move is more than a bed move (Transfer.reason, from HL7 A06, A07, A17)
+  const MOVE_REASONS = {
+    CHANGED_TO_INPATIENT: 'Became an inpatient', CHANGED_TO_OUTPATIENT: 'No longer an inpatient',
+    SWAPPED_BEDS: 'Beds swapped'
+  };
+  const CLASS_NAMES = {
+    INPATIENT: 'inpatient', DAY_CASE: 'day case', EMERGENCY: 'emergency (A&E)', OUTPATIENT: 'outpatient', OTHER: 'other'
+  };
   const ukTime = new Intl.DateTimeFormat('en-GB', {
     timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit'
   });
@@ -131,7 +139,8 @@
       const headers = { Accept: 'application/json' };
       const token = window.sessionStorage.getItem(TOKEN_KEY);
       if (token) headers.Authorization = 'Bearer ' + token;
-      response = await fetch(apiUrl(q), { headers });
+      // the answer is a patient's record: never kept in the browser's cache beyond this page
+      response = await fetch(apiUrl(q), { headers, cache: 'no-store', credentials: 'same-origin' });
       body = await response.json();
     } catch (e) {
       setState('error', 'Cannot reach the timeline API: ' + e.message);
@@ -152,10 +161,15 @@
       return;
     }
     $('auth').hidden = true;
+    if (response.status === 403) {
+      setState('forbidden', 'Your account may not read this timeline: ' + (body.error || 'no clinician role') + '.');
+      return;
+    }
     if (response.status === 404) {
       if (body.mergedInto) {
-        setState('empty', 'NHS number ' + formatNhs(q.nhs) + ' has been merged into ' + formatNhs(body.mergedInto) + '. ');
-        $('status').append(el('a', { href: address({ ...q, nhs: body.mergedInto }, 0) },
+        setState('merged', 'NHS number ' + formatNhs(q.nhs) + ' has been merged into ' + formatNhs(body.mergedInto)
+          + ': that record now holds this patient\'s care. ');
+        $('status').append(el('a', { href: address({ ...q, nhs: body.mergedInto }, 0), 'data-merged-into': body.mergedInto },
           'Show ' + formatNhs(body.mergedInto)));
       } else {
         setState('empty', 'No timeline for ' + formatNhs(q.nhs) + ': no events for this patient yet.');
@@ -182,16 +196,21 @@
     alerts.replaceChildren();
     if (summary.deceased) {
       alerts.append(el('p', { class: 'alert deceased', 'data-fact': 'deceased' },
-        'Deceased', summary.diedAt ? [' on ', time(summary.diedAt)] : []));
+        'Deceased', summary.diedAt ? [' on ', time(summary.diedAt)] : [],
+        summary.deathRecordedBy ? [', recorded by ', el('span', { 'data-fact': 'death-recorded-by' }, summary.deathRecordedBy)]
+          : []));
     }
     for (const late of summary.activityAfterDeath || []) {
       alerts.append(el('p', { class: 'alert warning', 'data-fact': 'after-death' }, 'Activity after death: ', late));
     }
     const open = (summary.spells || []).filter((s) => !s.dischargedAt);
     for (const spell of open) {
+      // a death recorded while a spell is still open: the spell is not "now", it is where they were last known to be
       alerts.append(el('p', { class: 'alert in-hospital', 'data-fact': 'in-hospital' },
-        'In hospital now: ', spell.site || spell.odsCode, spell.currentWard ? ', ward ' + spell.currentWard : '',
-        ', since ', time(spell.admittedAt), ' (', duration(spell.admittedAt, asOfMillis), ')'));
+        summary.deceased ? 'Last known in hospital (the spell was not closed): ' : 'In hospital now: ',
+        el('span', { 'data-fact': 'location' }, where(spell)),
+        spell.admissionSeen === false ? [', first seen ', time(spell.admittedAt), ' (the admission itself has not arrived)']
+          : [', since ', time(spell.admittedAt), ' (', duration(spell.admittedAt, asOfMillis), ')']));
     }
 
     const facts = $('facts');
@@ -202,17 +221,25 @@
       : 'not known');
     fact('Care from', 'kinds', (summary.providerKinds || []).map((k) => el('span', { class: 'kind kind-' + k }, KIND_NAMES[k] || k)));
     fact('A&E attendances', 'attendances', String(summary.attendances || 0));
-    fact('Entries', 'entries', (summary.currentEntries || 0) + ' current'
-      + (summary.withdrawnEntries ? ', ' + summary.withdrawnEntries + ' withdrawn' : ''));
+    fact('Entries', 'entries', (summary.currentEntries || 0) + ' current',
+      summary.withdrawnEntries ? [', ', q.history ? summary.withdrawnEntries + ' withdrawn (cancelled or entered in error)'
+        : el('a', { href: address({ ...q, history: true }, 0), 'data-show': 'withdrawn' },
+          summary.withdrawnEntries + ' withdrawn (cancelled or entered in error)')] : []);
 
     const views = $('views');
     views.replaceChildren();
-    views.append(spellsView(summary.spells || [], asOfMillis));
+    views.append(spellsView(summary.spells || [], asOfMillis, omitted(summary, 'spells')));
     views.append(listView('Open referrals', 'open-referrals', summary.openReferrals || [],
       (r) => [r.summary, el('span', { class: 'wait', 'data-waiting-days': r.waitingDays },
-        ' (waiting ' + duration(r.occurredAt, asOfMillis) + ')')]));
-    views.append(listView('Current prescriptions', 'prescriptions', summary.currentPrescriptions || [],
-      (p) => [p.summary, el('span', { class: 'muted' }, ' (', time(p.occurredAt), ')')]));
+        ' (waiting ' + duration(r.occurredAt, asOfMillis) + ')')], omitted(summary, 'openReferrals')));
+    const medications = summary.medications || [];
+    if (medications.length || !(summary.currentPrescriptions || []).length) {
+      views.append(listView('Medication', 'medications', medications, medicationLine, omitted(summary, 'medications')));
+    } else {
+      // a timeline from before the medication list was derived
+      views.append(listView('Current prescriptions', 'prescriptions', summary.currentPrescriptions || [],
+        (p) => [p.summary, el('span', { class: 'muted' }, ' (', time(p.occurredAt), ')')]));
+    }
 
     const rows = $('entries').tBodies[0];
     rows.replaceChildren();
@@ -226,8 +253,10 @@
           source.name || '', el('span', { class: 'muted' }, ' ' + (source.odsCode || ''))),
         el('td', {}, TYPE_NAMES[entry.type] || entry.type,
           entry.sensitivity === 'RESTRICTED' ? el('span', { class: 'restricted' }, ' restricted') : null),
-        el('td', { class: 'what' }, entry.summary || ''),
-        el('td', { title: 'version ' + entry.version }, withdrawn ? 'withdrawn' : (entry.version > 1 ? 'updated' : ''))));
+        el('td', { class: 'what' }, entry.summary || '', entryNotes(entry, timeline.nhsNumber)),
+        el('td', { title: 'version ' + entry.version }, withdrawn
+          // "updated" when a correction states the entry (versions may be message times, so not version > 1)
+          ? (entry.type === 'ADMISSION' ? 'cancelled (withdrawn)' : 'withdrawn') : (entry.action === 'UPDATE' ? 'updated' : ''))));
     }
     if (!rows.children.length) {
       rows.append(el('tr', {}, el('td', { colspan: 5, class: 'muted' }, 'No entries match.')));
@@ -244,7 +273,49 @@
     $('patient').hidden = false;
   }
 
-  function spellsView(spells, asOfMillis) {
+  // where a patient is or was: ward, bay, bed and site, as the spell's location gives them
+  function where(spell) {
+    const l = spell.location || {};
+    const parts = [];
+    const ward = l.pointOfCare || spell.currentWard;
+    if (ward) parts.push(/^ward\b/i.test(ward) ? ward : 'ward ' + ward);
+    if (l.room) parts.push(/^(bay|room)\b/i.test(l.room) ? l.room : 'bay ' + l.room);
+    if (l.bed) parts.push(/^bed\b/i.test(l.bed) ? l.bed : 'bed ' + l.bed);
+    if (l.floor) parts.push('floor ' + l.floor);
+    if (l.building) parts.push(l.building);
+    parts.push(l.site || spell.site || spell.odsCode);
+    return parts.filter(Boolean).join(', ');
+  }
+
+  // what a row needs said besides its summary: why a move happened, and where a merged entry came from
+  function entryNotes(entry, nhsNumber) {
+    const notes = [];
+    const reason = (entry.details || {}).reason;
+    if (entry.type === 'TRANSFER' && MOVE_REASONS[reason]) {
+      notes.push(el('span', { class: 'note move', 'data-move': reason }, ' ' + MOVE_REASONS[reason]));
+    }
+    if (entry.originNhsNumber && entry.originNhsNumber !== nhsNumber) {
+      notes.push(el('span', { class: 'note merged', 'data-origin': entry.originNhsNumber },
+        ' recorded under NHS number ' + formatNhs(entry.originNhsNumber) + ', since merged into this one'));
+    }
+    return notes;
+  }
+
+  function medicationLine(m) {
+    const by = m.lastIssuedBy || {};
+    return [el('span', { class: 'medicine', 'data-medicine': m.medication }, m.medication),
+      m.dose ? ', ' + m.dose : '', m.repeat ? el('span', { class: 'muted' }, ' (repeat)') : null,
+      el('span', { class: 'muted', 'data-last-issued-by': by.odsCode || '' }, ' - last issued ', time(m.lastIssuedAt),
+        ' by ', by.name || by.odsCode || 'unknown', by.kind ? ' (' + (KIND_NAMES[by.kind] || by.kind) + ')' : '',
+        m.issues > 1 ? ', ' + m.issues + ' issues' : ''),
+      m.code ? el('span', { class: 'code', title: m.code.system }, ' ' + m.code.code) : null];
+  }
+
+  function omitted(summary, list) {
+    return (summary.omitted || {})[list] || 0;
+  }
+
+  function spellsView(spells, asOfMillis, left) {
     const box = el('section', { class: 'view', 'data-view': 'spells' }, el('h3', {}, 'Hospital spells'));
     if (!spells.length) {
       box.append(el('p', { class: 'muted' }, 'None'));
@@ -255,22 +326,27 @@
     const body = el('tbody');
     for (const s of spells) {
       const end = s.dischargedAt ? new Date(s.dischargedAt).getTime() : asOfMillis;
-      body.append(el('tr', { 'data-open': s.dischargedAt ? 'false' : 'true' },
-        el('td', {}, time(s.admittedAt)),
-        el('td', {}, (s.site || s.odsCode) + (s.currentWard ? ', ' + s.currentWard : '')),
+      body.append(el('tr', { 'data-open': s.dischargedAt ? 'false' : 'true',
+        'data-admission-seen': s.admissionSeen === false ? 'false' : 'true' },
+        el('td', {}, s.admissionSeen === false ? ['first seen ', time(s.admittedAt),
+          el('span', { class: 'muted' }, ' (admission not received)')] : time(s.admittedAt),
+          s.patientClass ? el('span', { class: 'muted' }, ' ' + (CLASS_NAMES[s.patientClass] || s.patientClass)) : null),
+        el('td', { 'data-location': '' }, where(s)),
         el('td', {}, String(s.transfers || 0)),
         el('td', {}, s.dischargedAt ? [time(s.dischargedAt), s.dischargeDestination ? ' to ' + s.dischargeDestination : '']
           : 'still in hospital'),
-        el('td', {}, duration(s.admittedAt, end))));
+        el('td', {}, (s.admissionSeen === false ? 'at least ' : '') + duration(s.admittedAt, end))));
     }
     table.append(body);
     box.append(table);
+    if (left) box.append(el('p', { class: 'muted', 'data-omitted': left }, 'and ' + left + ' earlier, not shown'));
     return box;
   }
 
-  function listView(title, key, items, line) {
+  function listView(title, key, items, line, left) {
     const box = el('section', { class: 'view', 'data-view': key }, el('h3', {}, title));
     box.append(items.length ? el('ul', {}, items.map((item) => el('li', {}, line(item)))) : el('p', { class: 'muted' }, 'None'));
+    if (left) box.append(el('p', { class: 'muted', 'data-omitted': left }, 'and ' + left + ' more, not shown'));
     return box;
   }
 

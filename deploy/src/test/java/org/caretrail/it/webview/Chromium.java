@@ -61,4 +61,30 @@ final class Chromium {
             }
         }
     }
+
+    /** A PNG of the page as a person sees it, once its script has settled (to look at, not to assert on). */
+    Path screenshot(String url, Path png) throws IOException, InterruptedException {
+        Files.createDirectories(png.toAbsolutePath().getParent());
+        Path profile = Files.createTempDirectory("caretrail-chromium-");
+        try {
+            Process process = new ProcessBuilder(List.of(binary.toString(), "--headless", "--no-sandbox",
+                    "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
+                    "--user-data-dir=" + profile, "--window-size=1400,1500", "--virtual-time-budget=15000",
+                    "--screenshot=" + png.toAbsolutePath(), url))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IOException("chromium did not finish the screenshot of " + url + " within 60 s");
+            }
+            if (process.exitValue() != 0 || !Files.isRegularFile(png)) {
+                throw new IOException("chromium exited " + process.exitValue() + " taking a screenshot of " + url);
+            }
+            return png;
+        } finally {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
 }
