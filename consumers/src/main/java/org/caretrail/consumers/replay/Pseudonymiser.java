@@ -47,11 +47,14 @@ public final class Pseudonymiser {
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private final SecretKeySpec key;
+    /** One initialised MAC per thread: looking the algorithm up for each pseudonym costs more than the HMAC. */
+    private final ThreadLocal<Mac> macs;
 
     /** @param key at least {@value PseudonymKey#MIN_BYTES} random bytes ({@link PseudonymKey}) */
     public Pseudonymiser(byte[] key) {
         PseudonymKey.check(key, null);
         this.key = new SecretKeySpec(key.clone(), "HmacSHA256");
+        this.macs = ThreadLocal.withInitial(this::newMac);
     }
 
     /** The pseudonym of an NHS number, in whatever spelling. */
@@ -242,11 +245,16 @@ public final class Pseudonymiser {
     }
 
     private String pseudonym(String text) {
+        // doFinal resets the MAC for the next pseudonym
+        byte[] digest = macs.get().doFinal(text.getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(digest, 0, 16);
+    }
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            byte[] digest = mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 16);
+            return mac;
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 is not available in this JVM", e);
         }
