@@ -15,8 +15,8 @@ import java.util.Set;
  *   <li><b>Host</b> (every request): one of the platform's own names, or an IP address. A page on {@code evil.example}
  *       that rebinds its DNS name to 127.0.0.1 (DNS rebinding) sends {@code Host: evil.example} and is
  *       refused, so it can neither write nor read through the user's loopback.
- *   <li><b>Content-Type</b> (POST, PUT, PATCH): {@code application/json} (FHIR: {@code application/fhir+json}
- *       or {@code application/json}). A page can POST {@code text/plain}, form or multipart bodies
+ *   <li><b>Content-Type</b> (POST, PUT, PATCH): {@code application/json} (FHIR also {@code application/fhir+json},
+ *       {@code application/fhir+xml}, {@code application/xml}). A page can POST {@code text/plain}, form or multipart bodies
  *       cross-site without a CORS preflight; JSON types always need one, which this server never grants.
  *   <li><b>Origin</b> (POST, PUT, PATCH, DELETE): absent (not a browser), this server's own origin, or
  *       one an operator allowed.
@@ -31,6 +31,9 @@ public final class CrossSiteChecks {
 
     private static final Set<String> STATE_CHANGING = Set.of("POST", "PUT", "PATCH", "DELETE");
     private static final Set<String> WITH_BODY = Set.of("POST", "PUT", "PATCH");
+    /** FHIR's own media types; none is one a page may send cross-site without a CORS preflight. */
+    private static final Set<String> FHIR_TYPES = Set.of("application/fhir+json", "application/fhir+xml",
+            "application/xml");
 
     private final Set<String> hosts;
     private final Set<String> origins;
@@ -76,10 +79,10 @@ public final class CrossSiteChecks {
             boolean fhir = path.startsWith("/fhir/");
             String type = mediaType(headers.getFirst("Content-Type"));
             boolean json = "application/json".equals(type);
-            boolean fhirJson = "application/fhir+json".equals(type);
-            if (!(json || (fhir && fhirJson))) {
+            boolean fhirType = FHIR_TYPES.contains(type);
+            if (!(json || (fhir && fhirType))) {
                 return Optional.of(new Refusal(415, "Content-Type must be "
-                        + (fhir ? "application/fhir+json (or application/json)" : "application/json")
+                        + (fhir ? "application/fhir+json (or application/json, application/fhir+xml)" : "application/json")
                         + (type == null ? ", and none was sent" : ", not " + safe(type))));
             }
         }
