@@ -60,7 +60,7 @@ class KeycloakIdentityIT {
     private static final String AUDIENCE = "caretrail-api";
     private static final String TEST_CLIENT = "caretrail-test";
     private static final String TEST_SECRET = "caretrail-test-secret-synthetic-0001";
-    private static final String NHS = NhsNumber.withCheckDigit("999000451").orElseThrow().value();
+    private static final String NHS = NhsNumber.withCheckDigit("999000453").orElseThrow().value();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
