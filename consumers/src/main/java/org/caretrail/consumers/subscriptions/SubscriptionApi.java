@@ -81,8 +81,10 @@ public final class SubscriptionApi implements HttpHandler {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.error("Subscriptions API failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            send(exchange, 500, error("internal error: " + e.getMessage()));
+            String correlationId = java.util.UUID.randomUUID().toString();
+            LOG.error("Subscriptions API failed on {} {} [correlation id {}]", exchange.getRequestMethod(),
+                    exchange.getRequestURI().getRawPath(), correlationId, e);
+            send(exchange, 500, error("internal error (correlation id " + correlationId + ")"));
         }
     }
 

@@ -133,6 +133,12 @@ public final class TimelineApi implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            handleOpen(exchange);
+        }
+    }
+
+    private void handleOpen(HttpExchange exchange) throws IOException {
+        try {
             if (!"GET".equals(exchange.getRequestMethod())) {
                 exchange.getResponseHeaders().set("Allow", "GET");
                 error(exchange, 405, "only GET is supported");
