@@ -26,6 +26,8 @@ public final class AccessOptions {
     public static final String TOKEN_FILE = "api-token";
     /** Where the peer secret is made on first start, under the data directory. */
     public static final String PEER_SECRET_FILE = "peer-secret";
+    /** The peer secret given by the environment (e.g. a Kubernetes secret) instead of a file. */
+    public static final String PEER_SECRET_ENV = "CARETRAIL_PEER_SECRET";
 
     @Option(names = "--api-token-file", paramLabel = "FILE",
             description = "The static API token (first line, at least 32 characters) callers send as "
@@ -68,7 +70,8 @@ public final class AccessOptions {
 
     @Option(names = "--peer-secret-file", paramLabel = "FILE",
             description = "The secret (first line, at least 32 bytes) all instances of one platform share to sign "
-                    + "forwarded timeline queries; default: <data-dir>/" + PEER_SECRET_FILE + ", made on first start")
+                    + "forwarded timeline queries; default: " + PEER_SECRET_ENV + ", else <data-dir>/" + PEER_SECRET_FILE
+                    + ", made on first start (instances of one platform must share it)")
     Path peerSecretFile;
 
     @Option(names = "--allowed-host", paramLabel = "NAME",
@@ -121,7 +124,9 @@ public final class AccessOptions {
                         + ", roles from " + oidcRolesClaim);
             }
         }
+        String peerEnv = System.getenv(PEER_SECRET_ENV);
         PeerCredential peers = peerSecretFile != null ? PeerCredential.read(peerSecretFile)
+                : peerEnv != null && !peerEnv.isBlank() ? PeerCredential.of(peerEnv)
                 : PeerCredential.loadOrCreate(dataDir.resolve(PEER_SECRET_FILE));
         return access.withPeers(peers).answeringTo(allowedHosts).allowingOrigins(allowedOrigins);
     }

@@ -79,7 +79,7 @@ public final class CrossSiteChecks {
             boolean fhir = path.startsWith("/fhir/");
             String type = mediaType(headers.getFirst("Content-Type"));
             boolean json = "application/json".equals(type);
-            boolean fhirType = FHIR_TYPES.contains(type);
+            boolean fhirType = type != null && FHIR_TYPES.contains(type);
             if (!(json || (fhir && fhirType))) {
                 return Optional.of(new Refusal(415, "Content-Type must be "
                         + (fhir ? "application/fhir+json (or application/json, application/fhir+xml)" : "application/json")

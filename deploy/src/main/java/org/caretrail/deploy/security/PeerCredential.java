@@ -75,6 +75,11 @@ public final class PeerCredential {
         this.clock = clock;
     }
 
+    /** A credential with this secret (at least 32 bytes). */
+    public static PeerCredential of(String secret) {
+        return new PeerCredential(secret.strip().getBytes(StandardCharsets.UTF_8), Clock.systemUTC());
+    }
+
     /** The secret in {@code file} (its first line, as bytes). */
     public static PeerCredential read(Path file) throws IOException {
         if (!Files.isReadable(file)) {

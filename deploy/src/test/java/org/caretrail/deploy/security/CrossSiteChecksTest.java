@@ -41,6 +41,10 @@ class CrossSiteChecksTest {
                 "application/fhir+json"))).as("FHIR JSON is for the FHIR gateway").isPresent();
         assertThat(check("POST", "/fhir/r4/Encounter", Map.of("Host", "localhost", "Content-Type",
                 "application/fhir+json;charset=utf-8"))).isEmpty();
+        assertThat(check("POST", "/fhir/r4/Encounter", Map.of("Host", "localhost"))).as("no Content-Type")
+                .get().extracting(CrossSiteChecks.Refusal::status).isEqualTo(415);
+        assertThat(check("POST", "/api/v1/subscriptions", Map.of("Host", "localhost"))).as("no Content-Type")
+                .get().extracting(CrossSiteChecks.Refusal::status).isEqualTo(415);
         assertThat(check("PUT", "/fhir/r4/Encounter/1", Map.of("Host", "localhost", "Content-Type",
                 "multipart/form-data; boundary=x"))).get().extracting(CrossSiteChecks.Refusal::status).isEqualTo(415);
         assertThat(check("POST", "/api/v1/subscriptions", Map.of("Host", "localhost:8080", "Content-Type",
