@@ -21,6 +21,8 @@ import org.caretrail.events.access.Role;
  *   <li>{@code POST /fhir/r4[/...]}: an integration system (a provider's system publishing care events);
  *       {@code GET /fhir/r4/metadata} (the CapabilityStatement, no patient data): any verified caller;
  *       any other FHIR read: a clinician.
+ *   <li>{@code GET /api/v1/topics[/...]}: an operator (topics and their state, no patient data), for
+ *       whatever serves it.
  * </ul>
  * An analyst has no HTTP path at all (replay is a command on the analysts' side, pseudonymised), and
  * an operator's {@code /health} and {@code /metrics} carry no patient data and are served outside this
@@ -44,7 +46,8 @@ public final class AccessPolicy {
             new Rule("/api/v1/subscriptions", ALL, EnumSet.of(Role.SUBSCRIBER_ADMIN), false),
             new Rule("/fhir/r4/metadata", READS, Set.of(), true),
             new Rule("/fhir/r4", WRITES, EnumSet.of(Role.INTEGRATION_SYSTEM), false),
-            new Rule("/fhir/r4", READS, EnumSet.of(Role.CLINICIAN), false));
+            new Rule("/fhir/r4", READS, EnumSet.of(Role.CLINICIAN), false),
+            new Rule("/api/v1/topics", READS, EnumSet.of(Role.OPERATOR), false));
 
     private AccessPolicy() {
     }

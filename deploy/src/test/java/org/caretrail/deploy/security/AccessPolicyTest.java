@@ -56,5 +56,8 @@ class AccessPolicyTest {
                 "/api/v1/subscriptions/../patients/9912003888/timeline")).isFalse();
         assertThat(AccessPolicy.allows(with(Role.ANALYST), "GET", "/api/v1/patients/9912003888/timeline")).isFalse();
         assertThat(AccessPolicy.allows(with(), "GET", "/fhir/r4/metadata")).isTrue();
+        assertThat(AccessPolicy.allows(with(Role.OPERATOR), "GET", "/api/v1/topics")).isTrue();
+        assertThat(AccessPolicy.allows(with(Role.OPERATOR), "GET", "/api/v1/patients/9912003888/timeline")).isFalse();
+        assertThat(AccessPolicy.allows(with(Role.CLINICIAN), "GET", "/api/v1/topics")).isFalse();
     }
 }

@@ -73,7 +73,7 @@ class TimelineWebViewIT {
                  CarePublisher publisher = CarePublisher.connect(broker.bootstrapServers(), topics, "it-webview")) {
                 app.start();
                 assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
-                http.mount(TimelineApi.PATH_PREFIX, app.api()).mount(TimelineWebView.PATH, new TimelineWebView()).start();
+                http.mount(TimelineApi.PATH_PREFIX, app.api()).mountPublic(TimelineWebView.PATH, new TimelineWebView()).start();
                 String base = "http://127.0.0.1:" + http.port();
 
                 List<SpecificRecord> events = new ArrayList<>();
