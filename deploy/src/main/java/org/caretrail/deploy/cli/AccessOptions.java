@@ -84,6 +84,13 @@ public final class AccessOptions {
                     + "here; repeatable")
     List<String> allowedOrigins = new ArrayList<>();
 
+    private String summary = "";
+
+    /** Where the token is (or that nobody is verified), for the list of addresses {@code up} prints. */
+    String summary() {
+        return summary;
+    }
+
     /** The access settings these options describe, telling {@code console} where the token is. */
     ApiAccess build(Path dataDir, PrintStream console) throws IOException {
         Set<Role> roles = RoleMapping.parseRoles(staticTokenRoles);
@@ -99,21 +106,25 @@ public final class AccessOptions {
             console.println("  !!! Loopback only; never with real patient data. Web pages still cannot post here.");
             console.println();
             access = ApiAccess.unverified(roles);
+            summary = "none: --no-auth (loopback only)";
         } else {
             StaticToken token;
             String env = System.getenv(ApiAccess.TOKEN_ENV);
             if (apiTokenFile != null) {
                 token = StaticToken.read(apiTokenFile, roles);
                 console.println("  API token: from " + apiTokenFile.toAbsolutePath());
+                summary = "in " + apiTokenFile.toAbsolutePath();
             } else if (env != null && !env.isBlank()) {
                 token = StaticToken.of(env, roles);
                 console.println("  API token: from " + ApiAccess.TOKEN_ENV);
+                summary = "from " + ApiAccess.TOKEN_ENV;
             } else {
                 Path file = dataDir.resolve(TOKEN_FILE);
                 token = StaticToken.loadOrCreate(file, roles);
                 // the token itself is not printed: consoles are logged, shared and screen-shared
                 console.println("  API token: in " + file.toAbsolutePath() + " (readable by you only); send it as "
                         + "Authorization: Bearer <token>, or paste it when the web view asks");
+                summary = "in " + file.toAbsolutePath() + " (readable by you only)";
             }
             access = ApiAccess.with(token);
             if (oidcIssuer != null) {

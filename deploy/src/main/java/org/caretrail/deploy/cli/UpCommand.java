@@ -86,6 +86,7 @@ final class UpCommand implements Callable<Integer> {
         for (Map.Entry<String, String> a : platform.addresses().entrySet()) {
             System.out.printf("  %-18s %s%n", a.getKey(), a.getValue());
         }
+        System.out.printf("  %-18s %s%n", "API token", access.summary());
         System.out.flush();
         stopped.await();
         return 0;

@@ -64,7 +64,7 @@ public final class CrossSiteChecks {
         Optional<String> hostName = hostName(host);
         if (hostName.isEmpty() || !(hosts.contains(hostName.get()) || ipLiteral(hostName.get()))) {
             return Optional.of(new Refusal(403, "this server does not answer to the host name in the Host header"
-                    + " (only to " + String.join(", ", hosts) + ")"));
+                    + " (an operator can add a name with --allowed-host)"));
         }
         String m = method.toUpperCase(Locale.ROOT);
         if (!STATE_CHANGING.contains(m)) {

@@ -44,6 +44,10 @@ class AccessOptionsTest {
         assertThat(access.requiresToken()).isTrue();
         assertThat(access.authorization()).hasValue("Bearer " + token);
         assertThat(console()).contains(file.toString()).doesNotContain(token);
+        Up up = new Up();
+        new CommandLine(up).parseArgs();
+        up.access.build(data, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertThat(up.access.summary()).contains(file.toString()).doesNotContain(token);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
         assertThat(access.peers()).isPresent();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(
