@@ -21,6 +21,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.caretrail.deploy.http.AccessAudit;
+import org.caretrail.deploy.http.ApiAccess;
 import org.caretrail.deploy.http.PlatformHttpServer;
 import org.caretrail.deploy.infra.EmbeddedKafkaBroker;
 import org.caretrail.deploy.infra.EmbeddedSchemaRegistry;
@@ -109,8 +110,10 @@ public final class Platform implements AutoCloseable {
         new JvmGcMetrics().bindTo(metrics);
         AccessAudit audit = AccessAudit.toKafka(bootstrapServers);
         running.push(audit);
+        ApiAccess access = settings.apiAccess().answeringTo(
+                java.util.List.of(settings.httpHost(), settings.advertisedHttpHost()));
         PlatformHttpServer http = new PlatformHttpServer(settings.httpHost(), settings.httpPort(), metrics::scrape)
-                .protectWith(settings.apiAccess()).auditWith(audit);
+                .protectWith(access).auditWith(audit);
         running.push(http);
         String base = "http://" + settings.httpHost() + ":" + settings.httpPort();
 
@@ -127,7 +130,11 @@ public final class Platform implements AutoCloseable {
             throw new IllegalStateException("the timeline stream processor did not reach RUNNING within 120 s (state "
                     + timeline.state() + ")");
         }
-        http.mount(TimelineApi.PATH_PREFIX, timeline.api());
+        TimelineApi timelineApi = timeline.api();
+        if (access.peers().isPresent()) {
+            timelineApi = timelineApi.forwardingWith(access.peers().get()::sign);
+        }
+        http.mount(TimelineApi.PATH_PREFIX, timelineApi);
         http.mountPublic(TimelineWebView.PATH, new TimelineWebView());
         http.healthCheck("timeline", timeline::isRunning);
         addresses.put("Web view", base + "/");

@@ -116,9 +116,10 @@ public final class SubscriptionApi implements HttpHandler {
                 }
             }
         } catch (RuntimeException e) {
-            // the exception's text is for the log: it may name hosts, topics or files
-            LOG.error("Subscriptions API failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            send(exchange, 500, error("internal error; the platform's log has the details"));
+            String correlationId = java.util.UUID.randomUUID().toString();
+            LOG.error("Subscriptions API failed on {} {} [correlation id {}]", exchange.getRequestMethod(),
+                    exchange.getRequestURI().getRawPath(), correlationId, e);
+            send(exchange, 500, error("internal error (correlation id " + correlationId + ")"));
         }
     }
 

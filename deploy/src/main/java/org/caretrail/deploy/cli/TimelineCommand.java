@@ -33,6 +33,11 @@ final class TimelineCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the API's JSON instead")
     boolean json;
 
+    @Option(names = "--api-token-file", paramLabel = "FILE", defaultValue = "data/" + AccessOptions.TOKEN_FILE,
+            description = "The platform's API token (first line), when " + org.caretrail.deploy.http.ApiAccess.TOKEN_ENV
+                    + " is not set (default: ${DEFAULT-VALUE}, where `caretrail up` makes it)")
+    java.nio.file.Path apiTokenFile;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -61,6 +66,9 @@ final class TimelineCommand implements Callable<Integer> {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
             String token = System.getenv(org.caretrail.deploy.http.ApiAccess.TOKEN_ENV);
+            if ((token == null || token.isBlank()) && java.nio.file.Files.isReadable(apiTokenFile)) {
+                token = java.nio.file.Files.readAllLines(apiTokenFile).stream().findFirst().orElse(null);
+            }
             if (token != null && !token.isBlank()) {
                 request.header("Authorization", "Bearer " + token.strip());
             }
@@ -71,7 +79,12 @@ final class TimelineCommand implements Callable<Integer> {
             return 1;
         }
         if (response.statusCode() == 401) {
-            err.println("caretrail: the timeline API needs its API token: set " + org.caretrail.deploy.http.ApiAccess.TOKEN_ENV);
+            err.println("caretrail: the timeline API did not accept the API token: set "
+                    + org.caretrail.deploy.http.ApiAccess.TOKEN_ENV + " or --api-token-file");
+            return 1;
+        }
+        if (response.statusCode() == 403) {
+            err.println("caretrail: this token may not read timelines (it needs the clinician role)");
             return 1;
         }
         if (response.statusCode() == 404) {

@@ -53,10 +53,8 @@ final class UpCommand implements Callable<Integer> {
                     + "patients it holds (default: --http-host, or this machine's name when that is 0.0.0.0)")
     String advertisedHttpHost;
 
-    @Option(names = "--api-token-file", paramLabel = "FILE",
-            description = "A file whose first line is the API token callers must send (Authorization: Bearer ...); "
-                    + "default: the CARETRAIL_API_TOKEN environment variable, else none. Needed to listen beyond loopback.")
-    java.nio.file.Path apiTokenFile;
+    @picocli.CommandLine.Mixin
+    AccessOptions access;
 
     @Option(names = "--seed", description = "Simulator seed (default: a new one each start, so a restart adds new patients rather than resending)")
     Long seed;
@@ -66,8 +64,7 @@ final class UpCommand implements Callable<Integer> {
         PlatformSettings settings = new PlatformSettings(dataDir.toAbsolutePath(), bootstrapServers, schemaRegistryUrl,
                 kafkaPort, registryPort, httpHost, httpPort, mllpPort, Launch.registryHome(), Launch.classpath(),
                 patients, rate, seed != null ? seed : new java.util.Random().nextInt(1_000_000),
-                org.caretrail.deploy.http.ApiAccess.configured(apiTokenFile,
-                        System.getenv(org.caretrail.deploy.http.ApiAccess.TOKEN_ENV)), advertisedHttpHost);
+                access.build(dataDir.toAbsolutePath(), System.out), advertisedHttpHost);
         long started = System.nanoTime();
         Platform platform = new Platform(settings);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -89,6 +86,7 @@ final class UpCommand implements Callable<Integer> {
         for (Map.Entry<String, String> a : platform.addresses().entrySet()) {
             System.out.printf("  %-18s %s%n", a.getKey(), a.getValue());
         }
+        System.out.printf("  %-18s %s%n", "API token", access.summary());
         System.out.flush();
         stopped.await();
         return 0;

@@ -3,73 +3,144 @@ package org.caretrail.deploy.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.Optional;
+import java.util.Set;
+import org.caretrail.deploy.security.AccessPolicy;
+import org.caretrail.deploy.security.CrossSiteChecks;
+import org.caretrail.deploy.security.ExchangeWithAttributes;
+import org.caretrail.deploy.security.OidcTokens;
+import org.caretrail.deploy.security.PeerCredential;
+import org.caretrail.deploy.security.Refusal;
+import org.caretrail.deploy.security.StaticToken;
+import org.caretrail.events.access.Caller;
+import org.caretrail.events.access.Role;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Who may call the platform's HTTP APIs. The timeline API, the subscriptions API and the FHIR
- * gateway carry patient data, so they are either reachable from this machine only (the default:
- * HTTP listens on loopback) or need {@code Authorization: Bearer <token>} with the platform's API
- * token. {@link #requireFor(String)} refuses a non-loopback address without a token.
- *
- * <p>The token comes from {@code --api-token-file} or the {@code CARETRAIL_API_TOKEN} environment
- * variable (never a command-line value: those show in {@code ps}); at least 16 characters. It is
- * compared in constant time.
+ * Who may call the platform's HTTP APIs (the timeline API, the subscriptions API, the FHIR gateway),
+ * checked in this order before a handler sees the request:
+ * <ol>
+ *   <li>{@link CrossSiteChecks}: Host (DNS rebinding), and for state changes Origin and a JSON
+ *       Content-Type (a web page in the user's browser cannot post to the API): 403 / 415;
+ *   <li>who is calling: a peer instance's {@link PeerCredential} on a forwarded query; else
+ *       {@code Authorization: Bearer} with the {@link StaticToken} or an OpenID Connect access token
+ *       ({@link OidcTokens}); else, only where the operator chose {@code --no-auth} (loopback), an
+ *       unverified caller: 401 otherwise;
+ *   <li>{@link AccessPolicy}: may that caller's roles call this method on this path: 403 otherwise.
+ * </ol>
+ * The verified {@link Caller} is then the exchange attribute {@value Caller#ATTRIBUTE}; handlers and
+ * the access audit take the identity from there and nowhere else.
  */
 public final class ApiAccess {
 
+    /** A static token given by the environment instead of a file. */
     public static final String TOKEN_ENV = "CARETRAIL_API_TOKEN";
-    static final int MIN_LENGTH = 16;
+    /** Exchange attribute: how the instance that forwarded a request had verified its caller. */
+    public static final String ORIGINALLY_VERIFIED_BY = "caretrail.peer.originallyVerifiedBy";
 
-    private final byte[] token;
+    private static final Logger LOG = LoggerFactory.getLogger(ApiAccess.class);
 
-    private ApiAccess(byte[] token) {
+    private final StaticToken token;
+    private final OidcTokens oidc;
+    private final Set<Role> unverifiedRoles;
+    private final PeerCredential peer;
+    private final Set<String> hosts;
+    private final Set<String> origins;
+    private final CrossSiteChecks checks;
+
+    private ApiAccess(StaticToken token, OidcTokens oidc, Set<Role> unverifiedRoles, PeerCredential peer,
+            Set<String> hosts, Set<String> origins) {
         this.token = token;
-    }
-
-    /** No token: every caller that can reach the port is allowed (loopback only, see {@link #requireFor}). */
-    public static ApiAccess open() {
-        return new ApiAccess(null);
-    }
-
-    /** Callers must present {@code token}. */
-    public static ApiAccess bearer(String token) {
-        if (token == null || token.strip().length() < MIN_LENGTH) {
-            throw new IllegalArgumentException("the API token must be at least " + MIN_LENGTH + " characters");
-        }
-        return new ApiAccess(token.strip().getBytes(StandardCharsets.UTF_8));
+        this.oidc = oidc;
+        this.unverifiedRoles = unverifiedRoles;
+        this.peer = peer;
+        this.hosts = Set.copyOf(hosts);
+        this.origins = Set.copyOf(origins);
+        this.checks = new CrossSiteChecks(this.hosts, this.origins);
     }
 
     /**
-     * The token from {@code tokenFile} (its first line) if given, else from {@code environmentValue}
-     * (the value of {@value #TOKEN_ENV}), else none.
+     * {@code --no-auth}: nobody is verified, every caller has {@code roles}; only on loopback
+     * ({@link #requireFor}). The cross-site checks still apply: a web page must not use the user's
+     * loopback as its own.
      */
-    public static ApiAccess configured(Path tokenFile, String environmentValue) throws IOException {
-        if (tokenFile != null) {
-            if (!Files.isReadable(tokenFile)) {
-                throw new IOException("cannot read the API token file " + tokenFile);
-            }
-            String first = Files.readAllLines(tokenFile, StandardCharsets.UTF_8).stream().findFirst().orElse("");
-            return bearer(first);
-        }
-        if (environmentValue != null && !environmentValue.isBlank()) {
-            return bearer(environmentValue);
-        }
-        return open();
+    public static ApiAccess unverified(Set<Role> roles) {
+        return new ApiAccess(null, null, Set.copyOf(roles), null, defaultHosts(), Set.of());
     }
 
+    /** As {@link #unverified} with the static token's default roles (what one user on one machine needs). */
+    public static ApiAccess open() {
+        return unverified(StaticToken.DEFAULT_ROLES);
+    }
+
+    /** Callers present {@code token}, which has the {@link StaticToken#DEFAULT_ROLES}. */
+    public static ApiAccess bearer(String token) {
+        return with(StaticToken.of(token, StaticToken.DEFAULT_ROLES));
+    }
+
+    /** Callers present this static token. */
+    public static ApiAccess with(StaticToken token) {
+        return new ApiAccess(token, null, null, null, defaultHosts(), Set.of());
+    }
+
+    /** Also accepts OpenID Connect access tokens of this issuer. */
+    public ApiAccess withOidc(OidcTokens tokens) {
+        return new ApiAccess(token, tokens, unverifiedRoles, peer, hosts, origins);
+    }
+
+    /** Accepts queries forwarded by peer instances that hold this credential, and signs its own forwards. */
+    public ApiAccess withPeers(PeerCredential credential) {
+        return new ApiAccess(token, oidc, unverifiedRoles, credential, hosts, origins);
+    }
+
+    /** Also answers to these host names (Host header), e.g. the advertised host or a load balancer's name. */
+    public ApiAccess answeringTo(Collection<String> names) {
+        Set<String> all = new LinkedHashSet<>(hosts);
+        names.stream().filter(n -> n != null && !n.isBlank()).forEach(all::add);
+        return new ApiAccess(token, oidc, unverifiedRoles, peer, all, origins);
+    }
+
+    /** Web origins besides this server's own that may change state (e.g. an EHR that embeds CareTrail). */
+    public ApiAccess allowingOrigins(Collection<String> allowed) {
+        Set<String> all = new LinkedHashSet<>(origins);
+        all.addAll(allowed);
+        return new ApiAccess(token, oidc, unverifiedRoles, peer, hosts, all);
+    }
+
+    /** The names every server answers to: loopback, and this machine's own names. */
+    private static Set<String> defaultHosts() {
+        Set<String> names = new LinkedHashSet<>(Set.of("localhost", "localhost.localdomain"));
+        try {
+            InetAddress local = InetAddress.getLocalHost();
+            names.add(local.getHostName());
+            names.add(local.getCanonicalHostName());
+        } catch (UnknownHostException e) {
+            LOG.debug("this machine's name is unknown: {}", e.toString());
+        }
+        return names;
+    }
+
+    /** True when callers must prove who they are (a static or OpenID Connect token). */
     public boolean requiresToken() {
-        return token != null;
+        return unverifiedRoles == null;
+    }
+
+    public Optional<StaticToken> staticToken() {
+        return Optional.ofNullable(token);
+    }
+
+    public Optional<PeerCredential> peers() {
+        return Optional.ofNullable(peer);
     }
 
     /**
-     * Checks that serving on {@code bindHost} is safe: anything but a loopback address needs a token.
+     * Checks that serving on {@code bindHost} is safe: without verified callers ({@code --no-auth})
+     * only loopback is.
      *
      * @throws IllegalStateException with what to do, when it is not
      */
@@ -77,9 +148,8 @@ public final class ApiAccess {
         if (requiresToken() || isLoopback(bindHost)) {
             return;
         }
-        throw new IllegalStateException("refusing to serve patient data on " + bindHost + " without an API token: "
-                + "set " + TOKEN_ENV + " (or --api-token-file FILE) to a secret of at least " + MIN_LENGTH
-                + " characters, or keep --http-host on loopback (127.0.0.1)");
+        throw new IllegalStateException("refusing to serve patient data on " + bindHost + " without verifying "
+                + "callers: --no-auth is for loopback only (127.0.0.1); drop it to use the API token");
     }
 
     static boolean isLoopback(String host) {
@@ -96,50 +166,95 @@ public final class ApiAccess {
         }
     }
 
-    /** Whether the request carries the token (always true without one). */
-    public boolean allows(HttpExchange exchange) {
-        if (token == null) {
-            return true;
-        }
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        byte[] presented = header.substring(7).strip().getBytes(StandardCharsets.UTF_8);
-        return MessageDigest.isEqual(presented, token);
-    }
-
-    /** {@code handler}, answering 401 to a caller without the token. */
+    /** {@code handler}, for requests that pass the checks, with the verified caller on the exchange. */
     public HttpHandler guard(HttpHandler handler) {
-        if (token == null) {
-            return handler;
-        }
-        return exchange -> {
-            if (allows(exchange)) {
-                handler.handle(exchange);
+        return raw -> {
+            HttpExchange exchange = ExchangeWithAttributes.of(raw);
+            String method = exchange.getRequestMethod();
+            String path = exchange.getRequestURI().getPath();
+            Optional<CrossSiteChecks.Refusal> crossSite = checks.check(method, path, exchange.getRequestHeaders());
+            if (crossSite.isPresent()) {
+                Refusal.send(exchange, crossSite.get().status(), crossSite.get().reason());
                 return;
             }
-            try (exchange) {
-                boolean fhir = exchange.getRequestURI().getPath().startsWith("/fhir/");
-                String body = fhir
-                        ? "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":\"login\","
-                                + "\"diagnostics\":\"an API token is required: Authorization: Bearer <token>\"}]}"
-                        : "{\"status\":401,\"error\":\"an API token is required: Authorization: Bearer <token>\"}";
-                byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"caretrail\"");
-                exchange.getResponseHeaders().set("Content-Type",
-                        fhir ? "application/fhir+json; charset=utf-8" : "application/json; charset=utf-8");
-                exchange.sendResponseHeaders(401, bytes.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(bytes);
-                }
+            Optional<Caller> caller = identify(exchange);
+            if (caller.isEmpty()) {
+                return; // refused, and answered
             }
+            exchange.setAttribute(Caller.ATTRIBUTE, caller.get());
+            if (!AccessPolicy.allows(caller.get(), method, path)) {
+                Refusal.send(exchange, 403, "not allowed: " + method + " here needs "
+                        + AccessPolicy.needs(method, path));
+                return;
+            }
+            handler.handle(exchange);
         };
     }
 
-    /** The header value a client of this platform sends, if a token is set. */
+    /** The verified caller, or empty when the request was refused (and answered). */
+    private Optional<Caller> identify(HttpExchange exchange) throws IOException {
+        if (PeerCredential.claimed(exchange.getRequestHeaders())) {
+            return peer(exchange);
+        }
+        if (!requiresToken()) {
+            return Optional.of(new Caller("unverified (--no-auth)", null, Caller.Verification.NONE, unverifiedRoles));
+        }
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            Refusal.send(exchange, 401, "this API needs a token: Authorization: Bearer <token>");
+            return Optional.empty();
+        }
+        String presented = header.substring(7).strip();
+        Optional<Caller> byToken = token == null ? Optional.empty() : token.verify(presented);
+        if (byToken.isPresent()) {
+            return byToken;
+        }
+        if (oidc != null && presented.chars().filter(c -> c == '.').count() == 2) {
+            try {
+                return Optional.of(oidc.verify(presented));
+            } catch (OidcTokens.Rejected e) {
+                String id = Refusal.correlationId();
+                LOG.info("Access token refused on {} {} [{}]: {}", exchange.getRequestMethod(),
+                        exchange.getRequestURI().getRawPath(), id, e.getMessage());
+                Refusal.send(exchange, 401, "the access token was not accepted (expired or not yet valid, another "
+                        + "issuer or audience, or not signed by the issuer)", id);
+                return Optional.empty();
+            } catch (OidcTokens.KeysUnavailable e) {
+                String id = Refusal.correlationId();
+                LOG.error("Cannot verify access tokens [{}]: {}", id, e.getMessage());
+                exchange.getResponseHeaders().set("Retry-After", "10");
+                Refusal.send(exchange, 503, "access tokens cannot be verified at the moment", id);
+                return Optional.empty();
+            }
+        }
+        Refusal.send(exchange, 401, "the token was not accepted");
+        return Optional.empty();
+    }
+
+    private Optional<Caller> peer(HttpExchange exchange) throws IOException {
+        String id = Refusal.correlationId();
+        if (peer == null) {
+            LOG.warn("A forwarded request from {} refused [{}]: this instance has no peer credential",
+                    exchange.getRemoteAddress(), id);
+            Refusal.send(exchange, 401, "forwarded requests are not accepted without a valid peer credential", id);
+            return Optional.empty();
+        }
+        String raw = exchange.getRequestURI().getRawPath()
+                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery());
+        try {
+            PeerCredential.Verified verified = peer.verify(exchange.getRequestMethod(), raw,
+                    exchange.getRequestHeaders());
+            exchange.setAttribute(ORIGINALLY_VERIFIED_BY, verified.originallyVerifiedBy());
+            return Optional.of(verified.caller());
+        } catch (PeerCredential.Rejected e) {
+            LOG.warn("A forwarded request from {} refused [{}]: {}", exchange.getRemoteAddress(), id, e.getMessage());
+            Refusal.send(exchange, 401, "forwarded requests are not accepted without a valid peer credential", id);
+            return Optional.empty();
+        }
+    }
+
+    /** The header value a client of this platform sends with the static token, if there is one. */
     public Optional<String> authorization() {
-        return token == null ? Optional.empty()
-                : Optional.of("Bearer " + new String(token, StandardCharsets.UTF_8));
+        return token == null ? Optional.empty() : Optional.of(token.authorization());
     }
 }

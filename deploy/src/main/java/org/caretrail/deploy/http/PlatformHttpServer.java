@@ -54,7 +54,10 @@ public final class PlatformHttpServer implements AutoCloseable {
         server.createContext("/metrics", exchange -> send(exchange, 200, "text/plain; version=0.0.4", metrics.get()));
     }
 
-    /** Who may call what is mounted from now on with {@link #mount} (default: anyone who can connect). */
+    /**
+     * Who may call what is mounted from now on with {@link #mount} (default: {@link ApiAccess#open()},
+     * unverified callers with the static token's roles, for loopback only; the platform always sets one).
+     */
     public PlatformHttpServer protectWith(ApiAccess access) {
         this.access = access;
         return this;
@@ -66,7 +69,13 @@ public final class PlatformHttpServer implements AutoCloseable {
         return this;
     }
 
-    /** Serves {@code handler} under {@code path}, to callers the {@link ApiAccess} allows, audited if asked. */
+    /**
+     * Serves {@code handler} under {@code path} behind the access layer ({@link ApiAccess}: cross-site
+     * checks, the caller's verified identity, the role policy, which denies a path it has no rule for),
+     * recorded by the {@link AccessAudit} if one is set (outermost, so refusals are recorded too). The
+     * handler reads the verified caller from the exchange attribute
+     * {@code org.caretrail.events.access.Caller.ATTRIBUTE}.
+     */
     public PlatformHttpServer mount(String path, HttpHandler handler) {
         HttpHandler guarded = access.guard(handler);
         server.createContext(path, audit == null ? guarded : audit.around(guarded));

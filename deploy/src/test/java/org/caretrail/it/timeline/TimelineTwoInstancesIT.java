@@ -124,7 +124,17 @@ class TimelineTwoInstancesIT {
     }
 
     private static final String TOKEN = "two-instances-" + java.util.UUID.randomUUID();
-    private static final ApiAccess ACCESS = ApiAccess.bearer(TOKEN);
+    private static final ApiAccess ACCESS;
+
+    static {
+        try {
+            // both instances share the peer secret: a forwarded query carries it, never the caller's token
+            ACCESS = ApiAccess.bearer(TOKEN).withPeers(org.caretrail.deploy.security.PeerCredential.loadOrCreate(
+                    Files.createDirectories(Path.of("target/it-data")).resolve("peer-secret-" + UUID.randomUUID())));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     private static HttpRequest authorized(String url) {
         return HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN).build();
@@ -142,8 +152,9 @@ class TimelineTwoInstancesIT {
                 .with(TimelineSettings.APPLICATION_SERVER, "127.0.0.1:" + server.getAddress().getPort());
         TimelineApplication app = new TimelineApplication(settings, topics);
         app.start();
-        // both instances behind the same API token: a forwarded query must carry the caller's credentials
-        server.createContext(TimelineApi.PATH_PREFIX, ACCESS.guard(app.api()));
+        // both instances behind the same access settings; forwarded queries are signed with the peer credential
+        server.createContext(TimelineApi.PATH_PREFIX,
+                ACCESS.guard(app.api().forwardingWith(ACCESS.peers().orElseThrow()::sign)));
         assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
         return new Instance(app, server);
     }

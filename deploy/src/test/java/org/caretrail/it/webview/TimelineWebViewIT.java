@@ -95,7 +95,7 @@ class TimelineWebViewIT {
         assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
         http = new PlatformHttpServer("127.0.0.1", 0, () -> "");
         http.mount(TimelineApi.PATH_PREFIX, TestGuard.as(TestGuard.caller("dr-synthetic", Role.CLINICIAN), app.api()))
-                .mount(TimelineWebView.PATH, new TimelineWebView()).start();
+                .mountPublic(TimelineWebView.PATH, new TimelineWebView()).start();
         base = "http://127.0.0.1:" + http.port();
 
         List<SpecificRecord> events = new ArrayList<>();

@@ -93,9 +93,10 @@ public final class FhirGateway implements HttpHandler {
             } catch (FhirProblem p) {
                 response = new Response(p.status(), outcome(p));
             } catch (RuntimeException e) {
-                LOG.error("FHIR {} {} failed", method, path, e);
+                String correlationId = java.util.UUID.randomUUID().toString();
+                LOG.error("FHIR {} {} failed [correlation id {}]", method, path, correlationId, e);
                 response = new Response(500, outcome(OperationOutcome.IssueType.EXCEPTION, null,
-                        "internal error: " + e));
+                        "internal error (correlation id " + correlationId + ")"));
             }
             send(exchange, response, xml);
         }
@@ -250,9 +251,11 @@ public final class FhirGateway implements HttpHandler {
             if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
                 cause = cause.getCause();
             }
-            LOG.error("Kafka did not acknowledge FHIR events: {}", cause.toString());
+            String correlationId = java.util.UUID.randomUUID().toString();
+            LOG.error("Kafka did not acknowledge FHIR events [correlation id {}]: {}", correlationId, cause.toString());
             throw new FhirProblem(503, List.of(new FhirProblem.Issue(null, "not stored: Kafka did not acknowledge "
-                    + "the write (" + cause.getMessage() + "); retry: the same request gives the same event ids")));
+                    + "the write (correlation id " + correlationId + "); retry: the same request gives the same "
+                    + "event ids")));
         }
     }
 

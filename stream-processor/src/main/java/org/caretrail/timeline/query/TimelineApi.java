@@ -23,12 +23,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.streams.state.HostInfo;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.NhsNumber;
+import org.caretrail.events.access.Caller;
+import org.caretrail.events.access.Role;
 import org.caretrail.events.model.EventType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,47 +49,107 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Status: 200 page; 400 invalid NHS number or parameter (the message says which); 404 unknown
  * patient (for a merged-away NHS number the body's {@code mergedInto} names the survivor); 405 not GET; 503 while the stream processor is not RUNNING or the owner is
- * unknown (with {@code Retry-After}); 502 when forwarding to the owner failed.
+ * unknown (with {@code Retry-After}); 502 when forwarding to the owner failed. An unexpected failure is
+ * 500 with a correlation id that is in the log, never the exception's text.
+ *
+ * <p><b>Who asks.</b> The verified caller is the exchange attribute {@link Caller#ATTRIBUTE}, put there
+ * by the platform's access layer, which must guard this handler (it also decides that only a clinician
+ * reads timelines). Without one, the caller is taken as a clinician without RESTRICTED access. RESTRICTED
+ * entries are served only to a caller with {@link Role#RESTRICTED_ACCESS}; to others every read is
+ * computed as if they did not exist ({@link RestrictedEntries}).
+ *
+ * <p><b>Forwarding.</b> A query for a patient another instance owns is forwarded there signed with the
+ * platform's peer credential ({@link #forwardingWith}), carrying the ORIGINAL caller as verified here;
+ * the caller's own token never leaves this instance. A request that a peer forwarded (its caller
+ * verified {@link Caller.Verification#PEER}) is answered here or refused, never forwarded again.
  */
 public final class TimelineApi implements HttpHandler {
 
     public static final String PATH_PREFIX = "/api/v1/patients/";
-    /** Marks a forwarded request, so it is never forwarded again. */
+    /**
+     * Was: the unauthenticated marker of a forwarded request. A forwarded request is now recognised by
+     * its verified peer credential; the platform refuses a request carrying this header without one.
+     */
     public static final String FORWARDED_HEADER = "X-CareTrail-Forwarded";
+    /** The caller when no access layer put one on the exchange: a clinician, without RESTRICTED access. */
+    static final Caller UNNAMED_CLINICIAN = new Caller("unnamed", null, Caller.Verification.NONE,
+            Set.of(Role.CLINICIAN));
 
     private static final Logger LOG = LoggerFactory.getLogger(TimelineApi.class);
     private static final Pattern PATH = Pattern.compile("^/api/v1/patients/([^/]+)/timeline/?$");
+    private static final Pattern PATIENT = Pattern.compile("^/api/v1/patients/([^/]+)(/.*)?$");
+
+    /** Signs a forwarded query for the instance that owns the patient: the headers to add. */
+    @FunctionalInterface
+    public interface PeerSigner {
+        Map<String, String> sign(String method, String pathAndQuery, Caller caller);
+    }
 
     private final TimelineQueries queries;
     private final TimelineHostLookup lookup;
     private final BooleanSupplier running;
     private final HttpClient client;
+    private final PeerSigner signer;
 
     /**
      * @param lookup who owns a patient; null to always answer locally (a single instance)
      * @param running true while the stream processor is RUNNING
      */
     public TimelineApi(TimelineQueries queries, TimelineHostLookup lookup, BooleanSupplier running) {
+        this(queries, lookup, running, null);
+    }
+
+    private TimelineApi(TimelineQueries queries, TimelineHostLookup lookup, BooleanSupplier running,
+            PeerSigner signer) {
         this.queries = queries;
         this.lookup = lookup;
         this.running = running;
+        this.signer = signer;
         this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    /** This API, forwarding queries for patients other instances own signed by {@code signer}. */
+    public TimelineApi forwardingWith(PeerSigner signer) {
+        return new TimelineApi(queries, lookup, running, signer);
+    }
+
+    /**
+     * The NHS number text a path under {@link #PATH_PREFIX} names (percent- and plus-decoded, as this
+     * API reads it), not yet checked; empty for any other path. The access audit keys its records by
+     * the canonical form of this same text, so the key served and the key audited are one.
+     */
+    public static Optional<String> requestedPatient(String rawPath) {
+        Matcher m = rawPath == null ? null : PATIENT.matcher(rawPath);
+        if (m == null || !m.matches()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(URLDecoder.decode(m.group(1), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            return Optional.of(m.group(1)); // a malformed escape: left as sent, and invalid as an NHS number
+        }
     }
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            handleOpen(exchange);
+        }
+    }
+
+    private void handleOpen(HttpExchange exchange) throws IOException {
+        try {
             if (!"GET".equals(exchange.getRequestMethod())) {
                 exchange.getResponseHeaders().set("Allow", "GET");
                 error(exchange, 405, "only GET is supported");
                 return;
             }
-            Matcher m = PATH.matcher(exchange.getRequestURI().getPath());
-            if (!m.matches()) {
+            String rawPath = exchange.getRequestURI().getRawPath();
+            if (!PATH.matcher(rawPath).matches()) {
                 error(exchange, 404, "no such resource; use GET " + PATH_PREFIX + "{nhsNumber}/timeline");
                 return;
             }
-            String nhsText = URLDecoder.decode(m.group(1), StandardCharsets.UTF_8);
+            String nhsText = requestedPatient(rawPath).orElseThrow();
             String problem = NhsNumber.problem(nhsText);
             if (problem != null) {
                 error(exchange, 400, problem);
@@ -108,14 +171,16 @@ public final class TimelineApi implements HttpHandler {
             }
             answer(exchange, query);
         } catch (RuntimeException e) {
-            LOG.error("Timeline request {} failed", exchange.getRequestURI(), e);
-            error(exchange, 500, "internal error: " + e.getMessage());
+            String id = UUID.randomUUID().toString();
+            LOG.error("Timeline request {} failed [correlation id {}]", exchange.getRequestURI().getRawPath(), id, e);
+            error(exchange, 500, "internal error (correlation id " + id + ")");
         }
     }
 
     private void answer(HttpExchange exchange, TimelineQuery query) throws IOException {
-        boolean forwarded = exchange.getRequestHeaders().containsKey(FORWARDED_HEADER);
-        if (lookup != null && !forwarded) {
+        Caller caller = exchange.getAttribute(Caller.ATTRIBUTE) instanceof Caller c ? c : UNNAMED_CLINICIAN;
+        boolean forwarded = caller.verifiedBy() == Caller.Verification.PEER;
+        if (lookup != null) {
             Optional<HostInfo> owner;
             try {
                 owner = lookup.remoteOwner(query.nhsNumber());
@@ -124,21 +189,29 @@ public final class TimelineApi implements HttpHandler {
                 error(exchange, 503, e.getMessage());
                 return;
             }
+            if (owner.isPresent() && forwarded) {
+                // a peer thought this instance owned the patient: ownership is moving; the asker retries
+                exchange.getResponseHeaders().set("Retry-After", "2");
+                error(exchange, 503, "the timeline is moving between instances at the moment");
+                return;
+            }
             if (owner.isPresent()) {
-                forward(exchange, owner.get());
+                forward(exchange, owner.get(), caller);
                 return;
             }
         }
         Optional<TimelinePage> page;
         Optional<String> mergedInto = Optional.empty();
         try {
-            page = queries.page(query);
+            page = caller.has(Role.RESTRICTED_ACCESS) ? queries.page(query)
+                    : RestrictedEntries.pageWithout(queries, query);
             if (page.isEmpty()) {
                 mergedInto = queries.mergedInto(query.nhsNumber());
             }
         } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
             exchange.getResponseHeaders().set("Retry-After", "2");
-            error(exchange, 503, "the timeline stores are not queryable at the moment: " + e.getMessage());
+            LOG.info("Timeline stores not queryable for a request: {}", e.toString());
+            error(exchange, 503, "the timeline stores are not queryable at the moment");
             return;
         }
         if (page.isEmpty() && mergedInto.isPresent()) {
@@ -157,24 +230,28 @@ public final class TimelineApi implements HttpHandler {
         send(exchange, 200, page.get().toJson().toString());
     }
 
-    private void forward(HttpExchange exchange, HostInfo owner) throws IOException {
-        URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + exchange.getRequestURI().getRawPath()
-                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()));
+    private void forward(HttpExchange exchange, HostInfo owner, Caller caller) throws IOException {
+        if (signer == null) {
+            LOG.error("A timeline query for a patient held by {}:{} cannot be forwarded: no peer credential",
+                    owner.host(), owner.port());
+            error(exchange, 503, "this instance cannot reach the instance holding this timeline");
+            return;
+        }
+        String target = exchange.getRequestURI().getRawPath()
+                + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery());
+        URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + target);
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET()
-                    .header(FORWARDED_HEADER, "1").timeout(Duration.ofSeconds(10));
-            // the owner checks the caller's credentials as this instance did
-            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-            if (authorization != null) {
-                request.header("Authorization", authorization);
-            }
+            // the peer credential vouches for the caller verified here; the caller's own token stays here
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(10));
+            signer.sign("GET", target, caller).forEach(request::header);
             HttpResponse<String> reply = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             exchange.getResponseHeaders().set("X-CareTrail-Served-By", owner.host() + ":" + owner.port());
             send(exchange, reply.statusCode(), reply.body());
         } catch (IOException e) {
-            LOG.warn("Forwarding {} to {} failed: {}", exchange.getRequestURI(), uri, e.toString());
-            error(exchange, 502, "the instance holding this timeline (" + owner.host() + ":" + owner.port()
-                    + ") did not answer: " + e.getMessage());
+            String id = UUID.randomUUID().toString();
+            LOG.warn("Forwarding {} to {} failed [correlation id {}]: {}", exchange.getRequestURI().getRawPath(), uri,
+                    id, e.toString());
+            error(exchange, 502, "the instance holding this timeline did not answer (correlation id " + id + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             error(exchange, 503, "interrupted while forwarding");
