@@ -48,7 +48,6 @@ import org.caretrail.events.serde.RestSchemaRegistry;
 import org.caretrail.events.topic.CareTopics;
 import org.caretrail.events.topic.Topics;
 import org.caretrail.it.RealInfrastructure;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -423,11 +422,9 @@ class WebhookSecurityIT {
 
     /**
      * End to end through the platform's real HTTP server and its real guard: the platform's token
-     * must reach the subscriptions API as a verified caller. Until the guard sets
-     * {@link Caller#ATTRIBUTE}, the API sees no caller and refuses everything, as it must.
+     * must reach the subscriptions API as a verified caller (the guard sets {@link Caller#ATTRIBUTE}).
      */
     @Test
-    @Disabled("needs h5a: the platform's guard that verifies the token and puts the Caller on the exchange")
     void throughThePlatformsHttpServerWithARealToken() throws Exception {
         Topics topics = new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl()));
         String token = "it-static-token-" + java.util.UUID.randomUUID();
