@@ -76,7 +76,7 @@ class KeycloakIdentityIT {
         keycloak = KeycloakServer.start("caretrail", "elsewhere");
         broker = RealInfrastructure.newBroker();
         String registry = RealInfrastructure.registryUrl();
-        double ready = keycloak.awaitReady(REALM, Duration.ofSeconds(240));
+        double ready = keycloak.awaitReady(REALM, Duration.ofSeconds(300));
         keycloak.awaitReady("elsewhere", Duration.ofSeconds(30));
         System.out.printf("Keycloak ready %.1f s after its start (started beside the broker and registry)%n", ready);
         shortLived = keycloak.userToken(REALM, "short-lived", "short-lived-secret-synthetic-0001", "clinician",
