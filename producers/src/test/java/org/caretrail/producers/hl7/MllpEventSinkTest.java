@@ -51,7 +51,7 @@ class MllpEventSinkTest {
                 Discharge.newBuilder().setHeader(header(Action.NEW, "S1-D", T0.plusSeconds(7200))).setSpellId("S1")
                         .setDestination("CARE_HOME").build(),
                 Attendance.newBuilder().setHeader(header(Action.NEW, "AE9", T0)).setDepartment("ED").build());
-        try (MllpAdapter adapter = new MllpAdapter(mock.publisher, Hl7Settings.defaults().withPort(0)).start();
+        try (MllpAdapter adapter = MllpAdapterTest.adapter(mock, Hl7Settings.defaults().withPort(0)).start();
              MllpEventSink sink = new MllpEventSink("127.0.0.1", adapter.port(), 2)) {
             for (SpecificRecord event : sent) {
                 assertThat(sink.send(event).get(10, TimeUnit.SECONDS)).isEqualTo("AA");
@@ -61,7 +61,7 @@ class MllpEventSinkTest {
             assertThat(notHl7).failsWithin(1, TimeUnit.SECONDS).withThrowableOfType(ExecutionException.class)
                     .withMessageContaining("not sent over HL7v2");
         }
-        List<SpecificRecord> received = mock.events();
+        List<SpecificRecord> received = MllpAdapterTest.careEvents(mock);
         assertThat(received).extracting(e -> e.getSchema().getName() + " " + CareEvents.header(e).getAction() + " "
                 + CareEvents.header(e).getSubjectId()).containsExactly(
                 "Admission NEW S1",
@@ -82,7 +82,7 @@ class MllpEventSinkTest {
         MockPublisher mock = new MockPublisher();
         EventHeader bad = header(Action.NEW, "S2", T0);
         bad.getPatient().setNhsNumber("9990000019");
-        try (MllpAdapter adapter = new MllpAdapter(mock.publisher, Hl7Settings.defaults().withPort(0)).start();
+        try (MllpAdapter adapter = MllpAdapterTest.adapter(mock, Hl7Settings.defaults().withPort(0)).start();
              MllpEventSink sink = new MllpEventSink("127.0.0.1", adapter.port(), 1)) {
             assertThat(sink.send(Admission.newBuilder().setHeader(bad).build()))
                     .failsWithin(10, TimeUnit.SECONDS).withThrowableOfType(ExecutionException.class)
