@@ -61,9 +61,19 @@ public final class MllpAdapter implements AutoCloseable {
 
     /** One accepted connection: when it last completed a message, and whether one is being processed. */
     private static final class Connection {
+        /**
+         * Who goes first when room must be made: connections that never completed a message (oldest
+         * first), then the one whose last message is oldest. A flood of fresh idle sockets then only
+         * displaces its own kind, never a sender that delivers messages.
+         */
+        static final Comparator<Connection> IDLEST_FIRST = Comparator
+                .comparing((Connection c) -> c.completed)
+                .thenComparingLong(c -> c.lastMessageAt);
+
         final Socket socket;
         final InetAddress peer;
         volatile long lastMessageAt = System.nanoTime();
+        volatile boolean completed;
         volatile boolean busy;
 
         Connection(Socket socket) {
@@ -162,15 +172,16 @@ public final class MllpAdapter implements AutoCloseable {
             }
             if (connections.size() >= settings.maxConnections()) {
                 Optional<Connection> idlest = connections.stream().filter(x -> !x.busy)
-                        .min(Comparator.comparingLong(x -> x.lastMessageAt));
+                        .min(Connection.IDLEST_FIRST);
                 if (idlest.isEmpty()) {
                     LOG.warn("refusing MLLP connection from {}: all {} connections are waiting for Kafka (limit "
                             + "maxConnections = {})", c, connections.size(), settings.maxConnections());
                     return false;
                 }
                 Connection evicted = idlest.get();
-                LOG.warn("closing MLLP connection from {} (no complete message for {} s) to make room for {}: {} "
-                                + "connections open (limit maxConnections = {})", evicted,
+                LOG.warn("closing MLLP connection from {} ({} for {} s) to make room for {}: {} connections open "
+                                + "(limit maxConnections = {})", evicted,
+                        evicted.completed ? "no complete message" : "open without a complete message",
                         TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - evicted.lastMessageAt), c,
                         connections.size(), settings.maxConnections());
                 release(evicted);
@@ -193,7 +204,8 @@ public final class MllpAdapter implements AutoCloseable {
     private void serve(Connection c) {
         LOG.debug("MLLP connection from {}", c);
         Charset charset = settings.charset();
-        try (Socket socket = c.socket) {
+        Socket socket = c.socket;
+        try {
             socket.setTcpNoDelay(true);
             MllpFrameReader reader = new MllpFrameReader(socket, settings);
             OutputStream out = socket.getOutputStream();
@@ -204,6 +216,7 @@ public final class MllpAdapter implements AutoCloseable {
                     write(out, processor.process(new String(frame, charset)), charset);
                 } finally {
                     c.busy = false;
+                    c.completed = true;
                     c.lastMessageAt = System.nanoTime();
                     reader.answered();
                 }
@@ -223,6 +236,7 @@ public final class MllpAdapter implements AutoCloseable {
             LOG.warn("MLLP connection from {} failed: {}", c, e.toString());
         } finally {
             release(c);
+            closeQuietly(socket);
         }
     }
 
@@ -231,8 +245,37 @@ public final class MllpAdapter implements AutoCloseable {
             String ack = processor.refuse(new String(e.start, charset), "message longer than "
                     + settings.maxMessageBytes() + " bytes (the limit): not read");
             write(c.socket.getOutputStream(), ack, charset);
+            // the sender may still be writing the rest of the frame: closing with unread input would reset the
+            // connection and discard the AR on the sender's side, so end our side and read what is left first
+            c.socket.shutdownOutput();
+            discardUntilClosed(c.socket);
         } catch (IOException io) {
             LOG.debug("could not send the AR for an oversized frame to {}: {}", c, io.toString());
+        }
+    }
+
+    /** Reads and drops what the peer still sends, for at most the frame deadline and ten frames' worth. */
+    private void discardUntilClosed(Socket socket) throws IOException {
+        long deadline = System.nanoTime() + settings.frameDeadline().toNanos();
+        long budget = 10L * settings.maxMessageBytes();
+        byte[] sink = new byte[8192];
+        java.io.InputStream in = socket.getInputStream();
+        while (budget > 0) {
+            long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (remaining <= 0) {
+                return;
+            }
+            socket.setSoTimeout((int) remaining);
+            int n;
+            try {
+                n = in.read(sink);
+            } catch (java.net.SocketTimeoutException e) {
+                return;
+            }
+            if (n < 0) {
+                return;
+            }
+            budget -= n;
         }
     }
 
