@@ -40,6 +40,10 @@ final class PathwayGenerator {
     /** How far back the simulated history reaches. */
     static final Duration WINDOW = Duration.ofDays(180);
 
+    static {
+        org.caretrail.events.AvroTrust.install(); // the builders check nested records (Coding) by class
+    }
+
     /** One event and when it arrives (its recordedAt, or later for a resent duplicate). */
     record Scheduled(Instant arrival, int patientIndex, int sequence, SpecificRecord event, Instant happensAt) {
         static final Comparator<Scheduled> ARRIVAL_ORDER = Comparator.comparing(Scheduled::arrival)
