@@ -141,6 +141,7 @@ public final class Platform implements AutoCloseable {
                 Hl7Settings.defaults().withPort(settings.mllpPort()).withBindAddress(settings.httpHost()));
         mllp.start();
         running.push(mllp);
+        Hl7Metrics.bind(mllp, metrics);
         mllpPort = mllp.port();
         addresses.put("HL7v2 MLLP", settings.httpHost() + ":" + mllp.port());
         http.mount(FHIR_PATH, new FhirGateway(adapterPublisher));
