@@ -166,7 +166,7 @@ public final class Hl7Processor implements AutoCloseable {
                                 long deadline) {
         MessageLogIndex.Seen seen = log.seen(key, contentHash);
         if (seen == MessageLogIndex.Seen.REPEAT) {
-            LOG.info("message {} received again with the same content: already published, acknowledged without "
+            LOG.debug("message {} received again with the same content: already published, acknowledged without "
                     + "publishing", key);
             return ack(message, AcknowledgmentCode.AA, "duplicate of message " + key.controlId() + ": already published", 0);
         }
@@ -230,7 +230,7 @@ public final class Hl7Processor implements AutoCloseable {
                                    long deadline) {
         try {
             if (earlier.get(remainingMillis(deadline), TimeUnit.MILLISECONDS)) {
-                LOG.info("message {} received again while the first delivery was in flight: acknowledged once "
+                LOG.debug("message {} received again while the first delivery was in flight: acknowledged once "
                         + "published", key);
                 return ack(message, AcknowledgmentCode.AA, "duplicate of message " + key.controlId()
                         + ": already published", 0);
