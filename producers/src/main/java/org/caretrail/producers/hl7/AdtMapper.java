@@ -338,7 +338,12 @@ public final class AdtMapper {
                     v.departedAt()), v.visit);
             case "O" -> out.add(v.outpatientVisit(Action.UPDATE, items.occurredAt(CareEventType.APPOINTMENT)),
                     v.visit);
-            case "P" -> out.add(v.plannedAdmission(Action.UPDATE, items.startOf(v.preAdmitSubject())), v.visit);
+            case "P" -> {
+                if (!v.statesPlannedTime()) {
+                    return "ADT^A08 of a planned admission that says nothing of when (PV2-8, EVN-3): nothing to update";
+                }
+                out.add(v.plannedAdmission(Action.UPDATE, null), v.visit);
+            }
             default -> out.add(v.admission(Action.UPDATE, items.occurredAt(CareEventType.ADMISSION)), v.visit);
         }
         return null;
@@ -647,11 +652,6 @@ public final class AdtMapper {
 
         Instant occurredAt(CareEventType type) {
             return items.stream().filter(i -> i.key().type() == type && isVisitItem(i)).reduce((a, b) -> b)
-                    .map(PublishedItem::occurredAt).orElse(null);
-        }
-
-        Instant startOf(String subject) {
-            return items.stream().filter(i -> i.key().subjectId().equals(subject)).reduce((a, b) -> b)
                     .map(PublishedItem::occurredAt).orElse(null);
         }
 

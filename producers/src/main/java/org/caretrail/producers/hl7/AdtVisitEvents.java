@@ -2,7 +2,6 @@ package org.caretrail.producers.hl7;
 
 import ca.uhn.hl7v2.model.Segment;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.model.Action;
@@ -180,6 +179,11 @@ final class AdtVisitEvents {
                 .build();
     }
 
+    /** Whether the message says when the planned admission is: PV2-8 or EVN-3. */
+    boolean statesPlannedTime() {
+        return Hl7Fields.get(g.first("PV2"), 8) != null || m.plannedEvent() != null;
+    }
+
     /** A transfer within the spell (A02; A12 CANCEL; A17 with a reason): from PV1-6, to PV1-3. */
     Transfer transfer(Action action, String subject, Instant when, String reason) {
         return transfer(action, subject, when, reason, null);
@@ -257,7 +261,4 @@ final class AdtVisitEvents {
         return g.patientClass();
     }
 
-    List<Segment> diagnoses() {
-        return g.all("DG1");
-    }
 }

@@ -103,7 +103,12 @@ public final class MllpAdapter implements AutoCloseable {
         if (running) {
             return this;
         }
-        processor.start();
+        try {
+            processor.start();
+        } catch (RuntimeException e) {
+            processor.close();
+            throw e;
+        }
         serverSocket = new ServerSocket();
         serverSocket.setReuseAddress(true);
         serverSocket.bind(new InetSocketAddress(InetAddress.getByName(settings.bindAddress()), settings.port()),

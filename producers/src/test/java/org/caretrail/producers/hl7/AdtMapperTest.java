@@ -402,6 +402,22 @@ class AdtMapperTest {
         }
 
         @Test
+        void an_a08_of_a_planned_admission_updates_it_only_when_it_says_when() {
+            Instant planned = T0.plusSeconds(7 * 86400);
+            Appointment booked = (Appointment) own(send(inpatient("A05", "P6", T0).patientClass("P")
+                    .expectedAdmit(planned))).get(0);
+            Appointment moved = (Appointment) own(send(inpatient("A08", "P7", T0.plusSeconds(60)).patientClass("P")
+                    .expectedAdmit(planned.plusSeconds(86400)))).get(0);
+            assertThat(moved.getHeader().getAction()).isEqualTo(Action.UPDATE);
+            assertThat(moved.getStartsAt()).isEqualTo(planned.plusSeconds(86400));
+            assertThat(moved.getHeader().getSupersedes()).isEqualTo(booked.getHeader().getEventId());
+
+            AdtMapper.Result silent = result(inpatient("A08", "P8", T0.plusSeconds(120)).patientClass("P").build());
+            assertThat(own(silent.events())).isEmpty();
+            assertThat(silent.note()).contains("says nothing of when");
+        }
+
+        @Test
         void pending_transfer_and_discharge_and_their_cancels_carry_nothing_of_their_own() {
             // HL7 v2.5.1 3.3.15/16/25/26: pending events are plans, not what happened.
             for (String trigger : List.of("A15", "A16", "A25", "A26", "A09", "A10", "A32", "A33", "A60")) {
