@@ -22,6 +22,7 @@ import org.caretrail.deploy.infra.EmbeddedKafkaBroker;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.CareEvents;
 import org.caretrail.events.NhsNumber;
+import org.caretrail.events.model.Action;
 import org.caretrail.events.model.EventHeader;
 import org.caretrail.events.model.IdentityKind;
 import org.caretrail.events.model.PatientIdentity;
@@ -32,6 +33,7 @@ import org.caretrail.it.RealInfrastructure;
 import org.caretrail.producers.hl7.AdtMessageBuilder;
 import org.caretrail.producers.hl7.Hl7Settings;
 import org.caretrail.producers.hl7.MllpAdapter;
+import org.caretrail.producers.hl7.PublishedItem;
 import org.caretrail.producers.publisher.CarePublisher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -216,6 +218,10 @@ class MllpAdapterIT {
         List<SpecificRecord> admissions = spell("V950", TopicReader.events(broker.bootstrapServers(), topics,
                 CareEventType.ADMISSION, 2));
         assertThat(describe(admissions)).containsExactly("NEW V950", "CANCEL V950");
+        // and the first instance, still running, follows what the second one wrote
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(adapter.processor().messageLog().item(new PublishedItem.Key("RJ1", CareEventType.ADMISSION,
+                        "V950"))).hasValueSatisfying(item -> assertThat(item.action()).isEqualTo(Action.CANCEL)));
         assertThat(CareEvents.header(admissions.get(1)).getSupersedes()).as("the other instance knew the A01")
                 .isEqualTo(CareEvents.header(admissions.get(0)).getEventId());
     }
