@@ -109,4 +109,20 @@ class Hl7CancelsIT {
                 .extracting(TimelineEntry::getStatus).containsExactly(EntryStatus.WITHDRAWN);
         assertThat(page.summary().getSpells().get(0).getCurrentWard()).as(page.summary().toString()).isEqualTo("WARD 7");
     }
+
+    @Test
+    @Tag("needs-h1")
+    @Disabled("needs h1's rules: a cancel of an item never stated is invisible on the timeline")
+    void a_cancel_of_a_visit_this_adapter_never_saw_leaves_no_trace_of_its_candidates() throws Exception {
+        // the A11 arrives for a visit this adapter never saw (a feed started after the A01): it cancels each
+        // candidate (admission, attendance, outpatient visit); none was ever stated, so none may show
+        String nhs = Hl7TimelineFixture.nhsNumber(100140);
+        Instant t = DAY.plusSeconds(11 * 3600);
+        hl7.accepted(inpatient(nhs, "41000140", "A11", "UNK-A11", t, "VC4").patientClass("O").build());
+        hl7.accepted(inpatient(nhs, "41000140", "A01", "UNK-A01", t.plusSeconds(600), "VC5").admitTime(t).build());
+        TimelinePage page = hl7.timelineOf(nhs, p -> !p.summary().getSpells().isEmpty());
+        assertThat(page.entries()).as("with history=true: only the admission of VC5")
+                .extracting(e -> e.getType() + " " + e.getSubjectId() + " " + e.getStatus())
+                .containsExactly("ADMISSION VC5 CURRENT");
+    }
 }
