@@ -144,10 +144,11 @@ public final class Platform implements AutoCloseable {
                 + " and the FHIR R4 gateway");
         CarePublisher adapterPublisher = CarePublisher.connect(bootstrapServers, topics, "caretrail-adapters");
         running.push(adapterPublisher);
-        MllpAdapter mllp = new MllpAdapter(adapterPublisher,
+        MllpAdapter mllp = MllpAdapter.connect(adapterPublisher, bootstrapServers,
                 Hl7Settings.defaults().withPort(settings.mllpPort()).withBindAddress(settings.httpHost()));
         mllp.start();
         running.push(mllp);
+        Hl7Metrics.bind(mllp, metrics);
         mllpPort = mllp.port();
         addresses.put("HL7v2 MLLP", settings.httpHost() + ":" + mllp.port());
         http.mount(FHIR_PATH, new FhirGateway(adapterPublisher));

@@ -31,7 +31,7 @@ class AdapterBenchmarkRun {
         try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker();
              CarePublisher publisher = CarePublisher.connect(broker.bootstrapServers(),
                      new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl())), "bench")) {
-            MllpBenchmark.Result mllp = MllpBenchmark.run(publisher, connections, messages);
+            MllpBenchmark.Result mllp = MllpBenchmark.run(publisher, broker.bootstrapServers(), connections, messages);
             System.out.println(mllp);
             FhirBenchmark.Result fhir = FhirBenchmark.run(publisher, connections, requests);
             System.out.println(fhir);

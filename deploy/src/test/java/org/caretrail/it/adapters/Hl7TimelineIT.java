@@ -61,7 +61,8 @@ class Hl7TimelineIT {
         try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker()) {
             Topics topics = new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl()));
             try (CarePublisher publisher = CarePublisher.connect(broker.bootstrapServers(), topics, "hl7-timeline-it");
-                 MllpAdapter adapter = new MllpAdapter(publisher, Hl7Settings.defaults().withPort(0)).start();
+                 MllpAdapter adapter = MllpAdapter.connect(publisher, broker.bootstrapServers(),
+                         Hl7Settings.defaults().withPort(0)).start();
                  HapiContext hapi = new DefaultHapiContext(Executors.newCachedThreadPool())) {
                 hapi.setValidationContext(ValidationContextFactory.noValidation());
                 Connection connection = hapi.newClient("127.0.0.1", adapter.port(), false);

@@ -22,6 +22,7 @@ import org.caretrail.deploy.infra.EmbeddedKafkaBroker;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.CareEvents;
 import org.caretrail.events.NhsNumber;
+import org.caretrail.events.model.Action;
 import org.caretrail.events.model.EventHeader;
 import org.caretrail.events.model.IdentityKind;
 import org.caretrail.events.model.PatientIdentity;
@@ -32,6 +33,7 @@ import org.caretrail.it.RealInfrastructure;
 import org.caretrail.producers.hl7.AdtMessageBuilder;
 import org.caretrail.producers.hl7.Hl7Settings;
 import org.caretrail.producers.hl7.MllpAdapter;
+import org.caretrail.producers.hl7.PublishedItem;
 import org.caretrail.producers.publisher.CarePublisher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,7 +63,7 @@ class MllpAdapterIT {
         broker = RealInfrastructure.newBroker();
         topics = new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl()));
         publisher = CarePublisher.connect(broker.bootstrapServers(), topics, "mllp-it");
-        adapter = new MllpAdapter(publisher, Hl7Settings.defaults().withPort(0)).start();
+        adapter = MllpAdapter.connect(publisher, broker.bootstrapServers(), Hl7Settings.defaults().withPort(0)).start();
         hapi = new DefaultHapiContext(Executors.newCachedThreadPool());
         hapi.setValidationContext(ValidationContextFactory.noValidation());
         connection = hapi.newClient("127.0.0.1", adapter.port(), false);
@@ -147,7 +149,7 @@ class MllpAdapterIT {
         assertThat(msa(noPv1, 3)).contains("no PV1 segment");
 
         Message badDate = send(inpatient("A03", "BAD-DATE", T0, "V903").build()
-                .replaceFirst("EVN\\|A03\\|[^|]*", "EVN|A03|20261399"));
+                .replaceFirst("EVN\\|A03\\|[^|\r]*", "EVN|A03|20261399"));
         assertThat(msa(badDate, 1)).isEqualTo("AE");
         assertThat(msa(badDate, 3)).contains("EVN-2");
 
@@ -188,6 +190,70 @@ class MllpAdapterIT {
         });
         assertThat(identities).filteredOn(p -> p.getKind() == IdentityKind.LINK)
                 .extracting(p -> p.getLocalId().getValue()).contains("40822222");
+    }
+
+    @Test
+    void the_message_log_in_kafka_is_shared_by_instances_and_survives_a_restart() throws Exception {
+        String a01 = inpatient("A01", "LOG1", T0, "V950").build();
+        assertThat(msa(send(a01), 1)).isEqualTo("AA");
+
+        // a second instance (another pod, or this one restarted) reads the log at start
+        try (MllpAdapter second = MllpAdapter.connect(publisher, broker.bootstrapServers(),
+                Hl7Settings.defaults().withPort(0)).start();
+             HapiContext own = new DefaultHapiContext(Executors.newCachedThreadPool())) {
+            own.setValidationContext(ValidationContextFactory.noValidation());
+            Connection other = own.newClient("127.0.0.1", second.port(), false);
+            other.getInitiator().setTimeout(30, TimeUnit.SECONDS);
+            String restamped = a01.replaceFirst("\\|\\d{14}\\+0000\\|\\|ADT", "|20991231235959+0000||ADT");
+            assertThat(restamped).isNotEqualTo(a01);
+            Message again = other.getInitiator().sendAndReceive(own.getPipeParser().parse(restamped));
+            assertThat(msa(again, 1)).isEqualTo("AA");
+            assertThat(msa(again, 3)).as("a resend with MSH-7 re-stamped, to another instance").contains("duplicate");
+
+            Message cancel = other.getInitiator().sendAndReceive(own.getPipeParser().parse(
+                    inpatient("A11", "LOG2", T0.plusSeconds(600), "V950").patientClass("O").build()));
+            assertThat(msa(cancel, 1)).isEqualTo("AA");
+            other.close();
+        }
+        List<SpecificRecord> admissions = spell("V950", TopicReader.events(broker.bootstrapServers(), topics,
+                CareEventType.ADMISSION, 2));
+        assertThat(describe(admissions)).containsExactly("NEW V950", "CANCEL V950");
+        // and the first instance, still running, follows what the second one wrote
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(adapter.processor().messageLog().item(new PublishedItem.Key("RJ1", CareEventType.ADMISSION,
+                        "V950"))).hasValueSatisfying(item -> assertThat(item.action()).isEqualTo(Action.CANCEL)));
+        assertThat(CareEvents.header(admissions.get(1)).getSupersedes()).as("the other instance knew the A01")
+                .isEqualTo(CareEvents.header(admissions.get(0)).getEventId());
+    }
+
+    @Test
+    void a_reused_control_id_with_other_content_is_published_as_a_different_message() throws Exception {
+        assertThat(msa(send(inpatient("A01", "REUSED", T0, "V960").build()), 1)).isEqualTo("AA");
+        Message second = send(adt("A01", "REUSED", T0).facility("RJ1").nhsNumber(NHS_OLD)
+                .localId("40866666", "MRENTR").visitNumber("V961").location("WARD 2", "ST THOMAS").build());
+        assertThat(msa(second, 1)).isEqualTo("AA");
+        List<SpecificRecord> admissions = TopicReader.events(broker.bootstrapServers(), topics,
+                CareEventType.ADMISSION, 2).stream()
+                .filter(e -> CareEvents.header(e).getSubjectId().startsWith("V96")).toList();
+        assertThat(admissions).extracting(e -> CareEvents.header(e).getPatient().getNhsNumber())
+                .containsExactlyInAnyOrder(NHS, NHS_OLD);
+        assertThat(adapter.processor().reusedControlIds()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void a_back_dated_a12_carries_the_transfer_it_cancels_in_supersedes() throws Exception {
+        Instant at1330 = T0.plusSeconds(13 * 3600 + 1800);
+        Instant at1245 = T0.plusSeconds(12 * 3600 + 2700);
+        assertThat(msa(send(inpatient("A01", "SK1", T0, "V970").build()), 1)).isEqualTo("AA");
+        assertThat(msa(send(inpatient("A02", "SK2", at1330, "V970").location("WARD 9", "ST THOMAS")
+                .priorWard("WARD 7").build()), 1)).isEqualTo("AA");
+        assertThat(msa(send(inpatient("A12", "SK3", at1245, "V970").build()), 1)).isEqualTo("AA");
+        List<SpecificRecord> transfers = spell("V970/", TopicReader.events(broker.bootstrapServers(), topics,
+                CareEventType.TRANSFER, 2));
+        assertThat(describe(transfers)).containsExactly("NEW V970/transfer/" + at1330, "CANCEL V970/transfer/" + at1330);
+        EventHeader cancel = CareEvents.header(transfers.get(1));
+        assertThat(cancel.getVersion()).isLessThan(CareEvents.header(transfers.get(0)).getVersion());
+        assertThat(cancel.getSupersedes()).isEqualTo(CareEvents.header(transfers.get(0)).getEventId());
     }
 
     private static List<SpecificRecord> spell(String prefix, List<SpecificRecord> events) {

@@ -1,6 +1,7 @@
 package org.caretrail.events.topic;
 
 import static org.caretrail.events.topic.TopicSpec.Cleanup.COMPACT;
+import static org.caretrail.events.topic.TopicSpec.Cleanup.COMPACT_DELETE;
 import static org.caretrail.events.topic.TopicSpec.Cleanup.DELETE;
 
 import java.time.Duration;
@@ -22,6 +23,14 @@ public final class CareTopics {
     public static final String DEAD_LETTER = "care.dead-letter";
     public static final String SUBSCRIPTIONS = "care.subscriptions";
     public static final String DELIVERIES = "care.deliveries";
+    /**
+     * The HL7v2 adapter's memory, shared by every instance and kept across restarts: which messages
+     * were published (by MSH-4/MSH-3/MSH-10 and content hash) and the last event published per care
+     * item (what a later cancel or correction supersedes). JSON values; compacted, and kept
+     * {@value #HL7_MESSAGE_LOG_RETENTION_DAYS} days.
+     */
+    public static final String HL7_MESSAGE_LOG = "care.hl7-message-log";
+    public static final int HL7_MESSAGE_LOG_RETENTION_DAYS = 30;
     /** Who called the HTTP APIs about which patient, when, with what outcome (JSON, keyed by NHS number). */
     public static final String ACCESS_AUDIT = "care.access-audit";
 
@@ -54,6 +63,8 @@ public final class CareTopics {
         all.add(new TopicSpec(DELIVERIES, PARTITIONS, DELETE, FOREVER, "audit of every delivery to a subscriber"));
         all.add(new TopicSpec(ACCESS_AUDIT, PARTITIONS, DELETE, FOREVER,
                 "audit of every call to the HTTP APIs: who asked about which patient, when, with what outcome"));
+        all.add(new TopicSpec(HL7_MESSAGE_LOG, 1, COMPACT_DELETE, Duration.ofDays(HL7_MESSAGE_LOG_RETENTION_DAYS).toMillis(),
+                "the HL7v2 adapter's memory: messages published (control id, content hash) and the last event per item"));
         return List.copyOf(all);
     }
 

@@ -13,7 +13,9 @@ import java.util.Map;
 public record TopicSpec(String name, int partitions, Cleanup cleanup, long retentionMs, String purpose) {
 
     public enum Cleanup {
-        DELETE("delete"), COMPACT("compact");
+        DELETE("delete"), COMPACT("compact"),
+        /** Compacted (the latest record per key is kept) and records older than the retention deleted too. */
+        COMPACT_DELETE("compact,delete");
 
         private final String policy;
 

@@ -3,64 +3,59 @@ package org.caretrail.producers.hl7;
 import ca.uhn.hl7v2.HL7Exception;
 import ca.uhn.hl7v2.model.Message;
 import ca.uhn.hl7v2.model.Segment;
-import ca.uhn.hl7v2.util.Terser;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
-import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
-import org.caretrail.events.NhsNumber;
-import org.caretrail.events.OdsCode;
+import org.caretrail.events.CareEventType;
+import org.caretrail.events.CareEvents;
 import org.caretrail.events.model.Action;
-import org.caretrail.events.model.Admission;
-import org.caretrail.events.model.Appointment;
-import org.caretrail.events.model.Attendance;
-import org.caretrail.events.model.Discharge;
 import org.caretrail.events.model.EventHeader;
 import org.caretrail.events.model.IdentityKind;
-import org.caretrail.events.model.LocalIdentifier;
 import org.caretrail.events.model.PatientIdentity;
-import org.caretrail.events.model.PatientRef;
-import org.caretrail.events.model.Sensitivity;
-import org.caretrail.events.model.Source;
-import org.caretrail.events.model.Transfer;
 
 /**
- * Maps one parsed HL7v2 ADT message (any 2.x version, read through 2.5 structures) to care events.
- * Pure: no I/O, no clock; the only outside knowledge is {@code lastTransferOfSpell}, used when an
- * A12 does not say which transfer it cancels.
+ * Maps one parsed HL7v2 ADT message (any 2.x version, read through the 2.5 structures) to care
+ * events. Pure but for one input: what this adapter published before ({@link PublishedItems}, the
+ * message log), which a cancel needs to know what it cancels and a correction to name the event it
+ * follows.
  *
- * <h2>Mapping (the adapter's contract with sending systems)</h2>
- * <table>
- * <caption>ADT trigger events</caption>
- * <tr><th>event</th><th>care event</th><th>subjectId</th></tr>
- * <tr><td>A01 admit</td><td>Admission NEW</td><td>spell = PV1-19 visit number (else PID-18)</td></tr>
- * <tr><td>A02 transfer</td><td>Transfer NEW (spellId = spell)</td><td>{@code spell/transfer/<time>}, time = EVN-6 else EVN-2 else MSH-7</td></tr>
- * <tr><td>A03 discharge</td><td>Discharge NEW; for an A&amp;E visit (PV1-2 = E) Attendance UPDATE with departedAt</td><td>{@code spell/discharge}; the visit</td></tr>
- * <tr><td>A04 register</td><td>PV1-2 = E: Attendance NEW (A&amp;E arrival); otherwise Appointment NEW, status ATTENDED (outpatient arrival)</td><td>the visit</td></tr>
- * <tr><td>A05 pre-admit</td><td>Appointment NEW, status BOOKED, startsAt = PV2-8 else EVN-3, occurredAt = when it was booked (a planned admission is not yet a spell)</td><td>{@code spell/pre-admit}</td></tr>
- * <tr><td>A08 update</td><td>UPDATE of what the visit is (Admission, Attendance or Appointment by PV1-2); without a visit number: as A31</td><td>as the original</td></tr>
- * <tr><td>A11 cancel admit/visit</td><td>CANCEL of the Admission (Attendance, Appointment by PV1-2)</td><td>the spell</td></tr>
- * <tr><td>A12 cancel transfer</td><td>Transfer CANCEL</td><td>{@code spell/transfer/<EVN-6>} (HL7: EVN-6 of a cancel is the time of the event cancelled); without EVN-6 the spell's last transfer this adapter published</td></tr>
- * <tr><td>A13 cancel discharge</td><td>Discharge CANCEL (A&amp;E visit: Attendance UPDATE without departure)</td><td>{@code spell/discharge}</td></tr>
- * <tr><td>A21 / A22 leave of absence out / back</td><td>Transfer NEW to / from ward {@code LEAVE_OF_ABSENCE}: the spell stays open</td><td>{@code spell/leave/<time>}, {@code spell/return/<time>}</td></tr>
- * <tr><td>A28 / A31 person add / update</td><td>PatientIdentity LINK when PID-3 has both an NHS number and a local id; otherwise nothing to publish (ACK AA says so)</td><td>{@code identity/<system>|<id>}</td></tr>
- * <tr><td>A40 merge</td><td>PatientIdentity MERGE: PID-3 survives, MRG-1 is merged away (its local id, and its NHS number when different); plus a LINK of the surviving local id</td><td>{@code merge/<system>|<id>}</td></tr>
- * </table>
- * <p>Version = MSH-7 in epoch milliseconds, so a later message about the same item wins (a cancel
- * sent after the event it cancels has a higher version). eventId = a name-based UUID of MSH-4,
- * MSH-3, MSH-10 and the event's position in the message: the same message sent twice gives the
- * same events.
+ * <p>The trigger-by-trigger conformance table (what each of A01–A62 becomes, what is ignored and
+ * why) is in {@code producers/README.md}, "ADT conformance"; the methods below follow it row by row
+ * and {@code AdtMapperTest} checks each row. In short:
+ *
+ * <ul>
+ *   <li>Visit events: A01 admission, A02 transfer, A03 discharge (or the end of an A&amp;E or
+ *       outpatient visit), A04 A&amp;E or outpatient arrival, A05/A14 planned admission, A06/A07 change
+ *       of class, A08 update, A11/A12/A13 cancels, A17 swapped beds, A21/A22 leave, A23 delete
+ *       visit, A27/A38 cancel planned admission, A52/A53 cancel leave, A54/A55 consultant.</li>
+ *   <li>Identity: a LINK for every PID-3 pairing an NHS number with a local id; merges A18, A30,
+ *       A34, A36, A39, A40; A37 unmerge; A24 link; A43 move identifier; A44/A45 move account or
+ *       visit; A46/A47 change identifier; A29 delete person.</li>
+ *   <li>Death: PID-29/PID-30 on any message ({@link AdtDeaths}).</li>
+ *   <li>Rejected (AR): A19 (a query), A20 (bed status, no patient), triggers HL7 v2.5.1 does not
+ *       define, and message types other than ADT.</li>
+ * </ul>
+ *
+ * <p>Every event about an item this adapter published before names that item's last event in
+ * {@code header.supersedes}: a cancel or correction then wins over what it follows whatever the
+ * senders' clocks (MSH-7, the version) say. Facts restated by every message (identity links,
+ * death) are published only when they first appear or change.
  */
 public final class AdtMapper {
 
-    static final String LEAVE_OF_ABSENCE = "LEAVE_OF_ABSENCE";
-    static final String NHS_OID = "2.16.840.1.113883.2.1.4.1";
+    static final String LEAVE_OF_ABSENCE = AdtVisitEvents.LEAVE_OF_ABSENCE;
+
+    /** Triggers whose own content has nothing for the timeline (their PID still gives links and deaths). */
+    static final Set<String> NOTHING_OF_THEIR_OWN = Set.of("A09", "A10", "A15", "A16", "A25", "A26", "A28",
+            "A31", "A32", "A33", "A35", "A41", "A42", "A48", "A49", "A50", "A51", "A60", "A61", "A62");
+    private static final Set<String> MERGES = Set.of("A18", "A30", "A34", "A36", "A39", "A40");
 
     private final Hl7Settings settings;
 
@@ -76,565 +71,614 @@ public final class AdtMapper {
         }
     }
 
-    /** The events a message maps to (possibly none, then {@code note} says why) . */
-    public record Result(MessageKey key, String trigger, List<SpecificRecord> events, String note) {
+    /**
+     * One event with what the message log keeps about it.
+     *
+     * @param visit       the visit it belongs to, or null
+     * @param fingerprint for restated facts (links, deaths): what was stated, hashed; else null
+     */
+    public record Mapped(SpecificRecord event, String visit, String fingerprint) {
+    }
+
+    /** The events a message maps to (possibly none; then {@code note} says why). */
+    public record Result(MessageKey key, String trigger, List<Mapped> mapped, String note) {
+        public List<SpecificRecord> events() {
+            return mapped.stream().map(Mapped::event).toList();
+        }
     }
 
     /** Reads MSH-3/4/10; AE when MSH-10 is missing. */
     public MessageKey key(Message message) {
-        Terser t = new Terser(message);
-        String controlId = get(t, "/MSH-10");
+        Segment msh = Hl7Fields.first(message, "MSH");
+        String controlId = Hl7Fields.get(msh, 10);
         if (controlId == null) {
             throw Hl7Rejection.error("MSH-10 (message control id) is empty");
         }
-        return new MessageKey(nonNull(get(t, "/MSH-4-1")), nonNull(get(t, "/MSH-3-1")), controlId);
+        return new MessageKey(nonNull(Hl7Fields.get(msh, 4, 1)), nonNull(Hl7Fields.get(msh, 3, 1)), controlId);
+    }
+
+    /** Maps {@code message} on its own (no memory), its content hashed from its encoding: for tests and tools. */
+    public Result map(Message message) {
+        try {
+            return map(message, ContentHash.of(message.encode()), PublishedItems.none());
+        } catch (HL7Exception e) {
+            throw Hl7Rejection.reject("message cannot be encoded: " + e.getMessage());
+        }
     }
 
     /**
-     * Maps {@code message}; {@code lastTransferOfSpell} answers, for {@code odsCode|spell}, the
-     * subjectId of the last transfer this adapter published.
+     * Maps {@code message}, whose content hash ({@link ContentHash}) is {@code contentHash}, knowing
+     * what this adapter published before.
      *
      * @throws Hl7Rejection AE for invalid content, AR for message types not handled
      */
-    public Result map(Message message, Function<String, Optional<String>> lastTransferOfSpell) {
-        Terser t = new Terser(message);
-        String code = get(t, "/MSH-9-1");
-        String trigger = get(t, "/MSH-9-2");
+    public Result map(Message message, String contentHash, PublishedItems memory) {
+        Segment msh = Hl7Fields.first(message, "MSH");
+        String code = Hl7Fields.get(msh, 9, 1);
+        String trigger = Hl7Fields.get(msh, 9, 2);
         if (!"ADT".equals(code) || trigger == null) {
-            throw Hl7Rejection.reject("message type " + code + "^" + trigger
-                    + " is not handled: this listener takes ADT A01-A05, A08, A11-A13, A21, A22, A28, A31, A40");
+            throw Hl7Rejection.reject("message type " + code + "^" + trigger + " is not handled: this listener "
+                    + "takes ADT (HL7 v2.5.1 chapter 3)");
         }
         MessageKey key = key(message);
-        Context c = new Context(t, key, trigger);
-        List<SpecificRecord> events = switch (trigger) {
-            case "A01" -> List.of(admission(c, Action.NEW));
-            case "A02" -> List.of(transfer(c));
-            case "A03" -> List.of(discharge(c));
-            case "A04" -> List.of(registration(c, Action.NEW));
-            case "A05" -> List.of(preAdmission(c));
-            case "A08" -> update(c);
-            case "A11" -> List.of(cancelVisit(c));
-            case "A12" -> List.of(cancelTransfer(c, lastTransferOfSpell));
-            case "A13" -> List.of(cancelDischarge(c));
-            case "A21" -> List.of(leave(c, true));
-            case "A22" -> List.of(leave(c, false));
-            case "A28", "A31" -> link(c);
-            case "A40" -> merge(c);
-            default -> throw Hl7Rejection.reject("ADT^" + trigger
-                    + " is not handled: this listener takes ADT A01-A05, A08, A11-A13, A21, A22, A28, A31, A40");
-        };
-        String note = events.isEmpty()
-                ? "ADT^" + trigger + " has nothing to publish: PID-3 needs both an NHS number and a local id to link them"
-                : null;
-        return new Result(key, trigger, events, note);
+        AdtMessage m = new AdtMessage(message, key, trigger, contentHash, settings);
+        Drafts own = new Drafts();
+        String note = triggerEvents(m, memory, own);
+        Drafts all = new Drafts();
+        ownLinks(m, all, own.list);
+        all.list.addAll(own.list);
+        all.deaths(m, memory);
+        List<Mapped> finished = finish(m, all.list, memory);
+        if (finished.isEmpty() && note == null) {
+            note = "nothing new to publish: what the message states was published before";
+        }
+        return new Result(key, trigger, finished, finished.isEmpty() ? note : null);
     }
 
     // ---------------------------------------------------------------- per trigger
 
-    private Admission admission(Context c, Action action) {
-        String spell = c.spell();
-        return Admission.newBuilder()
-                .setHeader(c.header(0, action, spell, c.occurredAt("/.PV1-44-1")))
-                .setSite(get(c.t, "/.PV1-3-4-1"))
-                .setWard(get(c.t, "/.PV1-3-1"))
-                .setSpecialty(get(c.t, "/.PV1-10"))
-                .setAdmissionMethod(admissionMethod(get(c.t, "/.PV1-4")))
-                .setConsultant(person(c.t, "/.PV1-7"))
-                .build();
+    /** Adds the trigger's own events to {@code out}; returns why it has none, when it has none by design. */
+    private String triggerEvents(AdtMessage m, PublishedItems memory, Drafts out) {
+        String t = m.trigger;
+        if (t.equals("A28") || t.equals("A31")) {
+            m.patient();
+            return "ADT^" + t + " has nothing to publish: PID-3 needs both an NHS number and a local id to link them";
+        }
+        if (NOTHING_OF_THEIR_OWN.contains(t)) {
+            m.patient();
+            return "ADT^" + t + " carries nothing for the timeline of its own (see the conformance table); its "
+                    + "patient identifiers and death fields were read";
+        }
+        if (MERGES.contains(t)) {
+            AdtIdentities ids = new AdtIdentities(m);
+            for (AdtMessage.PatientGroup g : mergeGroups(m)) {
+                out.add(ids.merge(g), null);
+            }
+            return null;
+        }
+        switch (t) {
+            case "A01" -> admit(m, out);
+            case "A02" -> transfer(m, out);
+            case "A03" -> discharge(m, memory, out);
+            case "A04" -> register(m, out);
+            case "A05", "A14" -> {
+                AdtVisitEvents v = new AdtVisitEvents(m, m.patient(), "a planned admission");
+                out.add(v.plannedAdmission(Action.NEW, null), v.visit);
+            }
+            case "A06" -> toInpatient(m, memory, out);
+            case "A07" -> toOutpatient(m, out);
+            case "A08" -> {
+                return update(m, memory, out);
+            }
+            case "A11" -> cancelVisit(m, memory, out);
+            case "A12" -> cancelTransfer(m, memory, out);
+            case "A13" -> cancelDischarge(m, memory, out);
+            case "A17" -> swapBeds(m, out);
+            case "A21", "A22" -> leave(m, t.equals("A21"), out);
+            case "A23" -> deleteVisit(m, memory, out);
+            case "A24" -> {
+                List<AdtMessage.PatientGroup> two = twoPatients(m, "a link");
+                new AdtIdentities(m).crossLinks(two.get(0), two.get(1)).forEach(e -> out.add(e, null));
+            }
+            case "A27", "A38" -> {
+                AdtVisitEvents v = new AdtVisitEvents(m, m.patient(), "a cancelled planned admission");
+                Optional<PublishedItem> known = memory.item(new PublishedItem.Key(m.odsCode(),
+                        CareEventType.APPOINTMENT, v.preAdmitSubject()));
+                out.add(v.plannedAdmission(Action.CANCEL, known.map(PublishedItem::occurredAt).orElse(null)), v.visit);
+            }
+            case "A29" -> {
+                Optional<PatientIdentity> cancel = new AdtIdentities(m).deleteLink(m.patient());
+                if (cancel.isEmpty()) {
+                    return "ADT^A29: PID-3 does not pair an NHS number with a local id: no link to withdraw";
+                }
+                out.add(cancel.get(), null);
+            }
+            case "A37" -> unmerge(m, memory, out);
+            case "A43" -> {
+                AdtIdentities ids = new AdtIdentities(m);
+                for (AdtMessage.PatientGroup g : m.patients()) {
+                    ids.moveIdentifier(g).ifPresent(e -> out.add(e, null));
+                }
+            }
+            case "A44" -> {
+                AdtIdentities ids = new AdtIdentities(m);
+                for (AdtMessage.PatientGroup g : mergeGroups(m)) {
+                    Segment mrg = g.first("MRG");
+                    String account = Hl7Fields.firstNonNull(Hl7Fields.get(mrg, 3), Hl7Fields.get(g.pid(), 18));
+                    if (account == null) {
+                        throw Hl7Rejection.error("ADT^A44: MRG-3 (prior patient account number) and PID-18 are "
+                                + "empty: which account moves?");
+                    }
+                    out.add(ids.moveVisit(g, mrg, account), null);
+                }
+            }
+            case "A45" -> moveVisits(m, out);
+            case "A46", "A47" -> {
+                AdtIdentities ids = new AdtIdentities(m);
+                for (AdtMessage.PatientGroup g : m.patients()) {
+                    ids.changeIdentifiers(g).forEach(e -> out.add(e, null));
+                }
+                if (out.list.isEmpty()) {
+                    return "ADT^" + t + ": PID-3 has no NHS number, or MRG-1 replaces nothing CareTrail keys on";
+                }
+            }
+            case "A52", "A53" -> cancelLeave(m, memory, t.equals("A52"), out);
+            case "A54", "A55" -> {
+                return consultant(m, memory, out);
+            }
+            default -> throw Hl7Rejection.reject("ADT^" + t + " is not handled: " + (t.equals("A19")
+                    ? "a query (CareTrail answers no queries)"
+                    : t.equals("A20") ? "bed status updates name no patient"
+                    : "not an ADT trigger event of HL7 v2.5.1") + "; see the conformance table in producers/README.md");
+        }
+        return null;
     }
 
-    private Transfer transfer(Context c) {
-        String spell = c.spell();
-        Instant when = c.occurredAt(null);
-        return Transfer.newBuilder()
-                .setHeader(c.header(0, Action.NEW, transferSubject(spell, when), when))
-                .setSpellId(spell)
-                .setFromWard(get(c.t, "/.PV1-6-1"))
-                .setToWard(get(c.t, "/.PV1-3-1"))
-                .setToSite(get(c.t, "/.PV1-3-4-1"))
-                .build();
+    private void admit(AdtMessage m, Drafts out) {
+        AdtVisitEvents v = new AdtVisitEvents(m, m.patient(), "an admission");
+        out.add(v.admission(Action.NEW, null), v.visit);
     }
 
-    private SpecificRecord discharge(Context c) {
-        String spell = c.spell();
-        Instant when = c.occurredAt("/.PV1-45-1");
-        if (c.isEmergencyVisit()) {
-            return Attendance.newBuilder()
-                    .setHeader(c.header(0, Action.UPDATE, spell, c.arrivedAt()))
-                    .setDepartment(get(c.t, "/.PV1-3-1"))
-                    .setOutcome("DISCHARGED")
-                    .setDepartedAt(when)
-                    .build();
-        }
-        String disposition = get(c.t, "/.PV1-36");
-        return Discharge.newBuilder()
-                .setHeader(c.header(0, Action.NEW, spell + "/discharge", when))
-                .setSpellId(spell)
-                .setDestination(destination(disposition))
-                .setDischargeMethod(disposition)
-                .setWard(get(c.t, "/.PV1-3-1"))
-                .build();
+    private void transfer(AdtMessage m, Drafts out) {
+        AdtVisitEvents v = new AdtVisitEvents(m, m.patient(), "a transfer");
+        Instant when = m.occurredAt(null);
+        out.add(v.transfer(Action.NEW, AdtVisitEvents.transferSubject(v.visit, when), when, null), v.visit);
     }
 
-    private SpecificRecord registration(Context c, Action action) {
-        String visit = c.spell();
-        if (c.isEmergencyVisit()) {
-            return Attendance.newBuilder()
-                    .setHeader(c.header(0, action, visit, c.arrivedAt()))
-                    .setDepartment(get(c.t, "/.PV1-3-1"))
-                    .setChiefComplaint(firstNonNull(get(c.t, "/.PV2-3-2"), get(c.t, "/.PV2-3-1")))
-                    .setDepartedAt(optionalTime(c, "/.PV1-45-1"))
-                    .build();
-        }
-        Instant startsAt = c.occurredAt("/.PV1-44-1");
-        return Appointment.newBuilder()
-                .setHeader(c.header(0, action, visit, startsAt))
-                .setStartsAt(startsAt)
-                .setService(get(c.t, "/.PV1-10"))
-                .setPractitioner(person(c.t, "/.PV1-7"))
-                .setStatus("ATTENDED")
-                .build();
-    }
-
-    private Appointment preAdmission(Context c) {
-        String spell = c.spell();
-        Instant expected = optionalTime(c, "/.PV2-8-1");
-        if (expected == null) {
-            expected = optionalTime(c, "/EVN-3-1");
-        }
-        if (expected == null) {
-            throw Hl7Rejection.error("ADT^A05: neither PV2-8 (expected admit date/time) nor EVN-3 (date/time planned "
-                    + "event) says when the admission is planned");
-        }
-        String specialty = get(c.t, "/.PV1-10");
-        return Appointment.newBuilder()
-                .setHeader(c.header(0, Action.NEW, spell + "/pre-admit", c.recordedAt()))
-                .setStartsAt(expected)
-                .setService(specialty == null ? "planned admission" : "planned admission: " + specialty)
-                .setPractitioner(person(c.t, "/.PV1-7"))
-                .setStatus("BOOKED")
-                .build();
-    }
-
-    private List<SpecificRecord> update(Context c) {
-        if (!c.hasVisit()) {
-            return link(c);
-        }
-        String patientClass = c.patientClass();
-        if ("E".equals(patientClass) || "O".equals(patientClass)) {
-            return List.of(registration(c, Action.UPDATE));
-        }
-        return List.of(admission(c, Action.UPDATE));
-    }
-
-    private SpecificRecord cancelVisit(Context c) {
-        String visit = c.spell();
-        Instant when = c.occurredAt("/.PV1-44-1");
-        String patientClass = c.patientClass();
-        if ("E".equals(patientClass)) {
-            return Attendance.newBuilder().setHeader(c.header(0, Action.CANCEL, visit, when)).build();
-        }
-        if ("O".equals(patientClass)) {
-            return Appointment.newBuilder().setHeader(c.header(0, Action.CANCEL, visit, when))
-                    .setStartsAt(when).setStatus("CANCELLED").build();
-        }
-        return Admission.newBuilder().setHeader(c.header(0, Action.CANCEL, visit, when)).build();
-    }
-
-    private Transfer cancelTransfer(Context c, Function<String, Optional<String>> lastTransferOfSpell) {
-        String spell = c.spell();
-        String cancelled = get(c.t, "/EVN-6-1");
-        String subject;
-        Instant when;
-        if (cancelled != null) {
-            when = Hl7Time.parse(cancelled, "EVN-6", settings.zone());
-            subject = transferSubject(spell, when);
+    /** A04: an A&amp;E arrival for PV1-2 = E, an outpatient visit attended otherwise. */
+    private void register(AdtMessage m, Drafts out) {
+        AdtVisitEvents v = new AdtVisitEvents(m, m.patient(), "a registration");
+        if ("E".equals(v.patientClass())) {
+            out.add(v.attendance(Action.NEW, null, null, v.departedAt()), v.visit);
         } else {
-            subject = lastTransferOfSpell.apply(c.source().getOdsCode() + "|" + spell).orElseThrow(() ->
-                    Hl7Rejection.error("ADT^A12 does not say which transfer of spell " + spell + " it cancels: EVN-6 "
-                            + "(date/time of the transfer cancelled) is empty and this adapter has published no "
-                            + "transfer of that spell"));
-            when = c.occurredAt(null);
-        }
-        return Transfer.newBuilder()
-                .setHeader(c.header(0, Action.CANCEL, subject, when))
-                .setSpellId(spell)
-                .setFromWard(get(c.t, "/.PV1-6-1"))
-                .setToWard(get(c.t, "/.PV1-3-1"))
-                .build();
-    }
-
-    private SpecificRecord cancelDischarge(Context c) {
-        String spell = c.spell();
-        Instant when = c.occurredAt(null);
-        if (c.isEmergencyVisit()) {
-            return Attendance.newBuilder()
-                    .setHeader(c.header(0, Action.UPDATE, spell, c.arrivedAt()))
-                    .setDepartment(get(c.t, "/.PV1-3-1"))
-                    .build();
-        }
-        return Discharge.newBuilder()
-                .setHeader(c.header(0, Action.CANCEL, spell + "/discharge", when))
-                .setSpellId(spell)
-                .build();
-    }
-
-    private Transfer leave(Context c, boolean out) {
-        String spell = c.spell();
-        Instant when = c.occurredAt(null);
-        String ward = get(c.t, "/.PV1-3-1");
-        return Transfer.newBuilder()
-                .setHeader(c.header(0, Action.NEW, spell + (out ? "/leave/" : "/return/") + when, when))
-                .setSpellId(spell)
-                .setFromWard(out ? ward : LEAVE_OF_ABSENCE)
-                .setToWard(out ? LEAVE_OF_ABSENCE : ward)
-                .setToSite(out ? null : get(c.t, "/.PV1-3-4-1"))
-                .build();
-    }
-
-    private List<SpecificRecord> link(Context c) {
-        PatientRef patient = c.patient();
-        if (patient.getNhsNumber() == null || patient.getLocalId() == null) {
-            return List.of();
-        }
-        return List.of(identity(c, 0, IdentityKind.LINK, "identity/", patient.getNhsNumber(), patient.getLocalId(),
-                null));
-    }
-
-    private List<SpecificRecord> merge(Context c) {
-        PatientRef survivor = c.patient();
-        if (survivor.getNhsNumber() == null) {
-            throw Hl7Rejection.error("ADT^A40: PID-3 has no NHS number for the surviving patient; CareTrail merges "
-                    + "identities into an NHS number");
-        }
-        Segment mrg = segment(c.t, "/.MRG");
-        if (mrg == null) {
-            throw Hl7Rejection.error("ADT^A40 has no MRG segment: it must name the patient merged away in MRG-1");
-        }
-        PatientRef prior = identifiers(mrg, 1, "MRG-1");
-        if (prior.getNhsNumber() == null && prior.getLocalId() == null) {
-            throw Hl7Rejection.error("ADT^A40: MRG-1 (prior patient identifier list) is empty");
-        }
-        String superseded = survivor.getNhsNumber().equals(prior.getNhsNumber()) ? null : prior.getNhsNumber();
-        if (superseded == null && prior.getLocalId() == null) {
-            throw Hl7Rejection.error("ADT^A40: MRG-1 names the surviving NHS number itself and no local id: nothing "
-                    + "to merge");
-        }
-        List<SpecificRecord> events = new ArrayList<>();
-        events.add(identity(c, 0, IdentityKind.MERGE, "merge/", survivor.getNhsNumber(), prior.getLocalId(),
-                superseded));
-        if (survivor.getLocalId() != null) {
-            events.add(identity(c, 1, IdentityKind.LINK, "identity/", survivor.getNhsNumber(),
-                    survivor.getLocalId(), null));
-        }
-        return events;
-    }
-
-    private PatientIdentity identity(Context c, int index, IdentityKind kind, String subjectPrefix, String nhsNumber,
-                                     LocalIdentifier local, String superseded) {
-        String subject = subjectPrefix + (local != null ? local.getSystem() + "|" + local.getValue()
-                : "nhs|" + superseded);
-        String birth = get(c.t, "/.PID-7-1");
-        LocalDate birthDate = birth == null ? null : Hl7Time.parseDate(birth, "PID-7 (date of birth)");
-        return PatientIdentity.newBuilder()
-                .setHeader(c.header(index, Action.NEW, subject, c.occurredAt(null)))
-                .setKind(kind)
-                .setNhsNumber(nhsNumber)
-                .setLocalId(local)
-                .setSupersededNhsNumber(superseded)
-                .setFamilyName(get(c.t, "/.PID-5-1"))
-                .setGivenName(get(c.t, "/.PID-5-2"))
-                .setBirthDate(birthDate)
-                .setPostcode(get(c.t, "/.PID-11-5"))
-                .build();
-    }
-
-    // ---------------------------------------------------------------- the message's context
-
-    /** What every event of one message shares: source, patient, times, version, eventId seed. */
-    private final class Context {
-        final Terser t;
-        final MessageKey key;
-        final String trigger;
-        private final Instant messageTime;
-        private Source source;
-        private PatientRef patient;
-
-        Context(Terser t, MessageKey key, String trigger) {
-            this.t = t;
-            this.key = key;
-            this.trigger = trigger;
-            String msh7 = get(t, "/MSH-7-1");
-            if (msh7 == null) {
-                throw Hl7Rejection.error("MSH-7 (date/time of message) is empty: it orders updates to the same item");
-            }
-            this.messageTime = Hl7Time.parse(msh7, "MSH-7 (date/time of message)", settings.zone());
-        }
-
-        Source source() {
-            if (source == null) {
-                String facility = get(t, "/MSH-4-1");
-                String universal = get(t, "/MSH-4-2");
-                String ods;
-                if (facility != null && OdsCode.problem(facility) == null) {
-                    ods = facility;
-                } else if (universal != null && OdsCode.problem(universal) == null) {
-                    ods = universal;
-                } else if (settings.defaultOdsCode().isPresent()) {
-                    ods = settings.defaultOdsCode().get().value();
-                } else {
-                    throw Hl7Rejection.error("MSH-4 (sending facility) '" + nonNull(facility)
-                            + "' is not an ODS code and no default organisation is configured");
-                }
-                String system = get(t, "/MSH-3-1");
-                source = Source.newBuilder()
-                        .setOdsCode(ods)
-                        .setName(settings.organisationName())
-                        .setKind(settings.providerKind())
-                        .setSystem(system == null ? "hl7v2" : system)
-                        .build();
-            }
-            return source;
-        }
-
-        PatientRef patient() {
-            if (patient == null) {
-                Segment pid = segment(t, "/.PID");
-                if (pid == null) {
-                    throw Hl7Rejection.error("ADT^" + trigger + " has no PID segment");
-                }
-                patient = identifiers(pid, 3, "PID-3");
-                if (patient.getNhsNumber() == null && patient.getLocalId() == null) {
-                    throw Hl7Rejection.error("PID-3 (patient identifier list) has neither an NHS number (^^^NHS) nor "
-                            + "a local identifier with an assigning authority");
-                }
-            }
-            return patient;
-        }
-
-        boolean hasVisit() {
-            return segment(t, "/.PV1") != null && (get(t, "/.PV1-19-1") != null || get(t, "/.PID-18-1") != null);
-        }
-
-        /** The spell (or visit) number: PV1-19, else PID-18. AE when there is no PV1 or no number. */
-        String spell() {
-            if (segment(t, "/.PV1") == null) {
-                throw Hl7Rejection.error("ADT^" + trigger + " has no PV1 segment: " + describe(trigger)
-                        + " needs PV1 with the visit number (PV1-19)");
-            }
-            String visit = firstNonNull(get(t, "/.PV1-19-1"), get(t, "/.PID-18-1"));
-            if (visit == null) {
-                throw Hl7Rejection.error("ADT^" + trigger + ": PV1-19 (visit number) and PID-18 (account number) are "
-                        + "empty: " + describe(trigger) + " needs the spell id");
-            }
-            return visit;
-        }
-
-        String patientClass() {
-            String value = get(t, "/.PV1-2");
-            return value == null ? null : value.toUpperCase(Locale.ROOT);
-        }
-
-        boolean isEmergencyVisit() {
-            return "E".equals(patientClass());
-        }
-
-        /** A&E arrival: PV1-44 else the event time. */
-        Instant arrivedAt() {
-            return occurredAt("/.PV1-44-1");
-        }
-
-        /** The clinical time: {@code preferred} field, else EVN-6, else EVN-2, else MSH-7. */
-        Instant occurredAt(String preferred) {
-            if (preferred != null) {
-                Instant value = optionalTime(this, preferred);
-                if (value != null) {
-                    return value;
-                }
-            }
-            Instant occurred = optionalTime(this, "/EVN-6-1");
-            if (occurred != null) {
-                return occurred;
-            }
-            return recordedAt();
-        }
-
-        Instant recordedAt() {
-            Instant recorded = optionalTime(this, "/EVN-2-1");
-            return recorded != null ? recorded : messageTime;
-        }
-
-        EventHeader header(int index, Action action, String subjectId, Instant occurredAt) {
-            String seed = "hl7v2|" + key + "|" + index;
-            return EventHeader.newBuilder()
-                    .setEventId(UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString())
-                    .setAction(action)
-                    .setSubjectId(subjectId)
-                    .setVersion(messageTime.toEpochMilli())
-                    .setOccurredAt(occurredAt)
-                    .setRecordedAt(recordedAt())
-                    .setSource(source())
-                    .setPatient(patient())
-                    .setSensitivity(Sensitivity.NORMAL)
-                    .build();
+            out.add(v.outpatientVisit(Action.NEW, null), v.visit);
         }
     }
-
-    private Instant optionalTime(Context c, String path) {
-        String value = get(c.t, path);
-        return value == null ? null : Hl7Time.parse(value, fieldName(path), settings.zone());
-    }
-
-    static String transferSubject(String spell, Instant when) {
-        return spell + "/transfer/" + when;
-    }
-
-    // ---------------------------------------------------------------- identifiers
 
     /**
-     * Reads a CX list (PID-3, MRG-1): the repetition whose assigning authority is NHS (or whose type
-     * is NH, or whose authority is the NHS number OID) is the NHS number and must pass Modulus 11;
-     * the first other repetition with an id is the local identifier, its system the assigning
-     * authority (else the identifier type).
+     * A03 ends what the visit is: the spell (a Discharge) when this adapter knows an admission for
+     * it, else a known A&amp;E attendance (departed, outcome DISCHARGED) or outpatient visit; a visit
+     * it does not know is ended by PV1-2 (E, O, else a spell: a patient first seen at discharge).
      */
-    static PatientRef identifiers(Segment segment, int field, String name) {
-        String nhs = null;
-        LocalIdentifier local = null;
-        int reps;
-        try {
-            reps = segment.getField(field).length;
-        } catch (HL7Exception e) {
-            throw Hl7Rejection.error(name + " cannot be read: " + e.getMessage());
+    private void discharge(AdtMessage m, PublishedItems memory, Drafts out) {
+        AdtMessage.PatientGroup g = m.patient();
+        AdtVisitEvents v = new AdtVisitEvents(m, g, "a discharge");
+        VisitItems items = new VisitItems(memory, m.odsCode(), v.visit);
+        Instant when = m.occurredAt(v.departedAt());
+        String kind = items.has(CareEventType.ADMISSION) ? "I"
+                : items.has(CareEventType.ATTENDANCE) ? "E"
+                : items.has(CareEventType.APPOINTMENT) ? "O"
+                : v.patientClass();
+        if ("E".equals(kind)) {
+            out.add(v.attendance(Action.UPDATE, items.occurredAt(CareEventType.ATTENDANCE), "DISCHARGED", when),
+                    v.visit);
+        } else if ("O".equals(kind)) {
+            out.add(v.outpatientVisit(Action.UPDATE, items.occurredAt(CareEventType.APPOINTMENT)), v.visit);
+        } else {
+            out.add(v.discharge(Action.NEW, v.visit, when, AdtDeaths.died(g), null), v.visit);
         }
-        for (int i = 0; i < reps; i++) {
-            String id = component(segment, field, i, 1, 1);
-            if (id == null) {
+    }
+
+    /**
+     * A06 (outpatient or A&amp;E patient admitted): the spell starts (Admission NEW, visit PV1-19); an
+     * A&amp;E attendance this adapter knows for the prior visit (MRG-5, else the same visit) ends, outcome
+     * ADMITTED, at the event time.
+     */
+    private void toInpatient(AdtMessage m, PublishedItems memory, Drafts out) {
+        AdtMessage.PatientGroup g = m.patient();
+        AdtVisitEvents v = new AdtVisitEvents(m, g, "a change to inpatient");
+        String prior = Hl7Fields.firstNonNull(Hl7Fields.get(g.first("MRG"), 5), v.visit);
+        Optional<PublishedItem> attendance = memory.item(new PublishedItem.Key(m.odsCode(),
+                CareEventType.ATTENDANCE, prior));
+        if (attendance.isPresent() && attendance.get().stated()) {
+            out.add(v.attendanceEnded(prior, attendance.get().occurredAt(), m.occurredAt(null)), prior);
+        }
+        out.add(v.admission(Action.NEW, null), v.visit);
+    }
+
+    /**
+     * A07 (inpatient becomes an outpatient or A&amp;E patient): the spell (MRG-5, else the visit) ends
+     * with discharge method CHANGED_TO_OUTPATIENT, and the visit continues as an A&amp;E attendance
+     * (PV1-2 = E) or an outpatient visit.
+     */
+    private void toOutpatient(AdtMessage m, Drafts out) {
+        AdtMessage.PatientGroup g = m.patient();
+        AdtVisitEvents v = new AdtVisitEvents(m, g, "a change to outpatient");
+        String spell = Hl7Fields.firstNonNull(Hl7Fields.get(g.first("MRG"), 5), v.visit);
+        Instant when = m.occurredAt(null);
+        out.add(v.discharge(Action.NEW, spell, when, false, "CHANGED_TO_OUTPATIENT"), spell);
+        if ("E".equals(v.patientClass())) {
+            out.add(v.attendance(Action.NEW, when, null, null), v.visit);
+        } else {
+            out.add(v.outpatientVisit(Action.NEW, when), v.visit);
+        }
+    }
+
+    /**
+     * A08 updates what the visit is, as this adapter knows it (admission, else A&amp;E attendance, else
+     * outpatient visit, else planned admission); a visit it does not know by PV1-2 (E attendance, O
+     * outpatient, P planned admission, else an admission: a patient first seen mid-spell). Without a
+     * visit number it is a person update (identity only).
+     */
+    private String update(AdtMessage m, PublishedItems memory, Drafts out) {
+        AdtMessage.PatientGroup g = m.patient();
+        if (!m.hasVisit(g)) {
+            return "ADT^A08 without a visit number is a person update: only its identifiers and death fields "
+                    + "are read";
+        }
+        AdtVisitEvents v = new AdtVisitEvents(m, g, "an update");
+        VisitItems items = new VisitItems(memory, m.odsCode(), v.visit);
+        String kind = items.has(CareEventType.ADMISSION) ? "I"
+                : items.has(CareEventType.ATTENDANCE) ? "E"
+                : items.has(CareEventType.APPOINTMENT) ? "O"
+                : items.hasPreAdmit(v.preAdmitSubject()) ? "P"
+                : v.patientClass();
+        switch (kind == null ? "I" : kind) {
+            case "E" -> out.add(v.attendance(Action.UPDATE, items.occurredAt(CareEventType.ATTENDANCE), null,
+                    v.departedAt()), v.visit);
+            case "O" -> out.add(v.outpatientVisit(Action.UPDATE, items.occurredAt(CareEventType.APPOINTMENT)),
+                    v.visit);
+            case "P" -> {
+                if (!v.statesPlannedTime()) {
+                    return "ADT^A08 of a planned admission that says nothing of when (PV2-8, EVN-3): nothing to update";
+                }
+                out.add(v.plannedAdmission(Action.UPDATE, null), v.visit);
+            }
+            default -> out.add(v.admission(Action.UPDATE, items.occurredAt(CareEventType.ADMISSION)), v.visit);
+        }
+        return null;
+    }
+
+    /**
+     * A11 withdraws what the visit is, whatever PV1-2 the cancel carries (Epic sends the class after
+     * the cancel): the item this adapter last started for the visit (admission, A&amp;E attendance or
+     * outpatient visit); when it knows none, each candidate (a cancel of an item never stated is not
+     * shown).
+     */
+    private void cancelVisit(AdtMessage m, PublishedItems memory, Drafts out) {
+        AdtVisitEvents v = new AdtVisitEvents(m, m.patient(), "a cancellation");
+        VisitItems items = new VisitItems(memory, m.odsCode(), v.visit);
+        Optional<PublishedItem> latest = items.latestStarted();
+        Set<CareEventType> types = latest.isPresent() ? Set.of(latest.get().key().type())
+                : Set.of(CareEventType.ADMISSION, CareEventType.ATTENDANCE, CareEventType.APPOINTMENT);
+        Instant known = latest.map(PublishedItem::occurredAt).orElse(null);
+        if (types.contains(CareEventType.ADMISSION)) {
+            out.add(v.admission(Action.CANCEL, known), v.visit);
+        }
+        if (types.contains(CareEventType.ATTENDANCE)) {
+            out.add(v.attendance(Action.CANCEL, known, null, null), v.visit);
+        }
+        if (types.contains(CareEventType.APPOINTMENT)) {
+            out.add(v.outpatientVisit(Action.CANCEL, known), v.visit);
+        }
+    }
+
+    /**
+     * A12 withdraws the transfer EVN-6 names (HL7: for a cancel, the time of the event cancelled);
+     * without EVN-6, the spell's latest transfer this adapter published that still stands.
+     */
+    private void cancelTransfer(AdtMessage m, PublishedItems memory, Drafts out) {
+        AdtVisitEvents v = new AdtVisitEvents(m, m.patient(), "a cancellation");
+        Instant cancelled = m.eventOccurred();
+        String subject;
+        if (cancelled != null) {
+            subject = AdtVisitEvents.transferSubject(v.visit, cancelled);
+        } else {
+            PublishedItem last = new VisitItems(memory, m.odsCode(), v.visit).lastStated("/transfer/").orElseThrow(
+                    () -> Hl7Rejection.error("ADT^A12 does not say which transfer of spell " + v.visit + " it "
+                            + "cancels: EVN-6 (date/time of the transfer cancelled) is empty and this adapter has "
+                            + "published no transfer of that spell that still stands"));
+            subject = last.key().subjectId();
+            cancelled = last.occurredAt();
+        }
+        out.add(v.transfer(Action.CANCEL, subject, cancelled, null), v.visit);
+    }
+
+    /**
+     * A13 withdraws the discharge (the spell is open again); for a visit that is an A&amp;E attendance
+     * (known, or PV1-2 = E), the attendance is corrected back to "not departed".
+     */
+    private void cancelDischarge(AdtMessage m, PublishedItems memory, Drafts out) {
+        AdtVisitEvents v = new AdtVisitEvents(m, m.patient(), "a cancellation");
+        VisitItems items = new VisitItems(memory, m.odsCode(), v.visit);
+        boolean attendance = !items.has(CareEventType.DISCHARGE) && !items.has(CareEventType.ADMISSION)
+                && (items.has(CareEventType.ATTENDANCE) || "E".equals(v.patientClass()));
+        if (attendance) {
+            out.add(v.attendance(Action.UPDATE, items.occurredAt(CareEventType.ATTENDANCE), null, null), v.visit);
+        } else {
+            Instant known = items.occurredAt(CareEventType.DISCHARGE);
+            out.add(v.discharge(Action.CANCEL, v.visit, known != null ? known : m.occurredAt(null), false, null),
+                    v.visit);
+        }
+    }
+
+    /** A17: two patients swap beds: a transfer for each, to its PV1-3, from its PV1-6 (else the other's PV1-3). */
+    private void swapBeds(AdtMessage m, Drafts out) {
+        List<AdtMessage.PatientGroup> two = twoPatients(m, "a swap");
+        Instant when = m.occurredAt(null);
+        for (int i = 0; i < 2; i++) {
+            AdtVisitEvents v = new AdtVisitEvents(m, two.get(i), "a swap of beds");
+            Segment other = two.get(1 - i).pv1();
+            out.add(v.transfer(Action.NEW, AdtVisitEvents.transferSubject(v.visit, when), when, "SWAPPED_BEDS",
+                    other), v.visit);
+        }
+    }
+
+    private void leave(AdtMessage m, boolean out, Drafts drafts) {
+        AdtVisitEvents v = new AdtVisitEvents(m, m.patient(), "a leave of absence");
+        Instant when = m.occurredAt(null);
+        drafts.add(v.leave(out, Action.NEW, v.visit + (out ? "/leave/" : "/return/") + when, when), v.visit);
+    }
+
+    /** A52 (cancel leave) / A53 (cancel return): the transfer EVN-6 names, else the latest one this adapter published. */
+    private void cancelLeave(AdtMessage m, PublishedItems memory, boolean out, Drafts drafts) {
+        AdtVisitEvents v = new AdtVisitEvents(m, m.patient(), "a cancelled leave of absence");
+        String part = out ? "/leave/" : "/return/";
+        Instant cancelled = m.eventOccurred();
+        String subject;
+        if (cancelled != null) {
+            subject = v.visit + part + cancelled;
+        } else {
+            PublishedItem last = new VisitItems(memory, m.odsCode(), v.visit).lastStated(part).orElseThrow(
+                    () -> Hl7Rejection.error("ADT^" + m.trigger + " does not say which leave of absence of spell "
+                            + v.visit + " it cancels: EVN-6 is empty and this adapter has published none"));
+            subject = last.key().subjectId();
+            cancelled = last.occurredAt();
+        }
+        drafts.add(v.leave(out, Action.CANCEL, subject, cancelled), v.visit);
+    }
+
+    /**
+     * A23 deletes the visit: every item of it this adapter published (admission, attendance,
+     * appointments, transfers, discharge) is withdrawn; for a visit it does not know, each candidate.
+     */
+    private void deleteVisit(AdtMessage m, PublishedItems memory, Drafts out) {
+        AdtVisitEvents v = new AdtVisitEvents(m, m.patient(), "a deleted visit");
+        List<PublishedItem> known = new VisitItems(memory, m.odsCode(), v.visit).stated();
+        Instant now = m.occurredAt(null);
+        if (known.isEmpty()) {
+            out.add(v.admission(Action.CANCEL, null), v.visit);
+            out.add(v.attendance(Action.CANCEL, null, null, null), v.visit);
+            out.add(v.outpatientVisit(Action.CANCEL, null), v.visit);
+            out.add(v.discharge(Action.CANCEL, v.visit, now, false, null), v.visit);
+            out.add(v.plannedAdmission(Action.CANCEL, null), v.visit);
+            return;
+        }
+        for (PublishedItem item : known) {
+            String subject = item.key().subjectId();
+            Instant at = item.occurredAt();
+            switch (item.key().type()) {
+                case ADMISSION -> out.add(v.admission(Action.CANCEL, at), v.visit);
+                case ATTENDANCE -> out.add(v.attendance(Action.CANCEL, at, null, null), v.visit);
+                case APPOINTMENT -> out.add(subject.equals(v.preAdmitSubject())
+                        ? v.plannedAdmission(Action.CANCEL, at) : v.outpatientVisit(Action.CANCEL, at), v.visit);
+                case DISCHARGE -> out.add(v.discharge(Action.CANCEL, v.visit, at, false, null), v.visit);
+                case TRANSFER -> out.add(subject.contains("/leave/") || subject.contains("/return/")
+                        ? v.leave(subject.contains("/leave/"), Action.CANCEL, subject, at)
+                        : v.transfer(Action.CANCEL, subject, at, null), v.visit);
+                default -> {
+                    // other item types are not visit items
+                }
+            }
+        }
+    }
+
+    /** A54/A55: the attending doctor changed (or the change was cancelled): an update of a known admission. */
+    private String consultant(AdtMessage m, PublishedItems memory, Drafts out) {
+        AdtMessage.PatientGroup g = m.patient();
+        if (!m.hasVisit(g)) {
+            return "ADT^" + m.trigger + " names no visit: nothing to update";
+        }
+        AdtVisitEvents v = new AdtVisitEvents(m, g, "a change of attending doctor");
+        VisitItems items = new VisitItems(memory, m.odsCode(), v.visit);
+        if (!items.has(CareEventType.ADMISSION)) {
+            return "ADT^" + m.trigger + ": this adapter knows no admission for visit " + v.visit
+                    + " whose consultant could change";
+        }
+        out.add(v.admission(Action.UPDATE, items.occurredAt(CareEventType.ADMISSION)), v.visit);
+        return null;
+    }
+
+    /**
+     * A37 undoes a merge of one of its two PIDs into the other: the MERGE this adapter published
+     * (either way round) is withdrawn; when it knows none, the merge of the second PID into the
+     * first (HL7's order), and the reverse (a cancel of a merge never stated changes nothing).
+     */
+    private void unmerge(AdtMessage m, PublishedItems memory, Drafts out) {
+        List<AdtMessage.PatientGroup> two = twoPatients(m, "an unmerge");
+        AdtIdentities ids = new AdtIdentities(m);
+        List<PatientIdentity> candidates = new ArrayList<>();
+        ids.unmerge(two.get(0), two.get(1)).ifPresent(candidates::add);
+        ids.unmerge(two.get(1), two.get(0)).ifPresent(candidates::add);
+        if (candidates.isEmpty()) {
+            throw Hl7Rejection.error("ADT^A37: neither PID carries an NHS number, so neither can be the surviving "
+                    + "patient of a merge CareTrail knows");
+        }
+        List<PatientIdentity> known = candidates.stream().filter(c -> memory.item(PublishedItem.Key.of(c))
+                .filter(PublishedItem::stated).isPresent()).toList();
+        (known.isEmpty() ? candidates : known).forEach(e -> out.add(e, null));
+    }
+
+    /** A45: each MRG/PV1 pair moves one visit (MRG-5, else PV1-19) from MRG-1's patient to PID-3's. */
+    private void moveVisits(AdtMessage m, Drafts out) {
+        AdtMessage.PatientGroup g = m.patient();
+        List<Segment> mrgs = g.all("MRG");
+        List<Segment> pv1s = g.all("PV1");
+        if (mrgs.isEmpty()) {
+            throw Hl7Rejection.error("ADT^A45 has no MRG segment: it must name the patient the visit moves from");
+        }
+        AdtIdentities ids = new AdtIdentities(m);
+        for (int i = 0; i < mrgs.size(); i++) {
+            Segment pv1 = i < pv1s.size() ? pv1s.get(i) : null;
+            String visit = Hl7Fields.firstNonNull(Hl7Fields.get(mrgs.get(i), 5), Hl7Fields.get(pv1, 19));
+            if (visit == null) {
+                throw Hl7Rejection.error("ADT^A45: MRG-5 (prior visit number) and PV1-19 are empty: which visit "
+                        + "moves?");
+            }
+            out.add(ids.moveVisit(g, mrgs.get(i), visit), null);
+        }
+    }
+
+    private static List<AdtMessage.PatientGroup> mergeGroups(AdtMessage m) {
+        List<AdtMessage.PatientGroup> groups = m.patients().stream().filter(g -> g.first("MRG") != null).toList();
+        if (groups.isEmpty()) {
+            m.patient();
+            throw Hl7Rejection.error("ADT^" + m.trigger + " has no MRG segment: it must name the patient merged "
+                    + "away in MRG-1");
+        }
+        return groups;
+    }
+
+    private static List<AdtMessage.PatientGroup> twoPatients(AdtMessage m, String what) {
+        if (m.patients().size() < 2) {
+            throw Hl7Rejection.error("ADT^" + m.trigger + " needs two PID segments for " + what + "; it has "
+                    + m.patients().size());
+        }
+        return m.patients().subList(0, 2);
+    }
+
+    // ---------------------------------------------------------------- identity links and deaths of every message
+
+    /** A LINK for each PID-3 pairing an NHS number with a local id, unless the trigger withdraws or states it. */
+    private static void ownLinks(AdtMessage m, Drafts all, List<Mapped> trigger) {
+        if (m.trigger.equals("A29")) {
+            return;
+        }
+        Set<String> stated = new HashSet<>();
+        for (Mapped t : trigger) {
+            stated.add(PublishedItem.Key.of(t.event()).toString());
+        }
+        AdtIdentities ids = new AdtIdentities(m);
+        for (AdtMessage.PatientGroup g : m.patients()) {
+            ids.ownLink(g).filter(link -> !stated.contains(PublishedItem.Key.of(link).toString()))
+                    .ifPresent(link -> all.add(link, null));
+        }
+    }
+
+    // ---------------------------------------------------------------- supersedes and restatements
+
+    /**
+     * The last step for every event: name the event it follows ({@code supersedes}: this adapter's
+     * last event for the same item), drop restatements of links and deaths already published, and
+     * give a LINK its deterministic event id (from the pair, and from the cancel it reinstates).
+     */
+    private static List<Mapped> finish(AdtMessage m, List<Mapped> drafts, PublishedItems memory) {
+        List<Mapped> finished = new ArrayList<>(drafts.size());
+        Set<PublishedItem.Key> seen = new HashSet<>();
+        for (Mapped d : drafts) {
+            PublishedItem.Key key = PublishedItem.Key.of(d.event());
+            if (!seen.add(key)) {
                 continue;
             }
-            String authority = component(segment, field, i, 4, 1);
-            String authorityOid = component(segment, field, i, 4, 2);
-            String type = component(segment, field, i, 5, 1);
-            boolean isNhs = "NHS".equalsIgnoreCase(authority) || "NH".equalsIgnoreCase(type)
-                    || NHS_OID.equals(authorityOid);
-            if (isNhs) {
-                String problem = NhsNumber.problem(id);
-                if (problem != null) {
-                    throw Hl7Rejection.error(name + " repetition " + (i + 1) + ": " + problem);
-                }
-                if (nhs == null) {
-                    nhs = NhsNumber.of(id).value();
-                }
-            } else if (local == null) {
-                String system = firstNonNull(authority, type);
-                if (system == null) {
-                    throw Hl7Rejection.error(name + " repetition " + (i + 1) + " '" + id + "' has no assigning "
-                            + "authority (CX-4) or identifier type (CX-5): whose identifier is it?");
-                }
-                local = new LocalIdentifier(system, id);
+            EventHeader h = CareEvents.header(d.event());
+            Optional<PublishedItem> known = memory.item(key);
+            if (d.fingerprint() != null && h.getAction() != Action.CANCEL && known.isPresent()
+                    && known.get().stated() && d.fingerprint().equals(known.get().fingerprint())) {
+                continue;
+            }
+            String supersedes = known.map(k -> k.eventId().equals(h.getEventId()) ? k.supersedes() : k.eventId())
+                    .orElse(null);
+            h.setSupersedes(supersedes);
+            if (d.event() instanceof PatientIdentity link && link.getKind() == IdentityKind.LINK
+                    && h.getAction() == Action.NEW) {
+                String seed = "hl7v2-link|" + m.odsCode() + "|" + PatientIdentifiers.key(link.getLocalId()) + "|"
+                        + link.getNhsNumber() + "|" + (supersedes == null ? "" : supersedes);
+                h.setEventId(UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString());
+            }
+            finished.add(d);
+        }
+        return finished;
+    }
+
+    /** Drafts of a message's events, with what the log keeps about each. */
+    private static final class Drafts {
+        final List<Mapped> list = new ArrayList<>();
+
+        void add(SpecificRecord event, String visit) {
+            String fingerprint = event instanceof PatientIdentity p && p.getKind() == IdentityKind.LINK
+                    && p.getHeader().getAction() == Action.NEW
+                    ? ContentHash.sha256("link|" + p.getNhsNumber()) : null;
+            list.add(new Mapped(event, visit, fingerprint));
+        }
+
+        void deaths(AdtMessage m, PublishedItems memory) {
+            AdtDeaths deaths = new AdtDeaths(m, memory);
+            for (AdtMessage.PatientGroup g : m.patients()) {
+                deaths.of(g).ifPresent(d -> list.add(new Mapped(d, null,
+                        d.getHeader().getAction() == Action.CANCEL ? null : AdtDeaths.fingerprint(d))));
             }
         }
-        return new PatientRef(nhs, local);
     }
 
-    private static String component(Segment segment, int field, int rep, int component, int sub) {
-        try {
-            return blankToNull(Terser.get(segment, field, rep, component, sub));
-        } catch (HL7Exception e) {
-            return null;
+    /** The items this adapter published for one visit. */
+    private static final class VisitItems {
+        private final List<PublishedItem> items;
+        private final String visit;
+
+        VisitItems(PublishedItems memory, String odsCode, String visit) {
+            this.items = memory.ofVisit(odsCode, visit);
+            this.visit = visit;
         }
-    }
 
-    // ---------------------------------------------------------------- coded values
-
-    /** PV1-4 admission type: HL7 table 0007 letters or NHS Data Dictionary admission method codes. */
-    static String admissionMethod(String code) {
-        if (code == null) {
-            return null;
+        /** Whether the visit itself (its admission, attendance, outpatient visit) or its discharge is known as {@code type}. */
+        boolean has(CareEventType type) {
+            return items.stream().anyMatch(i -> i.key().type() == type && isVisitItem(i));
         }
-        String c = code.toUpperCase(Locale.ROOT);
-        if (c.equals("E") || c.equals("A") || c.equals("U") || c.startsWith("2")) {
-            return "EMERGENCY";
+
+        boolean hasPreAdmit(String subject) {
+            return items.stream().anyMatch(i -> i.key().type() == CareEventType.APPOINTMENT
+                    && i.key().subjectId().equals(subject));
         }
-        if (c.equals("C") || c.equals("R") || c.equals("EL") || c.startsWith("1")) {
-            return "ELECTIVE";
+
+        Instant occurredAt(CareEventType type) {
+            return items.stream().filter(i -> i.key().type() == type && isVisitItem(i)).reduce((a, b) -> b)
+                    .map(PublishedItem::occurredAt).orElse(null);
         }
-        if (c.equals("L") || c.equals("N") || c.startsWith("3")) {
-            return "MATERNITY";
+
+        /** The admission, attendance or outpatient visit most recently published that still stands. */
+        Optional<PublishedItem> latestStarted() {
+            return items.stream().filter(PublishedItem::stated)
+                    .filter(i -> i.key().subjectId().equals(visit))
+                    .filter(i -> i.key().type() == CareEventType.ADMISSION || i.key().type() == CareEventType.ATTENDANCE
+                            || i.key().type() == CareEventType.APPOINTMENT)
+                    .max(Comparator.comparing(PublishedItem::publishedAt));
         }
-        if (c.equals("81")) {
-            return "TRANSFER_IN";
+
+        /** The latest (by clinical time) transfer whose subject contains {@code part} that still stands. */
+        Optional<PublishedItem> lastStated(String part) {
+            return items.stream().filter(PublishedItem::stated)
+                    .filter(i -> i.key().type() == CareEventType.TRANSFER && i.key().subjectId().contains(part))
+                    .max(Comparator.comparing(PublishedItem::occurredAt, Comparator.nullsFirst(Comparator.naturalOrder())));
         }
-        return "OTHER";
-    }
 
-    /** PV1-36 discharge disposition, NHS Data Dictionary discharge destination codes. */
-    static String destination(String code) {
-        if (code == null) {
-            return null;
+        List<PublishedItem> stated() {
+            return items.stream().filter(PublishedItem::stated).toList();
         }
-        return switch (code) {
-            case "19", "29" -> "HOME";
-            case "54", "65", "85", "88" -> "CARE_HOME";
-            case "48", "49", "50", "51", "52", "53", "87" -> "OTHER_HOSPITAL";
-            case "79" -> "DIED";
-            default -> "OTHER";
-        };
-    }
 
-    private static String describe(String trigger) {
-        return switch (trigger) {
-            case "A01" -> "an admission";
-            case "A02" -> "a transfer";
-            case "A03" -> "a discharge";
-            case "A04" -> "a registration";
-            case "A05" -> "a pre-admission";
-            case "A11", "A12", "A13" -> "a cancellation";
-            case "A21", "A22" -> "a leave of absence";
-            default -> "this event";
-        };
-    }
-
-    // ---------------------------------------------------------------- Terser helpers
-
-    /** The trimmed value at {@code path}, null when empty or not in this message structure. */
-    static String get(Terser t, String path) {
-        try {
-            return blankToNull(t.get(path));
-        } catch (HL7Exception | RuntimeException e) {
-            return null;
+        private boolean isVisitItem(PublishedItem i) {
+            String subject = i.key().subjectId();
+            return subject.equals(visit) || subject.equals(AdtVisitEvents.dischargeSubject(visit));
         }
-    }
-
-    /** The segment at {@code path}, null when absent or empty. */
-    static Segment segment(Terser t, String path) {
-        try {
-            Segment s = t.getSegment(path);
-            return s == null || s.isEmpty() ? null : s;
-        } catch (HL7Exception | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static String person(Terser t, String path) {
-        String family = get(t, path + "-2");
-        String given = get(t, path + "-3");
-        if (family == null) {
-            return get(t, path + "-1");
-        }
-        return given == null ? family : given + " " + family;
-    }
-
-    private static String fieldName(String path) {
-        String p = path.startsWith("/.") ? path.substring(2) : path.substring(1);
-        return p.endsWith("-1") && p.chars().filter(ch -> ch == '-').count() > 1 ? p.substring(0, p.length() - 2) : p;
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
-    }
-
-    private static String firstNonNull(String a, String b) {
-        return a != null ? a : b;
     }
 
     private static String nonNull(String s) {

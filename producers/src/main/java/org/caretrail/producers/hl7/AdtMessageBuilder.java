@@ -48,6 +48,10 @@ public final class AdtMessageBuilder {
     private Instant expectedAdmit;
     private boolean withPv1 = true;
     private final List<String> mergedIds = new ArrayList<>();
+    private final java.util.Map<Integer, String> mrgFields = new java.util.TreeMap<>();
+    private final java.util.Map<Integer, String> pidFields = new java.util.TreeMap<>();
+    private final java.util.Map<Integer, String> pv1Fields = new java.util.TreeMap<>();
+    private final java.util.Map<Integer, String> evnFields = new java.util.TreeMap<>();
     private final List<String> extraSegments = new ArrayList<>();
 
     private AdtMessageBuilder(String trigger, String controlId, Instant messageTime) {
@@ -178,6 +182,30 @@ public final class AdtMessageBuilder {
         return this;
     }
 
+    /** Any PID field (e.g. 29 death date/time, 30 death indicator), verbatim ER7 (already escaped). */
+    public AdtMessageBuilder pid(int field, String er7) {
+        this.pidFields.put(field, er7);
+        return this;
+    }
+
+    /** Any PV1 field (e.g. 3 a whole PL, 16 VIP indicator, 37 discharged to location), verbatim ER7. */
+    public AdtMessageBuilder pv1(int field, String er7) {
+        this.pv1Fields.put(field, er7);
+        return this;
+    }
+
+    /** Any EVN field (e.g. 5 operator), verbatim ER7. */
+    public AdtMessageBuilder evn(int field, String er7) {
+        this.evnFields.put(field, er7);
+        return this;
+    }
+
+    /** Any MRG field besides MRG-1 (e.g. 3 prior account number, 5 prior visit number), verbatim ER7. */
+    public AdtMessageBuilder mrg(int field, String er7) {
+        this.mrgFields.put(field, er7);
+        return this;
+    }
+
     /** Any further segment, verbatim. */
     public AdtMessageBuilder segment(String segment) {
         this.extraSegments.add(segment);
@@ -185,19 +213,16 @@ public final class AdtMessageBuilder {
     }
 
     public String build() {
-        String structure = switch (trigger) {
-            case "A01", "A04", "A08", "A13" -> "ADT_A01";
-            case "A05", "A28", "A31" -> "ADT_A05";
-            case "A11" -> "ADT_A09";
-            case "A21", "A22" -> "ADT_A21";
-            case "A40" -> "ADT_A39";
-            default -> "ADT_" + trigger;
-        };
+        String structure = structure(trigger);
         List<String> segments = new ArrayList<>();
         segments.add("MSH|^~\\&|" + escape(application) + "|" + escape(facility) + "|CARETRAIL|CARETRAIL|"
                 + hl7Time(messageTime) + "||ADT^" + trigger + "^" + structure + "|" + escape(controlId) + "|P|"
                 + version);
-        segments.add("EVN|" + trigger + "|" + hl7Time(messageTime) + "||||" + time(eventOccurred));
+        String[] evn = fields("EVN", 7, evnFields);
+        evn[1] = trigger;
+        evn[2] = hl7Time(messageTime);
+        evn[6] = evnFields.getOrDefault(6, time(eventOccurred));
+        segments.add(String.join("|", trimmed(evn)));
         List<String> ids = new ArrayList<>();
         if (nhsNumber != null) {
             ids.add(escape(nhsNumber) + "^^^NHS^NH");
@@ -205,33 +230,72 @@ public final class AdtMessageBuilder {
         if (localId != null) {
             ids.add(escape(localId) + "^^^" + escape(localAuthority) + "^MEDREC");
         }
-        String address = postcode == null ? "" : "1 HIGH STREET^^LEEDS^^" + escape(postcode);
-        segments.add("PID|||" + String.join("~", ids) + "||" + escape(family) + "^" + escape(given) + "||"
-                + nz(birthDate) + "|U|||" + address);
-        if (!mergedIds.isEmpty()) {
-            segments.add("MRG|" + String.join("~", mergedIds));
+        String[] pid = fields("PID", 31, pidFields);
+        pid[3] = pidFields.getOrDefault(3, String.join("~", ids));
+        pid[5] = pidFields.getOrDefault(5, escape(family) + "^" + escape(given));
+        pid[7] = pidFields.getOrDefault(7, nz(birthDate));
+        pid[8] = pidFields.getOrDefault(8, "U");
+        pid[11] = pidFields.getOrDefault(11, postcode == null ? "" : "1 HIGH STREET^^LEEDS^^" + escape(postcode));
+        segments.add(String.join("|", trimmed(pid)));
+        if (!mergedIds.isEmpty() || !mrgFields.isEmpty()) {
+            String[] mrg = fields("MRG", 8, mrgFields);
+            mrg[1] = String.join("~", mergedIds);
+            segments.add(String.join("|", trimmed(mrg)));
         }
         if (withPv1 && !"A40".equals(trigger)) {
-            String[] pv1 = new String[46];
-            Arrays.fill(pv1, "");
-            pv1[0] = "PV1";
-            pv1[2] = nz(patientClass);
-            pv1[3] = ward == null ? "" : escape(ward) + "^^^" + escape(site);
-            pv1[4] = nz(admissionType);
-            pv1[6] = escape(priorWard);
-            pv1[7] = "C1234567^JONES^ALAN";
-            pv1[10] = "GENMED";
-            pv1[19] = escape(visitNumber);
-            pv1[36] = nz(dischargeDisposition);
-            pv1[44] = time(admitTime);
-            pv1[45] = time(dischargeTime);
-            segments.add(String.join("|", pv1));
+            String[] pv1 = fields("PV1", 53, pv1Fields);
+            pv1[2] = pv1Fields.getOrDefault(2, nz(patientClass));
+            pv1[3] = pv1Fields.getOrDefault(3, ward == null ? "" : escape(ward) + "^^^" + escape(site));
+            pv1[4] = pv1Fields.getOrDefault(4, nz(admissionType));
+            pv1[6] = pv1Fields.getOrDefault(6, escape(priorWard));
+            pv1[7] = pv1Fields.getOrDefault(7, "C1234567^JONES^ALAN");
+            pv1[10] = pv1Fields.getOrDefault(10, "GENMED");
+            pv1[19] = pv1Fields.getOrDefault(19, escape(visitNumber));
+            pv1[36] = pv1Fields.getOrDefault(36, nz(dischargeDisposition));
+            pv1[44] = pv1Fields.getOrDefault(44, time(admitTime));
+            pv1[45] = pv1Fields.getOrDefault(45, time(dischargeTime));
+            segments.add(String.join("|", trimmed(pv1)));
             if (expectedAdmit != null) {
                 segments.add("PV2||||||||" + hl7Time(expectedAdmit));
             }
         }
         segments.addAll(extraSegments);
         return String.join("\r", segments) + "\r";
+    }
+
+    /** The message structure HL7 v2.5 gives {@code trigger} (chapter 3's event table). */
+    static String structure(String trigger) {
+        return switch (trigger) {
+            case "A01", "A04", "A08", "A13" -> "ADT_A01";
+            case "A05", "A14", "A28", "A31" -> "ADT_A05";
+            case "A06", "A07" -> "ADT_A06";
+            case "A09", "A10", "A11" -> "ADT_A09";
+            case "A21", "A22", "A23", "A25", "A26", "A27", "A29", "A32", "A33" -> "ADT_A21";
+            case "A30", "A34", "A35", "A36", "A46", "A47", "A48", "A49" -> "ADT_A30";
+            case "A39", "A40", "A41", "A42" -> "ADT_A39";
+            case "A43", "A44" -> "ADT_A43";
+            case "A50", "A51" -> "ADT_A50";
+            case "A52", "A53", "A55" -> "ADT_A52";
+            case "A61", "A62" -> "ADT_A61";
+            default -> "ADT_" + trigger;
+        };
+    }
+
+    private static String[] fields(String name, int count, java.util.Map<Integer, String> given) {
+        int size = Math.max(count, given.isEmpty() ? 0 : ((java.util.TreeMap<Integer, String>) given).lastKey() + 1);
+        String[] f = new String[size];
+        Arrays.fill(f, "");
+        f[0] = name;
+        given.forEach((i, v) -> f[i] = v);
+        return f;
+    }
+
+    private static String[] trimmed(String[] fields) {
+        int end = fields.length;
+        while (end > 1 && fields[end - 1].isEmpty()) {
+            end--;
+        }
+        return Arrays.copyOf(fields, end);
     }
 
     /** HL7 escapes for the delimiters (| ^ ~ \\ &) and line breaks in a value. */

@@ -12,45 +12,55 @@ import ca.uhn.hl7v2.util.idgenerator.UUIDGenerator;
 import ca.uhn.hl7v2.validation.impl.ValidationContextFactory;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.caretrail.events.CareEventValidator;
 import org.caretrail.events.CareEvents;
-import org.caretrail.events.model.Action;
 import org.caretrail.events.model.EventHeader;
-import org.caretrail.events.model.Transfer;
 import org.caretrail.producers.publisher.CarePublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Turns one HL7v2 message (text) into its acknowledgement (text), publishing on the way:
- * parse (any 2.x, read as 2.5) → de-duplicate by MSH-4/MSH-3/MSH-10 → map ({@link AdtMapper}) →
- * validate → publish and wait for Kafka's acknowledgement → ACK.
+ * parse (any 2.x, read as 2.5) → is it a repeat? (message log) → map ({@link AdtMapper}) →
+ * validate → publish and wait for Kafka's acknowledgement → record in the message log → ACK.
  *
  * <ul>
  *   <li>AA only after every event of the message is acknowledged by Kafka (acks=all).</li>
+ *   <li>A repeat — the same MSH-4/MSH-3/MSH-10 and the same content ({@link ContentHash}) — is
+ *       answered AA "duplicate" and not published again; one still in flight is waited for.</li>
+ *   <li>The same control id with <em>different</em> content is a different message: it is published
+ *       (its event ids are seeded by the content hash as well, so they differ from the first
+ *       message's), answered AA, logged as a warning and counted ({@link #reusedControlIds()}).
+ *       Published rather than refused (AE) because the content is valid care data a clinician
+ *       needs, and a sender that reuses ids (a restarted counter, two feeds behind one engine)
+ *       would otherwise lose every such message, silently for the patient; the warning and the
+ *       counter tell the operator to fix the sender.</li>
  *   <li>AE (invalid content) and AR (type not handled, unparseable) after the original message has
  *       been written to {@code care.dead-letter} with the reason.</li>
- *   <li>AR too when Kafka does not acknowledge within the publish timeout: the sender should resend,
- *       and a resend publishes the same event ids (consumers de-duplicate by eventId).</li>
- *   <li>A message whose key was published recently (bounded memory) is answered AA without
- *       publishing again; one still in flight is waited for.</li>
+ *   <li>AR when Kafka does not acknowledge within {@link Hl7Settings#publishTimeout()} (10 s by
+ *       default, inside senders' usual timeouts, whatever the producer's own timeouts): the
+ *       sender should resend, and a resend publishes the same event ids.</li>
  * </ul>
  * Thread-safe: one instance serves every connection.
  */
-public final class Hl7Processor {
+public final class Hl7Processor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Hl7Processor.class);
     static final String ORIGIN = "hl7v2-mllp";
@@ -58,37 +68,41 @@ public final class Hl7Processor {
             .withZone(ZoneOffset.UTC);
 
     private final CarePublisher publisher;
+    private final Hl7MessageLog log;
     private final Hl7Settings settings;
     private final AdtMapper mapper;
     private final CareEventValidator validator = new CareEventValidator();
     /** One parser per connection thread: HAPI does not promise a parser is safe to share. */
     private final ThreadLocal<PipeParser> parsers = ThreadLocal.withInitial(Hl7Processor::newParser);
     private final Clock clock;
-    private final Map<String, CompletableFuture<Void>> recent;
-    private final Map<String, Deque<String>> transfersBySpell;
+    private final Map<String, CompletableFuture<Boolean>> inFlight = new HashMap<>();
+    /** Sends to Kafka off the connection thread, so a producer blocked on a lost broker cannot hold a sender past the timeout. */
+    private final ThreadPoolExecutor sends;
+    private final LongAdder reusedControlIds = new LongAdder();
+    private final LongAdder unrecorded = new LongAdder();
 
-    public Hl7Processor(CarePublisher publisher, Hl7Settings settings) {
-        this(publisher, settings, Clock.systemUTC());
+    public Hl7Processor(CarePublisher publisher, Hl7MessageLog log, Hl7Settings settings) {
+        this(publisher, log, settings, Clock.systemUTC());
     }
 
-    Hl7Processor(CarePublisher publisher, Hl7Settings settings, Clock clock) {
+    Hl7Processor(CarePublisher publisher, Hl7MessageLog log, Hl7Settings settings, Clock clock) {
         this.publisher = publisher;
+        this.log = log;
         this.settings = settings;
         this.mapper = new AdtMapper(settings);
         this.clock = clock;
-        int capacity = settings.recentMessageIds();
-        this.recent = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<Void>> eldest) {
-                return size() > capacity;
-            }
-        };
-        this.transfersBySpell = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Deque<String>> eldest) {
-                return size() > capacity;
-            }
-        };
+        AtomicInteger ids = new AtomicInteger();
+        this.sends = new ThreadPoolExecutor(0, Math.max(4, settings.maxConnections() * 2), 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "hl7-publish-" + ids.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /** Reads the message log (before the listener accepts a connection). */
+    public void start() {
+        log.start();
     }
 
     /** A lenient parser: any 2.x version read into the 2.5 model, our own checks instead of HAPI's. */
@@ -105,90 +119,156 @@ public final class Hl7Processor {
     public record Outcome(AcknowledgmentCode code, String text, int published, String ack) {
     }
 
-    /** Processes {@code raw} and returns the ACK message to send back. Blocks until Kafka answers. */
+    /** Processes {@code raw} and returns the ACK message to send back. Blocks until Kafka answers or the timeout. */
     public String process(String raw) {
         return handle(raw).ack();
     }
 
     public Outcome handle(String raw) {
+        long deadline = System.nanoTime() + settings.publishTimeout().toNanos();
         Message message;
         try {
             message = parsers.get().parse(normalise(raw));
         } catch (HL7Exception | RuntimeException e) {
-            String reason = "message cannot be parsed as HL7v2: " + e.getMessage();
-            return reject(raw, null, AcknowledgmentCode.AR, reason, null);
+            return reject(raw, null, AcknowledgmentCode.AR, "message cannot be parsed as HL7v2: " + e.getMessage(),
+                    null, deadline);
         }
         AdtMapper.MessageKey key;
-        AdtMapper.Result result;
         try {
             key = mapper.key(message);
-            result = mapper.map(message, this::lastTransfer);
         } catch (Hl7Rejection e) {
-            return reject(raw, message, e.code(), e.reason(), null);
+            return reject(raw, message, e.code(), e.reason(), null, deadline);
         }
-        List<String> problems = result.events().stream()
+        String contentHash = ContentHash.of(raw);
+        String dedupKey = Hl7MessageLog.messageKey(key) + "|" + contentHash;
+        CompletableFuture<Boolean> mine = new CompletableFuture<>();
+        CompletableFuture<Boolean> earlier;
+        synchronized (inFlight) {
+            earlier = inFlight.putIfAbsent(dedupKey, mine);
+        }
+        if (earlier != null) {
+            return waitForEarlier(message, key, earlier, deadline);
+        }
+        boolean published = false;
+        try {
+            Outcome outcome = publishOnce(raw, message, key, contentHash, deadline);
+            published = outcome.code() == AcknowledgmentCode.AA;
+            return outcome;
+        } finally {
+            synchronized (inFlight) {
+                inFlight.remove(dedupKey, mine);
+            }
+            mine.complete(published);
+        }
+    }
+
+    private Outcome publishOnce(String raw, Message message, AdtMapper.MessageKey key, String contentHash,
+                                long deadline) {
+        MessageLogIndex.Seen seen = log.seen(key, contentHash);
+        if (seen == MessageLogIndex.Seen.REPEAT) {
+            LOG.debug("message {} received again with the same content: already published, acknowledged without "
+                    + "publishing", key);
+            return ack(message, AcknowledgmentCode.AA, "duplicate of message " + key.controlId() + ": already published", 0);
+        }
+        AdtMapper.Result result;
+        try {
+            result = mapper.map(message, contentHash, log);
+        } catch (Hl7Rejection e) {
+            return reject(raw, message, e.code(), e.reason(), key, deadline);
+        }
+        List<SpecificRecord> events = result.events();
+        List<String> problems = events.stream()
                 .flatMap(event -> validator.problems(event).stream().map(p -> describe(event) + ": " + p))
                 .toList();
         if (!problems.isEmpty()) {
-            return reject(raw, message, AcknowledgmentCode.AE, String.join("; ", problems), key);
+            return reject(raw, message, AcknowledgmentCode.AE, String.join("; ", problems), key, deadline);
         }
-        String dedupKey = key.toString();
-        CompletableFuture<Void> mine = new CompletableFuture<>();
-        CompletableFuture<Void> earlier;
-        synchronized (recent) {
-            earlier = recent.get(dedupKey);
-            if (earlier == null || earlier.isCompletedExceptionally()) {
-                recent.put(dedupKey, mine);
-                earlier = null;
+        if (!events.isEmpty()) {
+            try {
+                await(() -> publisher.publishBatch(events), deadline);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ack(message, AcknowledgmentCode.AR, "interrupted while waiting for Kafka: resend", 0);
+            } catch (ExecutionException | TimeoutException e) {
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                LOG.error("Kafka did not acknowledge ADT^{} {} within {}: {}", result.trigger(), key,
+                        settings.publishTimeout(), cause.toString());
+                return ack(message, AcknowledgmentCode.AR, "not stored: Kafka did not acknowledge the write within "
+                        + settings.publishTimeout().toSeconds() + " s; resend", 0);
             }
         }
-        if (earlier != null) {
-            return duplicate(message, key, earlier);
+        remember(key, contentHash, result, deadline);
+        if (seen == MessageLogIndex.Seen.CONTROL_ID_REUSED) {
+            reusedControlIds.increment();
+            LOG.warn("message control id {} was used before for a message with different content: published this "
+                    + "one as a different message (ADT^{}, {} event(s)); the sender should not reuse MSH-10", key,
+                    result.trigger(), events.size());
         }
-        try {
-            CompletableFuture<Void> all = publisher.publishBatch(result.events());
-            all.get(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            remember(result.events());
-            mine.complete(null);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            mine.completeExceptionally(e);
-            forget(dedupKey, mine);
-            return ack(message, AcknowledgmentCode.AR, "interrupted while waiting for Kafka: resend", 0);
-        } catch (ExecutionException | TimeoutException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            mine.completeExceptionally(cause);
-            forget(dedupKey, mine);
-            LOG.error("Kafka did not acknowledge {} (MSH-10 {}): {}", result.trigger(), key, cause.toString());
-            return ack(message, AcknowledgmentCode.AR, "not stored: Kafka did not acknowledge the write ("
-                    + cause.getMessage() + "); resend", 0);
-        }
-        LOG.debug("ADT^{} {} published {} event(s)", result.trigger(), key, result.events().size());
-        return ack(message, AcknowledgmentCode.AA, result.note(), result.events().size());
+        LOG.debug("ADT^{} {} published {} event(s)", result.trigger(), key, events.size());
+        return ack(message, AcknowledgmentCode.AA, result.note(), events.size());
     }
 
-    private Outcome duplicate(Message message, AdtMapper.MessageKey key, CompletableFuture<Void> earlier) {
+    /** Records the message and its items in the log; a failure is logged and counted, the message stays acknowledged. */
+    private void remember(AdtMapper.MessageKey key, String contentHash, AdtMapper.Result result, long deadline) {
+        Instant at = clock.instant();
+        List<PublishedItem> items = result.mapped().stream()
+                .map(m -> PublishedItem.of(m.event(), m.visit(), m.fingerprint(), at)).toList();
         try {
-            earlier.get(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            LOG.info("message {} received again: already published, acknowledged without publishing", key);
-            return ack(message, AcknowledgmentCode.AA, "duplicate of message " + key.controlId()
-                    + ": already published", 0);
+            CompletableFuture<Void> written = log.record(key, contentHash, items);
+            written.get(Math.max(1000, remainingMillis(deadline)), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            unrecorded.increment();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            unrecorded.increment();
+            LOG.warn("message {} was published but the message log did not record it ({}): a resend to another "
+                    + "instance would be published again with the same event ids", key, e.toString());
+        }
+    }
+
+    private Outcome waitForEarlier(Message message, AdtMapper.MessageKey key, CompletableFuture<Boolean> earlier,
+                                   long deadline) {
+        try {
+            if (earlier.get(remainingMillis(deadline), TimeUnit.MILLISECONDS)) {
+                LOG.debug("message {} received again while the first delivery was in flight: acknowledged once "
+                        + "published", key);
+                return ack(message, AcknowledgmentCode.AA, "duplicate of message " + key.controlId()
+                        + ": already published", 0);
+            }
+            return ack(message, AcknowledgmentCode.AR, "an earlier delivery of message " + key.controlId()
+                    + " was not stored: resend", 0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return ack(message, AcknowledgmentCode.AR, "interrupted while waiting for Kafka: resend", 0);
         } catch (ExecutionException | TimeoutException e) {
             return ack(message, AcknowledgmentCode.AR, "an earlier delivery of message " + key.controlId()
-                    + " was not stored: resend", 0);
+                    + " is still waiting for Kafka: resend", 0);
         }
     }
 
+    /** Runs a send off this thread and waits for its acknowledgement until {@code deadline}. */
+    private <T> T await(Supplier<CompletableFuture<T>> send, long deadline)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        CompletableFuture<T> acknowledged;
+        try {
+            acknowledged = CompletableFuture.supplyAsync(send, sends).thenCompose(f -> f);
+        } catch (RejectedExecutionException e) {
+            throw new TimeoutException("too many messages are already waiting for Kafka");
+        }
+        return acknowledged.get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+    }
+
+    private static long remainingMillis(long deadline) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    }
+
     private Outcome reject(String raw, Message message, AcknowledgmentCode code, String reason,
-                           AdtMapper.MessageKey key) {
+                           AdtMapper.MessageKey key, long deadline) {
         String dlqKey = key != null ? key.toString() : keyOf(message);
         LOG.warn("rejecting HL7 message {} with {}: {}", dlqKey, code, reason);
         try {
-            publisher.publishDeadLetter(dlqKey, raw.getBytes(settings.charset()), code + ": " + reason, ORIGIN)
-                    .get(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            await(() -> publisher.publishDeadLetter(dlqKey, raw.getBytes(settings.charset()), code + ": " + reason,
+                    ORIGIN), deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return ackOrFallback(raw, message, AcknowledgmentCode.AR, "interrupted while recording the rejection ("
@@ -200,6 +280,12 @@ public final class Hl7Processor {
                     + ") on the dead-letter topic: resend");
         }
         return ackOrFallback(raw, message, code, reason);
+    }
+
+    /** An AR for a frame the listener refused before reading it whole (too long): built from what was read. */
+    String refuse(String partial, String reason) {
+        LOG.warn("refusing an MLLP frame: {}", reason);
+        return fallbackAck(partial, AcknowledgmentCode.AR, reason);
     }
 
     private Outcome ackOrFallback(String raw, Message message, AcknowledgmentCode code, String reason) {
@@ -220,7 +306,8 @@ public final class Hl7Processor {
             return new Outcome(code, text, published, parsers.get().encode(ack));
         } catch (HL7Exception | IOException | RuntimeException e) {
             LOG.warn("HAPI could not build the ACK ({}); building it by hand", e.toString());
-            return new Outcome(code, text, published, fallbackAck(encodeOrEmpty(message), code, text == null ? "" : text));
+            return new Outcome(code, text, published, fallbackAck(encodeOrEmpty(message), code,
+                    text == null ? "" : text));
         }
     }
 
@@ -238,12 +325,13 @@ public final class Hl7Processor {
         char sep = msh.length() > 3 && msh.startsWith("MSH") ? msh.charAt(3) : '|';
         String[] f = msh.split(java.util.regex.Pattern.quote(String.valueOf(sep)), -1);
         String enc = field(f, 1, "^~\\&");
-        String controlId = field(f, 9, "");
-        String version = field(f, 11, "2.5");
+        String controlId = clean(field(f, 9, ""), 50);
+        String version = clean(field(f, 11, "2.5"), 10);
         String s = String.valueOf(sep);
         String now = HL7_TIME.format(clock.instant());
-        return String.join(s, "MSH", enc, field(f, 4, ""), field(f, 5, ""), field(f, 2, ""), field(f, 3, ""),
-                now, "", "ACK", "ACK" + controlId, field(f, 10, "P"), version)
+        return String.join(s, "MSH", clean(enc, 4), clean(field(f, 4, ""), 50), clean(field(f, 5, ""), 50),
+                clean(field(f, 2, ""), 50), clean(field(f, 3, ""), 50), now, "", "ACK", "ACK" + controlId,
+                clean(field(f, 10, "P"), 3), version)
                 + "\r" + String.join(s, "MSA", code.name(), controlId, clean(reason, 80)) + "\r";
     }
 
@@ -251,9 +339,9 @@ public final class Hl7Processor {
         return index < fields.length && !fields[index].isEmpty() ? fields[index] : otherwise;
     }
 
-    /** For the hand-built ACK: no delimiters, at most {@code max} characters. */
+    /** For the hand-built ACK: no delimiters or control characters, at most {@code max} characters. */
     private static String clean(String text, int max) {
-        return truncate(text.replaceAll("[|^~\\\\&\r\n]", " "), max);
+        return truncate(text.replaceAll("[|^~\\\\&\\p{Cntrl}]", " "), max);
     }
 
     private static String truncate(String text, int max) {
@@ -280,37 +368,24 @@ public final class Hl7Processor {
         return event.getSchema().getName() + " " + h.getSubjectId();
     }
 
-    private void forget(String dedupKey, CompletableFuture<Void> mine) {
-        synchronized (recent) {
-            recent.remove(dedupKey, mine);
-        }
+    /** Messages published under a control id already used for other content (see the class comment). */
+    public long reusedControlIds() {
+        return reusedControlIds.sum();
     }
 
-    private Optional<String> lastTransfer(String spellKey) {
-        synchronized (transfersBySpell) {
-            Deque<String> transfers = transfersBySpell.get(spellKey);
-            return transfers == null || transfers.isEmpty() ? Optional.empty() : Optional.of(transfers.peekLast());
-        }
+    /** Messages published but not recorded in the message log (Kafka refused the log's write). */
+    public long unrecordedMessages() {
+        return unrecorded.sum();
     }
 
-    /** Keeps, per spell, the transfers published and not cancelled: what an A12 without EVN-6 cancels. */
-    private void remember(List<SpecificRecord> events) {
-        for (SpecificRecord event : events) {
-            if (event instanceof Transfer transfer) {
-                EventHeader h = transfer.getHeader();
-                String spellKey = h.getSource().getOdsCode() + "|" + transfer.getSpellId();
-                synchronized (transfersBySpell) {
-                    Deque<String> transfers = transfersBySpell.computeIfAbsent(spellKey, k -> new ArrayDeque<>());
-                    if (h.getAction() == Action.CANCEL) {
-                        transfers.remove(h.getSubjectId());
-                    } else if (h.getSubjectId().contains("/transfer/") && !transfers.contains(h.getSubjectId())) {
-                        transfers.addLast(h.getSubjectId());
-                        if (transfers.size() > 32) {
-                            transfers.removeFirst();
-                        }
-                    }
-                }
-            }
-        }
+    public Hl7MessageLog messageLog() {
+        return log;
+    }
+
+    /** Stops the send threads and closes the message log. */
+    @Override
+    public void close() {
+        sends.shutdown();
+        log.close();
     }
 }

@@ -51,14 +51,22 @@ public final class MllpBenchmark {
         int connections = args.length > 2 ? Integer.parseInt(args[2]) : 8;
         int messages = args.length > 3 ? Integer.parseInt(args[3]) : 20_000;
         try (CarePublisher publisher = CarePublisher.connect(args[0], args[1])) {
-            System.out.println(run(publisher, connections, messages));
+            System.out.println(run(publisher, args[0], connections, messages));
         }
     }
 
-    /** Starts a listener on a free loopback port over {@code publisher}, warms up, then measures. */
-    public static Result run(CarePublisher publisher, int connections, int messages) throws Exception {
-        try (MllpAdapter adapter = new MllpAdapter(publisher, Hl7Settings.defaults().withPort(0)
-                .withRecentMessageIds(messages * 2 + 10_000)).start()) {
+    /**
+     * Starts a listener on a free loopback port over {@code publisher} (its message log on
+     * {@code bootstrapServers}), warms up, then measures.
+     */
+    public static Result run(CarePublisher publisher, String bootstrapServers, int connections, int messages)
+            throws Exception {
+        Hl7Settings defaults = Hl7Settings.defaults();
+        Hl7Settings settings = defaults.withPort(0)
+                .withLimits(Math.max(defaults.maxConnections(), connections), Math.max(defaults.maxConnections(),
+                        connections), defaults.maxMessageBytes(), defaults.frameDeadline(), defaults.idleTimeout())
+                .withMessageLog(messages * 2 + 10_000, defaults.messageLogMaxAge());
+        try (MllpAdapter adapter = MllpAdapter.connect(publisher, bootstrapServers, settings).start()) {
             String runId = Long.toString(System.nanoTime(), 36);
             drive(adapter.port(), connections, Math.max(connections * 50, messages / 20), "W" + runId);
             long start = System.nanoTime();

@@ -9,7 +9,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -21,9 +24,11 @@ import org.caretrail.events.CareEvents;
 import org.caretrail.events.model.Action;
 import org.caretrail.events.model.Admission;
 import org.caretrail.events.model.Attendance;
+import org.caretrail.events.model.Death;
 import org.caretrail.events.model.Discharge;
 import org.caretrail.events.model.EventHeader;
 import org.caretrail.events.model.IdentityKind;
+import org.caretrail.events.model.LocalIdentifier;
 import org.caretrail.events.model.PatientIdentity;
 import org.caretrail.events.model.PatientRef;
 import org.caretrail.events.model.Transfer;
@@ -37,11 +42,24 @@ import org.slf4j.LoggerFactory;
  * completes when the ACK is AA and fails with MSA-3 otherwise. For the simulator, so part of its
  * traffic goes through the real adapter.
  *
- * <p>Sent as ADT: Admission (NEW A01, UPDATE A08, CANCEL A11), Transfer (A02 with EVN-6 = occurredAt,
- * CANCEL A12 with EVN-6 = occurredAt), Discharge (A03, CANCEL A13), Attendance (NEW A04 with PV1-2 E,
- * UPDATE A03 when departed else A08, CANCEL A11), PatientIdentity (LINK A31, MERGE A40). Other
- * types fail: route only these to this sink. MSH-10 is the eventId; MSH-7 the recordedAt (the
- * adapter's version). The adapter assigns its own subjectIds to transfers
+ * <p>Sent as ADT, as NHS trusts' systems send them:
+ * <ul>
+ *   <li>Admission NEW A01 (or A06 when the patient came from A&amp;E: see below), UPDATE A08, CANCEL A11
+ *       with PV1-2 = O (as Epic sends it: the patient's class after the cancel);</li>
+ *   <li>Transfer A02 (EVN-6 = occurredAt), CANCEL A12 (EVN-6 = the transfer's time);</li>
+ *   <li>Discharge A03 with PV1-36 the NHS discharge method and PV1-37 the destination; a death in
+ *       hospital (destination DIED) also gives PID-29 (time of death) and PID-30 = Y; CANCEL A13;</li>
+ *   <li>Attendance NEW A04 (PV1-2 = E), UPDATE A03 when departed else A08, CANCEL A11. An attendance
+ *       ending ADMITTED is not sent on its own: with the admission it becomes one A06 (change to
+ *       inpatient, MRG-5 = the attendance's visit), whichever of the two arrives first;</li>
+ *   <li>PatientIdentity LINK A31; MERGE A40 (PID-3 = the survivor's NHS number and hospital number,
+ *       MRG-1 = the retiring identifiers: a hospital number only, the usual NHS form);</li>
+ *   <li>Death: not sent: in hospital it travels in the discharge's PID-29/30 (route only in-hospital
+ *       deaths here).</li>
+ * </ul>
+ * Other types fail: route only these to this sink. MSH-10 is the eventId; MSH-7 the recordedAt (the
+ * adapter's version). A resent event (same eventId) is sent as the very same message, as an
+ * interface engine resends. The adapter assigns its own subjectIds to transfers
  * ({@code spell/transfer/<time>}) and discharges ({@code spell/discharge}).
  */
 public final class MllpEventSink implements EventSink {
@@ -53,9 +71,19 @@ public final class MllpEventSink implements EventSink {
     private record Pending(String message, CompletableFuture<String> result) {
     }
 
+    private static final String CARRIED = "";
+    private static final int REMEMBERED = 10_000;
+
     private final String host;
     private final int port;
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(10_000);
+    /** What each event was sent as (or {@link #CARRIED}), so a resend is the same message. */
+    private final Map<String, String> sentAs = lru();
+    /** Per patient: an A&amp;E attendance that ended ADMITTED, waiting for its admission. */
+    private final Map<String, Attendance> admittedFromAe = lru();
+    /** Per patient: an admission sent as A01, for an attendance ending ADMITTED that arrives late. */
+    private final Map<String, Admission> admissionsSent = lru();
+    /** One queue per connection; a patient's messages always take the same one, so they arrive in order. */
+    private final List<BlockingQueue<Pending>> queues = new ArrayList<>();
     private final List<Thread> senders = new ArrayList<>();
     private volatile boolean closed;
 
@@ -63,7 +91,9 @@ public final class MllpEventSink implements EventSink {
         this.host = host;
         this.port = port;
         for (int i = 0; i < connections; i++) {
-            Thread t = new Thread(this::sendLoop, "mllp-sink-" + port + "-" + i);
+            BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(10_000);
+            queues.add(queue);
+            Thread t = new Thread(() -> sendLoop(queue), "mllp-sink-" + port + "-" + i);
             t.setDaemon(true);
             t.start();
             senders.add(t);
@@ -79,13 +109,18 @@ public final class MllpEventSink implements EventSink {
         }
         String message;
         try {
-            message = toAdt(event);
+            message = plan(event);
         } catch (RuntimeException e) {
             result.completeExceptionally(e);
             return result;
         }
+        if (message.equals(CARRIED)) {
+            result.complete("AA");
+            return result;
+        }
         try {
-            queue.put(new Pending(message, result));
+            String patient = patientKey(CareEvents.header(event));
+            queues.get(Math.floorMod(patient.hashCode(), queues.size())).put(new Pending(message, result));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             result.completeExceptionally(e);
@@ -98,6 +133,66 @@ public final class MllpEventSink implements EventSink {
         return "mllp";
     }
 
+    /** The message for {@code event}, or {@link #CARRIED} when another message carries it. */
+    private synchronized String plan(SpecificRecord event) {
+        EventHeader h = CareEvents.header(event);
+        String sent = sentAs.get(h.getEventId());
+        if (sent != null) {
+            return sent;
+        }
+        String message;
+        String patient = patientKey(h);
+        if (event instanceof Death) {
+            message = CARRIED;
+        } else if (event instanceof Attendance a && h.getAction() == Action.UPDATE && "ADMITTED".equals(a.getOutcome())) {
+            Admission admitted = admissionsSent.remove(patient);
+            if (admitted != null) {
+                message = changeToInpatient(admitted, a, h.getEventId());
+            } else {
+                admittedFromAe.put(patient, a);
+                message = CARRIED;
+            }
+        } else if (event instanceof Admission a && h.getAction() == Action.NEW) {
+            Attendance attendance = admittedFromAe.remove(patient);
+            if (attendance != null) {
+                message = changeToInpatient(a, attendance, h.getEventId());
+            } else {
+                admissionsSent.put(patient, a);
+                message = toAdt(event);
+            }
+        } else {
+            message = toAdt(event);
+        }
+        sentAs.put(h.getEventId(), message);
+        return message;
+    }
+
+    /** A06: the A&amp;E patient is admitted: the spell is the admission's, MRG-5 the attendance's visit. */
+    private static String changeToInpatient(Admission a, Attendance attendance, String controlId) {
+        EventHeader h = a.getHeader();
+        Instant admitted = attendance.getDepartedAt() != null ? attendance.getDepartedAt() : h.getOccurredAt();
+        AdtMessageBuilder b = start("A06", h, controlId).patientClass("I").visitNumber(h.getSubjectId())
+                .admitTime(h.getOccurredAt()).eventOccurred(admitted).location(a.getWard(), a.getSite())
+                .priorWard(attendance.getDepartment()).admissionType(admissionType(a.getAdmissionMethod()))
+                .mrg(5, AdtMessageBuilder.escape(attendance.getHeader().getSubjectId()));
+        return b.build();
+    }
+
+    private static String patientKey(EventHeader h) {
+        PatientRef p = h.getPatient();
+        return p.getLocalId() != null ? p.getLocalId().getSystem() + "|" + p.getLocalId().getValue()
+                : "nhs|" + p.getNhsNumber();
+    }
+
+    private static <V> Map<String, V> lru() {
+        return new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > REMEMBERED;
+            }
+        };
+    }
+
     /** The ADT message a PAS would send for {@code event}. */
     public static String toAdt(SpecificRecord event) {
         EventHeader h = CareEvents.header(event);
@@ -105,8 +200,9 @@ public final class MllpEventSink implements EventSink {
         AdtMessageBuilder b;
         if (event instanceof Admission a) {
             b = start(action == Action.CANCEL ? "A11" : action == Action.UPDATE ? "A08" : "A01", h)
-                    .patientClass("I").visitNumber(h.getSubjectId()).admitTime(h.getOccurredAt())
-                    .location(a.getWard(), a.getSite()).admissionType(admissionType(a.getAdmissionMethod()));
+                    .patientClass(action == Action.CANCEL ? "O" : "I").visitNumber(h.getSubjectId())
+                    .admitTime(h.getOccurredAt()).location(a.getWard(), a.getSite())
+                    .admissionType(admissionType(a.getAdmissionMethod()));
         } else if (event instanceof Transfer t) {
             b = start(action == Action.CANCEL ? "A12" : "A02", h).patientClass("I").visitNumber(t.getSpellId())
                     .eventOccurred(h.getOccurredAt()).location(t.getToWard(), t.getToSite())
@@ -115,7 +211,12 @@ public final class MllpEventSink implements EventSink {
             b = start(action == Action.CANCEL ? "A13" : "A03", h).patientClass("I").visitNumber(d.getSpellId())
                     .location(d.getWard(), null);
             if (action != Action.CANCEL) {
-                b.dischargeTime(h.getOccurredAt()).dischargeDisposition(dispositionCode(d.getDestination()));
+                boolean died = "DIED".equals(d.getDestination());
+                b.dischargeTime(h.getOccurredAt()).dischargeDisposition(died ? "4" : dischargeMethod(d))
+                        .pv1(37, destinationCode(d.getDestination()));
+                if (died) {
+                    b.pid(29, AdtMessageBuilder.hl7Time(h.getOccurredAt())).pid(30, "Y");
+                }
             }
         } else if (event instanceof Attendance a) {
             String trigger = action == Action.CANCEL ? "A11" : action == Action.NEW ? "A04"
@@ -132,6 +233,10 @@ public final class MllpEventSink implements EventSink {
             b = AdtMessageBuilder.adt("A40", h.getEventId(), h.getRecordedAt()).facility(h.getSource().getOdsCode())
                     .application(system(h)).nhsNumber(p.getNhsNumber()).name(p.getFamilyName(), p.getGivenName())
                     .birthDate(birth(p));
+            LocalIdentifier survivorLocal = h.getPatient().getLocalId();
+            if (survivorLocal != null && !survivorLocal.equals(p.getLocalId())) {
+                b.localId(survivorLocal.getValue(), survivorLocal.getSystem());
+            }
             if (p.getLocalId() != null) {
                 b.merged(AdtMessageBuilder.escape(p.getLocalId().getValue()) + "^^^"
                         + AdtMessageBuilder.escape(p.getLocalId().getSystem()) + "^MEDREC");
@@ -148,8 +253,12 @@ public final class MllpEventSink implements EventSink {
     }
 
     private static AdtMessageBuilder start(String trigger, EventHeader h) {
+        return start(trigger, h, h.getEventId());
+    }
+
+    private static AdtMessageBuilder start(String trigger, EventHeader h, String controlId) {
         PatientRef patient = h.getPatient();
-        AdtMessageBuilder b = AdtMessageBuilder.adt(trigger, h.getEventId(), h.getRecordedAt())
+        AdtMessageBuilder b = AdtMessageBuilder.adt(trigger, controlId, h.getRecordedAt())
                 .facility(h.getSource().getOdsCode()).application(system(h)).name(null, null).birthDate(null)
                 .nhsNumber(patient.getNhsNumber());
         if (patient.getLocalId() != null) {
@@ -179,12 +288,18 @@ public final class MllpEventSink implements EventSink {
         };
     }
 
-    private static String dispositionCode(String destination) {
+    /** The NHS discharge method (PV1-36): 1 on clinical advice, 2 self-discharge. */
+    private static String dischargeMethod(Discharge d) {
+        return "SELF_DISCHARGE".equals(d.getDischargeMethod()) ? "2" : "1";
+    }
+
+    /** The NHS discharge destination (PV1-37). */
+    private static String destinationCode(String destination) {
         if (destination == null) {
-            return null;
+            return "";
         }
         return switch (destination) {
-            case "HOME" -> "19";
+            case "HOME", "COMMUNITY" -> "19";
             case "CARE_HOME" -> "54";
             case "OTHER_HOSPITAL" -> "51";
             case "DIED" -> "79";
@@ -194,7 +309,7 @@ public final class MllpEventSink implements EventSink {
 
     // ---------------------------------------------------------------- the connections
 
-    private void sendLoop() {
+    private void sendLoop(BlockingQueue<Pending> queue) {
         Socket socket = null;
         InputStream in = null;
         try {
@@ -264,9 +379,9 @@ public final class MllpEventSink implements EventSink {
         }
         closed = true;
         try {
-            for (int i = 0; i < senders.size(); i++) {
+            for (BlockingQueue<Pending> queue : queues) {
                 if (!queue.offer(STOP, 30, TimeUnit.SECONDS)) {
-                    LOG.warn("MLLP sink queue still full after 30 s: stopping its senders");
+                    LOG.warn("MLLP sink queue still full after 30 s: stopping its sender");
                 }
             }
             for (Thread t : senders) {
@@ -279,9 +394,11 @@ public final class MllpEventSink implements EventSink {
             Thread.currentThread().interrupt();
         }
         Pending left;
-        while ((left = queue.poll()) != null) {
-            if (left != STOP) {
-                left.result().completeExceptionally(new IllegalStateException("the MLLP sink closed before sending"));
+        for (BlockingQueue<Pending> queue : queues) {
+            while ((left = queue.poll()) != null) {
+                if (left != STOP) {
+                    left.result().completeExceptionally(new IllegalStateException("the MLLP sink closed before sending"));
+                }
             }
         }
     }

@@ -40,6 +40,10 @@ final class PathwayGenerator {
     /** How far back the simulated history reaches. */
     static final Duration WINDOW = Duration.ofDays(180);
 
+    static {
+        org.caretrail.events.AvroTrust.install(); // the builders check nested records (Coding) by class
+    }
+
     /** One event and when it arrives (its recordedAt, or later for a resent duplicate). */
     record Scheduled(Instant arrival, int patientIndex, int sequence, SpecificRecord event, Instant happensAt) {
         static final Comparator<Scheduled> ARRIVAL_ORDER = Comparator.comparing(Scheduled::arrival)
@@ -49,8 +53,24 @@ final class PathwayGenerator {
     private record Complaint(String text, String specialty, String ward) {
     }
 
-    private record Medication(String name, String dose, String route) {
+    /**
+     * A medicine as GP and hospital systems send it; {@code dmd} is its NHS dm+d code where we could
+     * check it against NHS England's published examples (the others go by name alone, as many
+     * systems still send them: the timeline then groups them by name).
+     */
+    private record Medication(String name, String dose, String route, String dmd) {
+        Medication(String name, String dose, String route) {
+            this(name, dose, route, null);
+        }
+
+        org.caretrail.events.model.Coding code() {
+            return dmd == null ? null : org.caretrail.events.model.Coding.newBuilder().setSystem(DMD).setCode(dmd)
+                    .setDisplay(name).build();
+        }
     }
+
+    /** The dm+d code system (UK Core: Medication.code.coding.system). */
+    static final String DMD = "https://dmd.nhs.uk";
 
     private record Specialty(String name, String reason, String priority, boolean dayCase) {
     }
@@ -64,7 +84,7 @@ final class PathwayGenerator {
             new Complaint("Suspected sepsis", "General medicine", "Ward 14 (General Medicine)"),
             new Complaint("Stroke symptoms", "Stroke medicine", "Stroke Unit"));
     private static final List<Medication> REPEATS = List.of(
-            new Medication("Amlodipine 5mg tablets", "5mg once daily", "ORAL"),
+            new Medication("Amlodipine 5mg tablets", "5mg once daily", "ORAL", "319283006"),
             new Medication("Atorvastatin 20mg tablets", "20mg at night", "ORAL"),
             new Medication("Metformin 500mg tablets", "500mg twice daily", "ORAL"),
             new Medication("Ramipril 2.5mg capsules", "2.5mg once daily", "ORAL"),
@@ -73,9 +93,10 @@ final class PathwayGenerator {
             new Medication("Salbutamol 100micrograms/dose inhaler", "2 puffs when required", "INHALED"),
             new Medication("Omeprazole 20mg capsules", "20mg once daily", "ORAL"));
     private static final List<Medication> DISCHARGE_MEDS = List.of(
-            new Medication("Amoxicillin 500mg capsules", "500mg three times daily for 7 days", "ORAL"),
+            new Medication("Amoxicillin 500mg capsules", "500mg three times daily for 7 days", "ORAL",
+                    "39732411000001106"),
             new Medication("Co-codamol 30mg/500mg tablets", "2 tablets four times daily when required", "ORAL"),
-            new Medication("Furosemide 40mg tablets", "40mg each morning", "ORAL"),
+            new Medication("Furosemide 40mg tablets", "40mg each morning", "ORAL", "317972000"),
             new Medication("Apixaban 5mg tablets", "5mg twice daily", "ORAL"));
     private static final List<Specialty> SPECIALTIES = List.of(
             new Specialty("Dermatology", "Changing pigmented lesion", "TWO_WEEK_WAIT", false),
@@ -203,6 +224,9 @@ final class PathwayGenerator {
         boolean byAmbulance = chance(age >= 65 ? 0.8 : 0.5);
         LocalIdentifier mrn = hospitalNumber(trust);
         boolean localOnly = chance(profile.localOnlyRate);
+        // some of those are registered under a temporary hospital number, later merged into the
+        // patient's own (HL7 A40 whose MRG-1 carries only the retiring number, the usual NHS form)
+        LocalIdentifier temporary = localOnly && chance(0.3) ? temporaryHospitalNumber(trust) : null;
         Instant arrivalAt = callAt;
         if (byAmbulance) {
             String incident = "INC" + String.format("%08d", random.nextInt(100_000_000));
@@ -231,8 +255,9 @@ final class PathwayGenerator {
             }
         }
         final Instant link = linkAt;
+        LocalIdentifier before = temporary != null ? temporary : mrn;
         java.util.function.Function<Instant, PatientRef> ref = t -> link != null && t.isBefore(link)
-                ? PatientRef.newBuilder().setNhsNumber(null).setLocalId(mrn).build()
+                ? PatientRef.newBuilder().setNhsNumber(null).setLocalId(before).build()
                 : bothRef(mrn);
 
         if (!happened(arrivalAt)) {
@@ -243,7 +268,9 @@ final class PathwayGenerator {
                 .setArrivalMode(byAmbulance ? "AMBULANCE" : "WALK_IN").setChiefComplaint(complaint.text());
         emit(attendance.setHeader(header(trust, attendanceId, Action.NEW, 1, arrivalAt, arrivalAt, ref.apply(arrivalAt),
                 minutes(1, 20))).build());
-        if (link != null) {
+        if (link != null && temporary != null) {
+            emitMerge(trust, temporary, mrn, link);
+        } else if (link != null) {
             emitLink(trust, mrn, link);
         }
         if (!happened(departedAt)) {
@@ -329,7 +356,8 @@ final class PathwayGenerator {
             emit(Prescription.newBuilder()
                     .setHeader(header(trust, subject(trust, "TTO"), Action.NEW, 1, dischargeAt, dischargeAt,
                             bothRef(mrn), minutes(1, 30)))
-                    .setMedication(med.name()).setDose(med.dose()).setRoute(med.route()).setRepeat(false)
+                    .setMedication(med.name()).setMedicationCode(med.code()).setDose(med.dose()).setRoute(med.route())
+                    .setRepeat(false)
                     .setEndsAt(dischargeAt.plus(Duration.ofDays(random.nextInt(5, 29)))).build());
         }
         switch (destination) {
@@ -455,6 +483,18 @@ final class PathwayGenerator {
         Instant completedAt = attendedAt;
         if (specialty.dayCase() && chance(0.6)) {
             Instant admittedAt = workingTime(attendedAt.plus(Duration.ofDays(random.nextLong(28, 90))));
+            Instant cancelledAt = admittedAt.plus(minutes(5, 90));
+            if (happened(cancelledAt) && chance(profile.cancelRate * 2)) {
+                // admitted onto the wrong record, then cancelled (HL7 A11): never a spell
+                String wrongSpell = subject(trust, "SPELL");
+                Admission.Builder wrong = Admission.newBuilder()
+                        .setSite(pick(CareProviders.SITES.get(trust.odsCode()))).setWard("Day Surgery Unit")
+                        .setSpecialty(specialty.name()).setAdmissionMethod("ELECTIVE").setConsultant(pick(CONSULTANTS));
+                emit(wrong.setHeader(header(trust, wrongSpell, Action.NEW, 1, admittedAt, admittedAt, bothRef(mrn),
+                        minutes(1, 5))).build());
+                emit(wrong.setHeader(header(trust, wrongSpell, Action.CANCEL, 2, admittedAt, cancelledAt, bothRef(mrn),
+                        minutes(1, 5))).build());
+            }
             if (happened(admittedAt)) {
                 String spellId = subject(trust, "SPELL");
                 emit(Admission.newBuilder()
@@ -519,7 +559,8 @@ final class PathwayGenerator {
         Medication med = pick(REPEATS);
         startedAt = workingTime(startedAt);
         String rxId = subject(practice, "RX");
-        Prescription.Builder repeat = Prescription.newBuilder().setMedication(med.name()).setDose(med.dose())
+        Prescription.Builder repeat = Prescription.newBuilder().setMedication(med.name())
+                .setMedicationCode(med.code()).setDose(med.dose())
                 .setRoute(med.route()).setRepeat(true);
         emit(repeat.setHeader(header(practice, rxId, Action.NEW, 1, startedAt, startedAt, nhsRef(), minutes(1, 30)))
                 .build());
@@ -530,7 +571,8 @@ final class PathwayGenerator {
             emit(Prescription.newBuilder()
                     .setHeader(header(pharmacy, subject(pharmacy, "DISP"), Action.NEW, 1, issue, issue, nhsRef(),
                             minutes(1, 20)))
-                    .setMedication(med.name()).setDose(changed && issue.isAfter(reviewedAt) ? "dose as amended"
+                    .setMedication(med.name()).setMedicationCode(med.code())
+                    .setDose(changed && issue.isAfter(reviewedAt) ? "dose as amended"
                             : med.dose())
                     .setRoute(med.route()).setRepeat(true).setEndsAt(issue.plus(Duration.ofDays(28))).build());
             issue = workingTime(issue.plus(Duration.ofDays(28)));
@@ -592,6 +634,16 @@ final class PathwayGenerator {
                 .setHeader(header(trust, "LINK-" + mrn.getValue(), Action.NEW, 1, linkAt, linkAt, bothRef(mrn),
                         minutes(1, 10)))
                 .setKind(IdentityKind.LINK).setNhsNumber(patient.nhsNumber().value()).setLocalId(mrn)
+                .setFamilyName(patient.familyName()).setGivenName(patient.givenName())
+                .setBirthDate(patient.birthDate()).setPostcode(patient.postcode()).build());
+    }
+
+    /** The temporary hospital number merged into the patient's own: MERGE with only the retiring local id. */
+    private void emitMerge(CareProvider trust, LocalIdentifier retired, LocalIdentifier survivor, Instant mergedAt) {
+        emit(PatientIdentity.newBuilder()
+                .setHeader(header(trust, "MERGE-" + retired.getValue(), Action.NEW, 1, mergedAt, mergedAt,
+                        bothRef(survivor), minutes(1, 10)))
+                .setKind(IdentityKind.MERGE).setNhsNumber(patient.nhsNumber().value()).setLocalId(retired)
                 .setFamilyName(patient.familyName()).setGivenName(patient.givenName())
                 .setBirthDate(patient.birthDate()).setPostcode(patient.postcode()).build());
     }
@@ -682,6 +734,11 @@ final class PathwayGenerator {
 
     private LocalIdentifier hospitalNumber(CareProvider trust) {
         int base = trust.odsCode().equals("R9A") ? 40_000_000 : 70_000_000;
+        return localId(trust, base);
+    }
+
+    private LocalIdentifier temporaryHospitalNumber(CareProvider trust) {
+        int base = trust.odsCode().equals("R9A") ? 48_000_000 : 78_000_000;
         return localId(trust, base);
     }
 

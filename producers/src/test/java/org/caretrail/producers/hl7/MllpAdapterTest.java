@@ -50,8 +50,14 @@ class MllpAdapterTest {
         client.close();
     }
 
+    /** A listener over {@code mock}, its message log over an empty mock topic. */
+    static MllpAdapter adapter(MockPublisher mock, Hl7Settings settings) {
+        return new MllpAdapter(new Hl7Processor(mock.publisher, TestMessageLogs.empty(settings).log(), settings),
+                settings);
+    }
+
     private Connection connect(MockPublisher mock, Hl7Settings settings) throws Exception {
-        adapter = new MllpAdapter(mock.publisher, settings.withPort(0)).start();
+        adapter = adapter(mock, settings.withPort(0)).start();
         connection = client.newClient("127.0.0.1", adapter.port(), false);
         connection.getInitiator().setTimeout(20, TimeUnit.SECONDS);
         return connection;
@@ -59,6 +65,11 @@ class MllpAdapterTest {
 
     private Message send(String text) throws Exception {
         return connection.getInitiator().sendAndReceive(client.getPipeParser().parse(text));
+    }
+
+    /** What the mock published, identity links left out (every PID-3 pairing NHS number and MRN gives one). */
+    static List<org.apache.avro.specific.SpecificRecord> careEvents(MockPublisher mock) {
+        return mock.events().stream().filter(e -> !(e instanceof org.caretrail.events.model.PatientIdentity)).toList();
     }
 
     private static String ackCode(Message ack) throws Exception {
@@ -83,12 +94,12 @@ class MllpAdapterTest {
         Message ack = send(a01);
         assertThat(ackCode(ack)).isEqualTo("AA");
         assertThat(new Terser(ack).get("/MSA-2")).isEqualTo("MSG1");
-        assertThat(mock.events()).hasSize(1);
+        assertThat(mock.events()).as("the link and the admission").hasSize(2);
 
         Message again = send(a01);
         assertThat(ackCode(again)).isEqualTo("AA");
         assertThat(ackText(again)).contains("duplicate");
-        assertThat(mock.events()).as("published once").hasSize(1);
+        assertThat(mock.events()).as("published once").hasSize(2);
     }
 
     @Test
@@ -102,9 +113,12 @@ class MllpAdapterTest {
                 throw new IllegalStateException(e);
             }
         });
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> mock.producer.history().size() == 1);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> mock.producer.history().size() == 2);
         Thread.sleep(200);
         assertThat(ack).as("no ACK before Kafka acknowledged").isNotDone();
+        mock.producer.completeNext();
+        Thread.sleep(200);
+        assertThat(ack).as("no ACK before Kafka acknowledged every event").isNotDone();
         mock.producer.completeNext();
         assertThat(ackCode(ack.get(10, TimeUnit.SECONDS))).isEqualTo("AA");
     }
@@ -115,16 +129,22 @@ class MllpAdapterTest {
         connect(mock, Hl7Settings.defaults());
         String a01 = inpatient("A01", "MSG3", T0).build();
         CompletableFuture<Message> first = CompletableFuture.supplyAsync(() -> sendUnchecked(a01));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> mock.producer.history().size() == 1);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> mock.producer.history().size() == 2);
         mock.producer.errorNext(new TimeoutException("broker down"));
+        mock.producer.completeNext();
         Message ack = first.get(10, TimeUnit.SECONDS);
         assertThat(ackCode(ack)).isEqualTo("AR");
         assertThat(ackText(ack)).contains("Kafka did not acknowledge");
 
         CompletableFuture<Message> retry = CompletableFuture.supplyAsync(() -> sendUnchecked(a01));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> mock.producer.history().size() == 2);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> mock.producer.history().size() == 4);
+        mock.producer.completeNext();
         mock.producer.completeNext();
         assertThat(ackCode(retry.get(10, TimeUnit.SECONDS))).isEqualTo("AA");
+        assertThat(mock.events().subList(2, 4)).as("the resend publishes the same event ids")
+                .extracting(e -> CareEvents.header(e).getEventId())
+                .containsExactlyElementsOf(mock.events().subList(0, 2).stream()
+                        .map(e -> CareEvents.header(e).getEventId()).toList());
     }
 
     private Message sendUnchecked(String text) {
@@ -149,7 +169,7 @@ class MllpAdapterTest {
         assertThat(ackCode(noPv1)).isEqualTo("AE");
         assertThat(ackText(noPv1)).contains("no PV1 segment");
 
-        Message badDate = send(inpatient("A01", "BAD3", T0).build().replaceFirst("EVN\\|A01\\|[^|]*", "EVN|A01|yesterday"));
+        Message badDate = send(inpatient("A01", "BAD3", T0).build().replaceFirst("EVN\\|A01\\|[^|\r]*", "EVN|A01|yesterday"));
         assertThat(ackCode(badDate)).isEqualTo("AE");
         assertThat(ackText(badDate)).contains("EVN-2");
 
@@ -163,7 +183,7 @@ class MllpAdapterTest {
     @Test
     void bytes_that_are_not_hl7_get_an_ar_built_by_hand_and_a_dead_letter() throws Exception {
         MockPublisher mock = new MockPublisher();
-        adapter = new MllpAdapter(mock.publisher, Hl7Settings.defaults().withPort(0)).start();
+        adapter = MllpAdapterTest.adapter(mock, Hl7Settings.defaults().withPort(0)).start();
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", adapter.port())) {
             socket.setSoTimeout(10_000);
             java.io.OutputStream out = socket.getOutputStream();
@@ -206,7 +226,7 @@ class MllpAdapterTest {
             assertThat(new Terser(ack).get("/MSA-2")).isEqualTo("V" + version);
             assertThat(new Terser(ack).get("/MSH-12")).as("ACK version").isEqualTo(version);
         }
-        assertThat(mock.events()).hasSize(7);
+        assertThat(careEvents(mock)).hasSize(7);
     }
 
     @Test
@@ -237,7 +257,7 @@ class MllpAdapterTest {
         for (String m : messages) {
             assertThat(ackCode(send(m))).isEqualTo("AA");
         }
-        List<EventHeader> headers = mock.events().stream().map(CareEvents::header).toList();
+        List<EventHeader> headers = careEvents(mock).stream().map(CareEvents::header).toList();
         assertThat(headers).extracting(h -> h.getAction() + " " + h.getSubjectId()).containsExactly(
                 "NEW V100",
                 "NEW V100/transfer/" + transferAt,
@@ -247,6 +267,8 @@ class MllpAdapterTest {
                 "NEW V100/discharge");
         assertThat(headers).extracting(EventHeader::getVersion).isSorted();
         assertThat(headers.get(5).getAction()).isEqualTo(Action.NEW);
+        assertThat(headers.get(2).getSupersedes()).as("the cancel names the transfer").isEqualTo(headers.get(1).getEventId());
+        assertThat(headers.get(5).getSupersedes()).as("the new discharge names the cancel").isEqualTo(headers.get(4).getEventId());
     }
 
     @Test
@@ -275,6 +297,103 @@ class MllpAdapterTest {
         for (CompletableFuture<String> r : results) {
             assertThat(r.get(30, TimeUnit.SECONDS).split(" ")).hasSize(10).containsOnly("AA");
         }
-        assertThat(mock.events()).hasSize(40);
+        assertThat(careEvents(mock)).hasSize(40);
+    }
+
+    @Test
+    void a_repeat_is_still_a_repeat_after_a_restart_because_the_memory_is_in_the_message_log() throws Exception {
+        MockPublisher mock = new MockPublisher();
+        Hl7Settings settings = Hl7Settings.defaults().withPort(0);
+        TestMessageLogs.TestLog first = TestMessageLogs.empty(settings);
+        String a01 = inpatient("A01", "RST1", T0).build();
+        try (MllpAdapter one = new MllpAdapter(new Hl7Processor(mock.publisher, first.log(), settings), settings).start()) {
+            adapter = null;
+            try (HapiContext c = hapiClient()) {
+                Connection cx = c.newClient("127.0.0.1", one.port(), false);
+                assertThat(ackCode(cx.getInitiator().sendAndReceive(c.getPipeParser().parse(a01)))).isEqualTo("AA");
+                cx.close();
+            }
+        }
+        assertThat(mock.events()).hasSize(2);
+
+        // another instance (or this one restarted) reads what the first wrote to the log
+        TestMessageLogs.TestLog second = TestMessageLogs.restartedFrom(first.written(), settings);
+        adapter = new MllpAdapter(new Hl7Processor(mock.publisher, second.log(), settings), settings).start();
+        connection = client.newClient("127.0.0.1", adapter.port(), false);
+        connection.getInitiator().setTimeout(20, TimeUnit.SECONDS);
+        Message again = send(a01.replaceFirst("\\|2026\\d+\\+0000\\|\\|ADT", "|20261120093000+0000||ADT"));
+        assertThat(ackCode(again)).isEqualTo("AA");
+        assertThat(ackText(again)).as("MSH-7 re-stamped by the engine: still the same message").contains("duplicate");
+        assertThat(mock.events()).as("nothing published again").hasSize(2);
+
+        Message cancel = send(inpatient("A11", "RST2", T0.plusSeconds(60)).patientClass("O").build());
+        assertThat(ackCode(cancel)).isEqualTo("AA");
+        EventHeader cancelled = CareEvents.header(mock.events().get(2));
+        assertThat(cancelled.getAction()).isEqualTo(Action.CANCEL);
+        assertThat(cancelled.getSupersedes()).as("the restarted instance knows what the first one published")
+                .isEqualTo(CareEvents.header(mock.events().get(1)).getEventId());
+    }
+
+    @Test
+    void a_reused_control_id_with_different_content_is_published_acknowledged_and_counted() throws Exception {
+        MockPublisher mock = new MockPublisher();
+        connect(mock, Hl7Settings.defaults());
+        assertThat(ackCode(send(inpatient("A01", "SAME-ID", T0).build()))).isEqualTo("AA");
+        String otherPatient = inpatient("A01", "SAME-ID", T0).nhsNumber(AdtMapperTest.NHS_2)
+                .localId("40800002", "MRENTR").visitNumber("V200").build();
+
+        Message ack = send(otherPatient);
+
+        assertThat(ackCode(ack)).isEqualTo("AA");
+        assertThat(ackText(ack)).isNull();
+        assertThat(careEvents(mock)).extracting(e -> CareEvents.header(e).getPatient().getNhsNumber())
+                .containsExactly(NHS, AdtMapperTest.NHS_2);
+        assertThat(careEvents(mock)).extracting(e -> CareEvents.header(e).getEventId()).doesNotHaveDuplicates();
+        assertThat(adapter.processor().reusedControlIds()).isEqualTo(1);
+    }
+
+    @Test
+    void a_producer_blocked_on_a_lost_broker_cannot_hold_the_sender_past_the_publish_timeout() throws Exception {
+        // KafkaProducer.send blocks up to max.block.ms (60 s) fetching metadata when the broker is gone
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        org.apache.kafka.clients.producer.MockProducer<String, byte[]> blocking =
+                new org.apache.kafka.clients.producer.MockProducer<>(true, null,
+                        new org.apache.kafka.common.serialization.StringSerializer(),
+                        new org.apache.kafka.common.serialization.ByteArraySerializer()) {
+                    @Override
+                    public synchronized java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(
+                            org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record,
+                            org.apache.kafka.clients.producer.Callback callback) {
+                        try {
+                            release.await(60, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        throw new TimeoutException("Topic not present in metadata after 60000 ms.");
+                    }
+                };
+        MockPublisher mock = new MockPublisher();
+        org.caretrail.producers.publisher.CarePublisher publisher = new org.caretrail.producers.publisher.CarePublisher(
+                blocking, mock.topics, new org.caretrail.events.CareEventValidator());
+        Hl7Settings settings = Hl7Settings.defaults().withPort(0).withPublishTimeout(Duration.ofSeconds(2));
+        adapter = new MllpAdapter(new Hl7Processor(publisher, TestMessageLogs.empty(settings).log(), settings),
+                settings).start();
+        connection = client.newClient("127.0.0.1", adapter.port(), false);
+        connection.getInitiator().setTimeout(20, TimeUnit.SECONDS);
+        try {
+            long started = System.nanoTime();
+            Message ack = send(inpatient("A01", "BLOCKED", T0).build());
+            long waited = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+            assertThat(ackCode(ack)).isEqualTo("AR");
+            assertThat(ackText(ack)).contains("Kafka did not acknowledge the write within 2 s; resend");
+            assertThat(waited).as("answered within the sender's 20 s timeout, not after the producer's 60 s")
+                    .isLessThan(20);
+
+            Message invalid = send(inpatient("A01", "BLOCKED-BAD", T0).nhsNumber("9990000019").build());
+            assertThat(ackCode(invalid)).as("the dead-letter write is bounded too").isEqualTo("AR");
+            assertThat(ackText(invalid)).contains("could not record the rejection");
+        } finally {
+            release.countDown();
+        }
     }
 }

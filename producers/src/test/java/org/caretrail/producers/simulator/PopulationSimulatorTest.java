@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import org.caretrail.events.model.Prescription;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -108,6 +109,15 @@ class PopulationSimulatorTest {
                 admissionNhs.put(a.getHeader().getSubjectId(), a.getHeader().getPatient().getNhsNumber());
             }
         }
+        // a temporary hospital number merged into the patient's own counts as the same patient
+        Map<String, String> mergedInto = new HashMap<>();
+        for (SpecificRecord e : realistic) {
+            if (e instanceof PatientIdentity id && id.getKind() == IdentityKind.MERGE && id.getLocalId() != null) {
+                mergedInto.put(CareEvents.localKey(id.getLocalId()),
+                        CareEvents.localKey(id.getHeader().getPatient().getLocalId()));
+            }
+        }
+        admissions.replaceAll((k, v) -> v == null ? null : mergedInto.getOrDefault(v, v));
         int checked = 0;
         for (SpecificRecord e : realistic) {
             String spellId = e instanceof Transfer t ? t.getSpellId() : e instanceof Discharge d ? d.getSpellId() : null;
@@ -118,7 +128,8 @@ class PopulationSimulatorTest {
             String key = h.getSource().getOdsCode() + "|" + spellId;
             assertThat(admissions).as("admission for " + key).containsKey(key);
             if (h.getPatient().getLocalId() != null && admissions.get(key) != null) {
-                assertThat(CareEvents.localKey(h.getPatient().getLocalId())).isEqualTo(admissions.get(key));
+                String local = CareEvents.localKey(h.getPatient().getLocalId());
+                assertThat(mergedInto.getOrDefault(local, local)).isEqualTo(admissions.get(key));
             }
             checked++;
         }
@@ -135,15 +146,57 @@ class PopulationSimulatorTest {
             if (h.getPatient().getNhsNumber() == null) {
                 firstLocalOnly.putIfAbsent(CareEvents.localKey(h.getPatient().getLocalId()), i);
             }
-            if (e instanceof PatientIdentity id && id.getKind() == IdentityKind.LINK) {
+            if (e instanceof PatientIdentity id && id.getLocalId() != null
+                    && (id.getKind() == IdentityKind.LINK || id.getKind() == IdentityKind.MERGE)) {
                 link.putIfAbsent(CareEvents.localKey(id.getLocalId()), i);
             }
         }
         assertThat(firstLocalOnly).isNotEmpty();
         firstLocalOnly.forEach((local, first) -> {
-            assertThat(link).as("LINK for " + local).containsKey(local);
-            assertThat(link.get(local)).as("LINK arrives after the first event for " + local).isGreaterThan(first);
+            assertThat(link).as("LINK (or MERGE of a temporary number) for " + local).containsKey(local);
+            assertThat(link.get(local)).as("it arrives after the first event for " + local).isGreaterThan(first);
         });
+    }
+
+    @Test
+    void some_patients_registered_under_a_temporary_hospital_number_are_merged_by_that_number_alone() {
+        List<PatientIdentity> merges = realistic.stream().filter(PatientIdentity.class::isInstance)
+                .map(PatientIdentity.class::cast).filter(p -> p.getKind() == IdentityKind.MERGE).toList();
+        assertThat(merges).isNotEmpty().allSatisfy(m -> {
+            assertThat(m.getLocalId()).as("the retiring hospital number").isNotNull();
+            assertThat(m.getSupersededNhsNumber()).as("MRG-1 = hospital number only").isNull();
+            assertThat(m.getHeader().getPatient().getLocalId()).as("the surviving hospital number")
+                    .isNotNull().isNotEqualTo(m.getLocalId());
+        });
+        Set<String> retired = merges.stream().map(m -> CareEvents.localKey(m.getLocalId())).collect(Collectors.toSet());
+        assertThat(realistic).as("events filed under a temporary number before the merge").anyMatch(e ->
+                CareEvents.header(e).getPatient().getLocalId() != null
+                        && retired.contains(CareEvents.localKey(CareEvents.header(e).getPatient().getLocalId())));
+    }
+
+    @Test
+    void some_admissions_are_cancelled_as_entered_in_error_and_never_become_spells() {
+        Set<String> cancelled = realistic.stream().filter(Admission.class::isInstance)
+                .map(e -> ((Admission) e).getHeader()).filter(h -> h.getAction() == Action.CANCEL)
+                .map(EventHeader::getSubjectId).collect(Collectors.toSet());
+        assertThat(cancelled).isNotEmpty();
+        assertThat(realistic).as("no discharge of a cancelled admission").noneMatch(e -> e instanceof Discharge d
+                && cancelled.contains(d.getSpellId()));
+    }
+
+    @Test
+    void prescriptions_carry_dmd_codes_where_known_and_pharmacies_dispense_as_pharmacies() {
+        List<Prescription> prescriptions = realistic.stream().filter(Prescription.class::isInstance)
+                .map(Prescription.class::cast).toList();
+        assertThat(prescriptions).filteredOn(p -> p.getMedicationCode() != null).isNotEmpty().allSatisfy(p -> {
+            assertThat(p.getMedicationCode().getSystem()).isEqualTo("https://dmd.nhs.uk");
+            assertThat(p.getMedicationCode().getDisplay()).isEqualTo(p.getMedication());
+        });
+        assertThat(prescriptions).filteredOn(p -> p.getMedication().equals("Amlodipine 5mg tablets"))
+                .isNotEmpty().allSatisfy(p -> assertThat(p.getMedicationCode().getCode()).isEqualTo("319283006"));
+        assertThat(prescriptions).filteredOn(p -> p.getHeader().getSource().getOdsCode().startsWith("F9A"))
+                .isNotEmpty()
+                .allSatisfy(p -> assertThat(p.getHeader().getSource().getKind()).isEqualTo(ProviderKind.PHARMACY));
     }
 
     @Test
