@@ -47,6 +47,10 @@ public final class CareEventLimits {
             "value", "incidentNumber", "code");
     private static final Set<String> FREE_TEXT = Set.of("reason", "description", "chiefComplaint", "cause");
 
+    static {
+        AvroTrust.install(); // encodedSize writes generated classes, perhaps before any serde was made
+    }
+
     private CareEventLimits() {
     }
 
