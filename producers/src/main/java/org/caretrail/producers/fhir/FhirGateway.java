@@ -14,6 +14,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -74,6 +75,8 @@ public final class FhirGateway implements HttpHandler {
     /** How much of a refused body is kept on the dead-letter topic (a Kafka record holds about 1 MiB). */
     static final int DEAD_LETTER_MAX_BYTES = 256 * 1024;
     private static final String ORIGIN = "fhir:/fhir/r4";
+    /** A refused body is read and dropped up to this many times the body limit, no further. */
+    static final long DRAIN_FACTOR = 4;
 
     private final CarePublisher publisher;
     private final FhirSettings settings;
@@ -98,6 +101,26 @@ public final class FhirGateway implements HttpHandler {
         this.clock = clock;
         this.capacity = new RequestCapacity(settings.maxRequestsInFlight(), settings.maxBufferedBytes());
         this.capabilities = FhirCapabilities.statement(settings);
+        warmUp();
+    }
+
+    /**
+     * HAPI FHIR learns each resource type's model on its first parse, which takes seconds on a busy
+     * machine: done here, at start, so the first sender's request is not answered late.
+     */
+    private void warmUp() {
+        long started = System.nanoTime();
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.BATCH);
+        for (String type : List.of("Encounter", "ServiceRequest", "MedicationRequest", "Appointment", "Patient",
+                "Location", "Organization", "Condition", "Medication", "Practitioner", "PractitionerRole")) {
+            bundle.addEntry().setResource((Resource) fhir.getResourceDefinition(type).newInstance());
+        }
+        bundle.addEntry().getResponse().setOutcome(new OperationOutcome());
+        for (IParser parser : List.of(fhir.newJsonParser(), fhir.newXmlParser())) {
+            parser.parseResource(parser.encodeResourceToString(bundle));
+            parser.encodeResourceToString(capabilities);
+        }
+        LOG.debug("FHIR gateway ready in {} ms", Duration.ofNanos(System.nanoTime() - started).toMillis());
     }
 
     /** A response: status, body, and the seconds for {@code Retry-After} (0: none). */
@@ -315,7 +338,9 @@ public final class FhirGateway implements HttpHandler {
         }
         InputStream in = exchange.getRequestBody();
         if (length > settings.maxBodyBytes()) {
-            drain(in);
+            if (length <= DRAIN_FACTOR * settings.maxBodyBytes()) {
+                drain(in); // an honest sender of a slightly too large body then reads the 413
+            }
             throw tooLarge(length + " bytes");
         }
         if (length >= 0) {
@@ -340,12 +365,13 @@ public final class FhirGateway implements HttpHandler {
     }
 
     /**
-     * Reads and drops what is left of a refused body, up to a few times the limit, so an honest sender
-     * of a too-large body reads the 413 rather than a reset connection; beyond that the connection closes.
+     * Reads and drops what is left of a refused body, up to {@value #DRAIN_FACTOR} times the limit, so an
+     * honest sender of a too-large body reads the 413 rather than a reset connection. A body declared
+     * larger than that is answered at once, unread, and its connection is closed.
      */
     private void drain(InputStream in) {
         try {
-            long budget = 4L * settings.maxBodyBytes();
+            long budget = DRAIN_FACTOR * settings.maxBodyBytes();
             byte[] sink = new byte[16 * 1024];
             for (int n = in.read(sink); n >= 0 && budget > 0; n = in.read(sink)) {
                 budget -= n;

@@ -225,4 +225,63 @@ class FhirGenericClientTest {
         assertThat(((OperationOutcome) e.getOperationOutcome()).getIssueFirstRep().getDiagnostics())
                 .contains("use POST");
     }
+
+    @Test
+    void with_kafka_away_the_client_gets_503_with_an_operation_outcome_within_its_own_default_timeout()
+            throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (org.caretrail.producers.publisher.CarePublisher away = org.caretrail.producers.publisher.CarePublisher
+                .connect("127.0.0.1:" + closedPort, new org.caretrail.events.topic.Topics(
+                        new org.caretrail.events.serde.InMemorySchemaRegistry()), "generic-client-test")) {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/fhir/r4", new FhirGateway(away)); // the defaults: an 8 s publish timeout
+            executor = Executors.newFixedThreadPool(2);
+            server.setExecutor(executor);
+            server.start();
+            IGenericClient c = PEER.newRestfulGenericClient("http://127.0.0.1:" + server.getAddress().getPort()
+                    + "/fhir/r4");
+            assertThat(PEER.getRestfulClientFactory().getSocketTimeout()).as("HAPI's default").isEqualTo(10_000);
+
+            ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException e = catchThrowableOfType(
+                    ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException.class,
+                    () -> c.create().resource(FhirResources.inpatient("GC-AWAY", T0)).execute());
+
+            assertThat(e).as("an HTTP answer, not a client timeout").isNotNull();
+            assertThat(e.getStatusCode()).isEqualTo(503);
+            OperationOutcome.OperationOutcomeIssueComponent issue = ((OperationOutcome) e.getOperationOutcome())
+                    .getIssueFirstRep();
+            assertThat(issue.getCode()).isEqualTo(OperationOutcome.IssueType.TRANSIENT);
+            assertThat(issue.getDiagnostics()).contains("not known to be stored").contains("retry");
+        }
+    }
+
+    @Test
+    void a_bundle_over_the_entry_limit_is_a_payload_too_large_exception_naming_the_limit() throws Exception {
+        mock = new MockPublisher();
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/fhir/r4", new FhirGateway(mock.publisher,
+                FhirSettings.defaults().withRequestLimits(1 << 20, 2)));
+        executor = Executors.newFixedThreadPool(2);
+        server.setExecutor(executor);
+        server.start();
+        IGenericClient c = PEER.newRestfulGenericClient("http://127.0.0.1:" + server.getAddress().getPort() + "/fhir/r4");
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (int i = 0; i < 3; i++) {
+            bundle.addEntry().setResource(FhirResources.referral("GC-MANY-" + i))
+                    .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("ServiceRequest");
+        }
+
+        ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException e = catchThrowableOfType(
+                ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException.class,
+                () -> c.transaction().withBundle(bundle).execute());
+
+        assertThat(e).isNotNull();
+        assertThat(e.getStatusCode()).isEqualTo(413);
+        assertThat(((OperationOutcome) e.getOperationOutcome()).getIssueFirstRep().getDiagnostics())
+                .contains("has 3 entries; the limit is 2");
+        assertThat(mock.producer.history()).isEmpty();
+    }
 }
