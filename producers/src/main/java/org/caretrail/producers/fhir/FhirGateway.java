@@ -149,8 +149,12 @@ public final class FhirGateway implements HttpHandler {
                         response = route.answer();
                     } else {
                         ticket = capacity.admit();
-                        response = ticket.isPresent() ? post(exchange, route.type(), ticket.get()) : busy(
-                                "more than " + capacity.maxRequests() + " requests are in flight");
+                        if (ticket.isPresent()) {
+                            response = post(exchange, route.type(), ticket.get());
+                        } else {
+                            discardBody(exchange); // so the sender reads the 503 rather than a reset connection
+                            response = busy("more than " + capacity.maxRequests() + " requests are in flight");
+                        }
                     }
                 } catch (FhirProblem p) {
                     response = Response.of(p);
@@ -338,13 +342,12 @@ public final class FhirGateway implements HttpHandler {
         }
         InputStream in = exchange.getRequestBody();
         if (length > settings.maxBodyBytes()) {
-            if (length <= DRAIN_FACTOR * settings.maxBodyBytes()) {
-                drain(in); // an honest sender of a slightly too large body then reads the 413
-            }
+            discardBody(exchange); // an honest sender of a slightly too large body then reads the 413
             throw tooLarge(length + " bytes");
         }
         if (length >= 0) {
             if (!ticket.reserve(length)) {
+                discardBody(exchange);
                 throw busyProblem("the request bodies being read already fill its " + capacity.maxBytes() + " bytes");
             }
             return in.readNBytes((int) length);
@@ -357,6 +360,7 @@ public final class FhirGateway implements HttpHandler {
                 throw tooLarge("more than " + settings.maxBodyBytes() + " bytes");
             }
             if (!ticket.reserve(n)) {
+                drain(in);
                 throw busyProblem("the request bodies being read already fill its " + capacity.maxBytes() + " bytes");
             }
             body.write(chunk, 0, n);
@@ -365,10 +369,23 @@ public final class FhirGateway implements HttpHandler {
     }
 
     /**
-     * Reads and drops what is left of a refused body, up to {@value #DRAIN_FACTOR} times the limit, so an
-     * honest sender of a too-large body reads the 413 rather than a reset connection. A body declared
-     * larger than that is answered at once, unread, and its connection is closed.
+     * Reads and drops a refused request's body (nothing is kept), so its sender reads the answer rather
+     * than a reset connection; but a body declared larger than {@value #DRAIN_FACTOR} times the limit is
+     * left unread: the answer goes at once and the connection is closed.
      */
+    private void discardBody(HttpExchange exchange) {
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        try {
+            if (declared != null && Long.parseLong(declared.trim()) > DRAIN_FACTOR * settings.maxBodyBytes()) {
+                return;
+            }
+        } catch (NumberFormatException e) {
+            return;
+        }
+        drain(exchange.getRequestBody());
+    }
+
+    /** Reads and drops what is left of {@code in}, up to {@value #DRAIN_FACTOR} times the body limit. */
     private void drain(InputStream in) {
         try {
             long budget = DRAIN_FACTOR * settings.maxBodyBytes();

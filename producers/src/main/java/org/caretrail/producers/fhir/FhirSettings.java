@@ -22,9 +22,10 @@ import org.caretrail.events.model.ProviderKind;
  *     limit; nothing of the Bundle is published</td></tr>
  * <tr><td>{@code maxRequestsInFlight}</td><td>{@value #DEFAULT_MAX_REQUESTS_IN_FLIGHT}</td><td>503 with
  *     {@code Retry-After} and an OperationOutcome (throttled)</td></tr>
- * <tr><td>{@code maxBufferedBytes}</td><td>{@value #DEFAULT_MAX_BUFFERED_BYTES} (4 MiB)</td><td>request
- *     bodies held at once, all requests together (parsing takes 10-30 times a body's size for a moment):
- *     503 with {@code Retry-After} (throttled)</td></tr>
+ * <tr><td>{@code maxBufferedBytes}</td><td>{@value #DEFAULT_MAX_BUFFERED_BYTES} (2 MiB)</td><td>request
+ *     bodies held at once, all requests together: 503 with {@code Retry-After} (throttled). Parsing takes up
+ *     to about 30 times a body's size for a moment (measured for a Bundle of many small elements), so the
+ *     default bounds the gateway's working memory to about 60 MB</td></tr>
  * <tr><td>{@code publishTimeout}</td><td>8 s</td><td>how long a request waits for Kafka's acknowledgement,
  *     all its events together, before it is answered 503 (transient) with {@code Retry-After}: below the
  *     10 s a HAPI FHIR client waits by default</td></tr>
@@ -37,7 +38,7 @@ public record FhirSettings(Optional<OdsCode> defaultOdsCode, String organisation
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
     public static final int DEFAULT_MAX_BUNDLE_ENTRIES = 100;
     public static final int DEFAULT_MAX_REQUESTS_IN_FLIGHT = 32;
-    public static final long DEFAULT_MAX_BUFFERED_BYTES = 4L << 20;
+    public static final long DEFAULT_MAX_BUFFERED_BYTES = 2L << 20;
     public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(8);
 
     public FhirSettings {
