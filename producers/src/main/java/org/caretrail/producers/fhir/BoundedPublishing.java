@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.caretrail.events.InvalidCareEventException;
 import org.caretrail.producers.publisher.CarePublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +46,8 @@ final class BoundedPublishing {
                 continue;
             }
             CompletableFuture<RecordMetadata> sent = publisher.publish(event);
-            if (sent.isCompletedExceptionally()) {
+            if (sent.isCompletedExceptionally()
+                    && !(sent.handle((ok, error) -> error).join() instanceof InvalidCareEventException)) {
                 kafkaAway = true; // failed before the send returned: no broker, or no room to queue
             }
             futures.add(sent);

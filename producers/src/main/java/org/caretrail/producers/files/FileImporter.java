@@ -22,6 +22,7 @@ import java.util.zip.GZIPInputStream;
 import org.apache.avro.specific.SpecificRecord;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.CareEventValidator;
+import org.caretrail.events.InvalidCareEventException;
 import org.caretrail.events.json.CareEventJson;
 import org.caretrail.producers.publisher.CarePublisher;
 import org.slf4j.Logger;
@@ -56,6 +57,8 @@ public final class FileImporter {
     public static final int DEFAULT_MAX_IN_FLIGHT = 5_000;
     private static final long PROGRESS_NANOS = Duration.ofMillis(500).toNanos();
     private static final Duration ACK_TIMEOUT = Duration.ofMinutes(2);
+    /** Events Kafka refuses at once, in a row, before an import stops (each waited up to 5 s for Kafka). */
+    static final int KAFKA_AWAY_AFTER = 3;
 
     private final CarePublisher publisher;
     private final CareEventValidator validator;
@@ -187,6 +190,9 @@ public final class FileImporter {
                 // a bomb: read no further; what was read is still published, acknowledged and reported
                 stopped = Optional.of("stopped after line " + lines.lineNumber() + ": " + e.getMessage());
                 LOG.warn("import of {} {}", name, stopped.get());
+            } catch (KafkaAway e) {
+                stopped = Optional.of(e.getMessage());
+                LOG.error("import of {} {}", name, stopped.get());
             }
             publisher.flush();
             run.awaitAcknowledgements();
@@ -277,6 +283,9 @@ public final class FileImporter {
         } catch (RuntimeException e) {
             sent = CompletableFuture.failedFuture(e);
         }
+        boolean refusedAtOnce = sent.isCompletedExceptionally()
+                && !(sent.handle((ok, error) -> error).join() instanceof InvalidCareEventException);
+        run.unsentInARow = refusedAtOnce ? run.unsentInARow + 1 : 0;
         sent.whenComplete((ok, error) -> {
             try {
                 if (error == null) {
@@ -291,6 +300,19 @@ public final class FileImporter {
             }
         });
         run.maybeReport();
+        if (run.unsentInARow >= KAFKA_AWAY_AFTER) {
+            // each such send waited for Kafka (up to 5 s): reading on would reject every line the same way
+            throw new KafkaAway("stopped after line " + line + ": Kafka did not accept the last " + KAFKA_AWAY_AFTER
+                    + " events (" + reasonOf(sent.handle((ok, error) -> error).join()) + "); import the file again"
+                    + " when Kafka is back: its events have the same eventIds, so none is stored twice");
+        }
+    }
+
+    /** Kafka refused writes at once, several in a row: the import stops rather than reject every line. */
+    private static final class KafkaAway extends RuntimeException {
+        KafkaAway(String message) {
+            super(message);
+        }
     }
 
     private static String reasonOf(Throwable e) {
@@ -310,6 +332,7 @@ public final class FileImporter {
         final AtomicLong rejected = new AtomicLong();
         final List<RejectedRow> rejectedRows = new ArrayList<>();
         long rows;
+        int unsentInARow;
         String csvHeader;
         BufferedWriter rejectedWriter;
         boolean rejectedWritten;

@@ -16,7 +16,8 @@ import java.util.Optional;
  *                     them are in {@code rejectedFile}
  * @param rejectedFile where rejected rows were written with their reasons, if any were
  * @param stopped      why the import stopped before the end of the input (a {@code .gz} file over its
- *                     decompression limits), naming the line it stopped after; empty when it read it all.
+ *                     decompression limits, or Kafka refusing writes), naming the line it stopped after;
+ *                     empty when it read it all.
  *                     Every row read before that was published and acknowledged, or rejected, as usual
  */
 public record ImportResult(String input, long rows, long accepted, long rejected, List<RejectedRow> rejectedRows,

@@ -150,6 +150,29 @@ class FileImporterLimitsTest {
     }
 
     @Test
+    void with_kafka_away_the_import_stops_after_three_refused_events_instead_of_rejecting_every_line()
+            throws IOException {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Path file = dir.resolve("while-kafka-is-away.jsonl");
+        Files.write(file, validLines(40));
+        try (CarePublisher away = CarePublisher.connect("127.0.0.1:" + closedPort,
+                new org.caretrail.events.topic.Topics(new org.caretrail.events.serde.InMemorySchemaRegistry()),
+                "import-limits-test")) {
+            ImportResult result = FileImporter.importFile(file, ImportFormat.JSON_LINES, Optional.empty(), away, null);
+
+            assertThat(result.accepted()).isZero();
+            assertThat(result.rejectedRows()).extracting(RejectedRow::line).containsExactly(1L, 2L, 3L);
+            assertThat(result.rejectedRows()).allSatisfy(r -> assertThat(r.reason()).startsWith("not published: "));
+            assertThat(result.stopped()).hasValueSatisfying(why -> assertThat(why)
+                    .startsWith("stopped after line 3: Kafka did not accept the last 3 events")
+                    .contains("import the file again"));
+        }
+    }
+
+    @Test
     void under_a_32_mb_heap_a_gz_bomb_stops_cleanly_and_a_one_gib_line_is_passed_over() throws Exception {
         List<String> good = validLines(4);
         Path bomb = gzBomb(dir.resolve("bomb.jsonl.gz"), good.subList(0, 3), 64); // 4 GiB from about 4 MB
