@@ -177,7 +177,7 @@ public final class FhirGateway implements HttpHandler {
 
     private Route route(String method, String path) {
         if (path.equals("metadata")) {
-            return new Route(method.equals("GET") ? Response.of(200, capabilities)
+            return new Route(method.equals("GET") ? Response.of(200, capabilities.copy()) // encoded by many threads
                     : notAllowed(method, "metadata", "GET"), null);
         }
         String type = path.contains("/") ? path.substring(0, path.indexOf('/')) : path;
@@ -209,7 +209,7 @@ public final class FhirGateway implements HttpHandler {
                     throw FhirProblem.badRequest(resource.fhirType(), "POST to the base takes a Bundle of type "
                             + "transaction or batch; post a " + resource.fhirType() + " to /" + resource.fhirType());
                 }
-                return bundle(bundle, body, receivedAt, publishing);
+                return bundle(bundle, receivedAt, publishing);
             }
             if (!resource.fhirType().equals(type)) {
                 throw FhirProblem.badRequest(resource.fhirType(), "the body is a " + resource.fhirType()
@@ -228,7 +228,7 @@ public final class FhirGateway implements HttpHandler {
 
     // ---------------------------------------------------------------- bundles
 
-    private Response bundle(Bundle bundle, byte[] body, Instant receivedAt, BoundedPublishing publishing) {
+    private Response bundle(Bundle bundle, Instant receivedAt, BoundedPublishing publishing) {
         boolean transaction = bundle.getType() == Bundle.BundleType.TRANSACTION;
         if (!transaction && bundle.getType() != Bundle.BundleType.BATCH) {
             throw FhirProblem.badRequest("Bundle.type", "must be transaction or batch, not "
