@@ -536,7 +536,9 @@ class FhirGatewayIT {
         ExecutorService ownExecutor = Executors.newFixedThreadPool(2);
         try (CarePublisher doomedPublisher = CarePublisher.connect(doomed.bootstrapServers(), topics, "fhir-it-doomed")) {
             own = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            own.createContext("/fhir/r4", new FhirGateway(doomedPublisher));
+            FhirGateway gateway = new FhirGateway(doomedPublisher);
+            gateway.ready().get(60, TimeUnit.SECONDS);
+            own.createContext("/fhir/r4", gateway);
             own.setExecutor(ownExecutor);
             own.start();
             IGenericClient peer = FhirContext.forR4().newRestfulGenericClient("http://127.0.0.1:"
@@ -557,8 +559,9 @@ class FhirGatewayIT {
             assertThat(((OperationOutcome) e.getOperationOutcome()).getIssueFirstRep().getDiagnostics())
                     .contains("not known to be stored").contains("retry");
             System.out.printf("broker dead: FHIR create answered 503 in %d ms%n", millis);
-        } catch (java.io.IOException ioe) {
-            throw new java.io.UncheckedIOException(ioe);
+        } catch (java.io.IOException | InterruptedException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(e);
         } finally {
             if (own != null) {
                 own.stop(0);

@@ -20,7 +20,9 @@ public final class FhirGatewayProcessMain {
         CarePublisher publisher = CarePublisher.connect(args[0], new Topics(new RestSchemaRegistry(args[1])),
                 "fhir-gateway-process");
         PlatformHttpServer http = new PlatformHttpServer("127.0.0.1", 0, () -> "");
-        http.mount("/fhir/r4", new FhirGateway(publisher));
+        FhirGateway gateway = new FhirGateway(publisher);
+        gateway.ready().get(120, java.util.concurrent.TimeUnit.SECONDS);
+        http.mount("/fhir/r4", gateway);
         http.healthCheck("fhir", () -> true);
         http.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -28,9 +28,10 @@ import org.apache.kafka.common.serialization.Serializer;
  *     cheap on CPU</td></tr>
  * <tr><td>{@code linger.ms}</td><td>{@value #LINGER_MS}</td><td>fills batches under load, adds at most
  *     5 ms to one sender's wait</td></tr>
- * <tr><td>{@code max.block.ms}</td><td>{@link #MAX_BLOCK} (5 s)</td><td>the longest a {@code send} call
+ * <tr><td>{@code max.block.ms}</td><td>{@link #MAX_BLOCK} (3 s)</td><td>the longest a {@code send} call
  *     itself may block (broker metadata unknown, buffer full); Kafka's default is 60 s, longer than a
- *     sender waits (HAPI FHIR's client gives up after 10 s)</td></tr>
+ *     sender waits (HAPI FHIR's client gives up after 10 s); a healthy producer knows its topics' leaders and does not
+ *     block, so a longer block means Kafka is away</td></tr>
  * <tr><td>{@code request.timeout.ms}</td><td>{@link #REQUEST_TIMEOUT} (15 s)</td><td>one produce request's
  *     wait for the broker's answer before it is retried</td></tr>
  * <tr><td>{@code delivery.timeout.ms}</td><td>{@link #DELIVERY_TIMEOUT} (30 s)</td><td>the longest a write
@@ -45,7 +46,7 @@ public final class DurableProducer {
 
     public static final String COMPRESSION = "lz4";
     public static final int LINGER_MS = 5;
-    public static final Duration MAX_BLOCK = Duration.ofSeconds(5);
+    public static final Duration MAX_BLOCK = Duration.ofSeconds(3);
     public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
     public static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(30);
 

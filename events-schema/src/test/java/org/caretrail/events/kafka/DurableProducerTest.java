@@ -34,7 +34,7 @@ class DurableProducerTest {
                 .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
                 .containsEntry(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5)
                 .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4")
-                .containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000)
+                .containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, 3_000)
                 .containsEntry(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000)
                 .containsEntry(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         // Kafka's own rule: a write must be allowed at least one full request (plus linger) before it expires
@@ -57,7 +57,7 @@ class DurableProducerTest {
             Duration waited = Duration.ofNanos(System.nanoTime() - started);
 
             assertThat(failure.getCause()).isInstanceOf(TimeoutException.class);
-            // Kafka's default would block the send for 60 s; bounded, it fails after max.block.ms (5 s).
+            // Kafka's default would block the send for 60 s; bounded, it fails after max.block.ms (3 s).
             // The limit here is generous for a loaded machine, and still far below the default.
             assertThat(waited).isLessThan(Duration.ofSeconds(30));
             System.out.printf("no broker: send failed after %d ms (%s)%n", waited.toMillis(),

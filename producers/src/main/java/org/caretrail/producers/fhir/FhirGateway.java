@@ -101,13 +101,31 @@ public final class FhirGateway implements HttpHandler {
         this.clock = clock;
         this.capacity = new RequestCapacity(settings.maxRequestsInFlight(), settings.maxBufferedBytes());
         this.capabilities = FhirCapabilities.statement(settings);
-        warmUp();
+        Thread warming = new Thread(() -> {
+            try {
+                warmUp();
+                ready.complete(null);
+            } catch (RuntimeException e) {
+                LOG.warn("FHIR gateway warm-up failed; the first requests will be slower: {}", e.toString());
+                ready.complete(null);
+            }
+        }, "fhir-gateway-warm-up");
+        warming.setDaemon(true);
+        warming.start();
     }
 
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+
     /**
-     * HAPI FHIR learns each resource type's model on its first parse, which takes seconds on a busy
-     * machine: done here, at start, so the first sender's request is not answered late.
+     * Completes when the gateway has parsed and written each resource type once. HAPI FHIR learns a
+     * type's model on its first parse, which takes seconds on a busy machine; the gateway does it in the
+     * background from its start, so the first sender's request is not the one answered late. Requests
+     * are served before that too, only slower.
      */
+    public CompletableFuture<Void> ready() {
+        return ready;
+    }
+
     private void warmUp() {
         long started = System.nanoTime();
         Bundle bundle = new Bundle().setType(Bundle.BundleType.BATCH);

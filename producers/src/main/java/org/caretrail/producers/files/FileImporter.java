@@ -57,7 +57,7 @@ public final class FileImporter {
     public static final int DEFAULT_MAX_IN_FLIGHT = 5_000;
     private static final long PROGRESS_NANOS = Duration.ofMillis(500).toNanos();
     private static final Duration ACK_TIMEOUT = Duration.ofMinutes(2);
-    /** Events Kafka refuses at once, in a row, before an import stops (each waited up to 5 s for Kafka). */
+    /** Events Kafka refuses at once, in a row, before an import stops (each waited up to 3 s for Kafka). */
     static final int KAFKA_AWAY_AFTER = 3;
 
     private final CarePublisher publisher;
@@ -301,7 +301,7 @@ public final class FileImporter {
         });
         run.maybeReport();
         if (run.unsentInARow >= KAFKA_AWAY_AFTER) {
-            // each such send waited for Kafka (up to 5 s): reading on would reject every line the same way
+            // each such send waited for Kafka (up to 3 s): reading on would reject every line the same way
             throw new KafkaAway("stopped after line " + line + ": Kafka did not accept the last " + KAFKA_AWAY_AFTER
                     + " events (" + reasonOf(sent.handle((ok, error) -> error).join()) + "); import the file again"
                     + " when Kafka is back: its events have the same eventIds, so none is stored twice");

@@ -68,7 +68,7 @@ public final class CarePublisher implements AutoCloseable {
 
     /**
      * Durable, ordered, idempotent, and bounded in time: {@link DurableProducer}'s settings (acks=all,
-     * idempotence, a send blocks at most 5 s, a write is retried for at most 30 s).
+     * idempotence, a send blocks at most 3 s, a write is retried for at most 30 s).
      */
     private static Producer<String, byte[]> durableProducer(String bootstrapServers, String clientId) {
         return DurableProducer.create(bootstrapServers, clientId, new StringSerializer(), new ByteArraySerializer());

@@ -57,6 +57,7 @@ class FhirGatewayLimitsTest {
     }
 
     private void start(FhirGateway gateway) throws Exception {
+        gateway.ready().get(60, TimeUnit.SECONDS); // timings below are of requests, not of HAPI learning its models
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/fhir/r4", gateway);
         executor = Executors.newFixedThreadPool(8);

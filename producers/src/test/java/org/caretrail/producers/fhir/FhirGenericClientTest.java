@@ -237,7 +237,9 @@ class FhirGenericClientTest {
                 .connect("127.0.0.1:" + closedPort, new org.caretrail.events.topic.Topics(
                         new org.caretrail.events.serde.InMemorySchemaRegistry()), "generic-client-test")) {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/fhir/r4", new FhirGateway(away)); // the defaults: an 8 s publish timeout
+            FhirGateway gateway = new FhirGateway(away); // the defaults: an 8 s publish timeout
+            gateway.ready().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            server.createContext("/fhir/r4", gateway);
             executor = Executors.newFixedThreadPool(2);
             server.setExecutor(executor);
             server.start();
