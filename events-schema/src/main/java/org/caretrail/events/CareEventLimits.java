@@ -48,7 +48,7 @@ public final class CareEventLimits {
     private static final Set<String> FREE_TEXT = Set.of("reason", "description", "chiefComplaint", "cause");
 
     static {
-        AvroTrust.install(); // encodedSize writes Avro before any serde may have trusted the model classes
+        AvroTrust.install(); // encodedSize writes generated classes, perhaps before any serde was made
     }
 
     private CareEventLimits() {

@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
         description = {"Import care events from a CSV or JSON-lines export (for systems that can only export files).",
             "Streams the file (any size), shows progress, publishes every valid row, and writes rejected rows",
             "with their reasons beside the input (FILE.rejected.csv / .jsonl). CSV needs --kind; run",
-            "`caretrail import --columns --kind admission` to see the columns of a kind."})
+            "`caretrail import --columns --kind admission` to see the columns of a kind. Limits as for publish;",
+            "exit code 0 all published, 3 some rejected, 4 cut short by a limit, 1 connection, 2 usage."})
 final class ImportCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "CSV or JSON-lines file (.gz too), or - for standard input")
@@ -33,6 +34,9 @@ final class ImportCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    PublishCommand.LimitOptions limits;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -84,6 +88,6 @@ final class ImportCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("caretrail: --format must be csv or jsonl");
             return 2;
         }
-        return PublishCommand.FileImports.run(spec, connection, file, importFormat, type);
+        return PublishCommand.FileImports.run(spec, connection, limits, file, importFormat, type);
     }
 }

@@ -15,6 +15,20 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.caretrail.events.model.Death;
+import org.caretrail.events.model.Action;
+import org.caretrail.events.model.Sensitivity;
+import org.hl7.fhir.r4.model.BooleanType;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.DateTimeType;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
@@ -214,8 +228,18 @@ class FhirGatewayIT {
         return ((OperationOutcome) outcome.getOperationOutcome()).getIssueFirstRep().getDiagnostics();
     }
 
-    static String diagnostics(Bundle.BundleEntryComponent entry) {
-        return ((OperationOutcome) entry.getResponse().getOutcome()).getIssueFirstRep().getDiagnostics();
+    /** The eventId a published Bundle entry names in its response.location ({@code urn:uuid:<eventId>}). */
+    static String eventId(Bundle.BundleEntryComponent entry) {
+        String location = entry.getResponse().getLocation();
+        assertThat(location).as("a published entry names its event").startsWith("urn:uuid:");
+        return location.substring("urn:uuid:".length());
+    }
+
+    /** The record of {@code type} whose eventId is {@code eventId}, read back from the broker. */
+    static ConsumerRecord<String, byte[]> landed(CareEventType type, String eventId) {
+        return TopicReader.readAll(broker.bootstrapServers(), type.topic(), 1, Duration.ofSeconds(20)).stream()
+                .filter(r -> CareEvents.header(decode(r)).getEventId().equals(eventId)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + type + " with eventId " + eventId + " on " + type.topic()));
     }
 
     /** The record the outcome says was written, read back from the broker at that topic, partition and offset. */
@@ -343,19 +367,394 @@ class FhirGatewayIT {
         assertThat(reply.getType()).isEqualTo(Bundle.BundleType.TRANSACTIONRESPONSE);
         assertThat(reply.getEntry()).extracting(x -> x.getResponse().getStatus())
                 .containsExactly("201 Created", "201 Created", "201 Created");
-        assertThat(landed(diagnostics(reply.getEntry().get(0))).topic())
-                .isEqualTo(CareEventType.PATIENT_IDENTITY.topic());
-        Admission admission = (Admission) decode(landed(diagnostics(reply.getEntry().get(1))));
+        assertThat(reply.getEntry()).as("an OperationOutcome only for an entry that failed")
+                .allSatisfy(x -> assertThat(x.getResponse().hasOutcome()).isFalse());
+        landed(CareEventType.PATIENT_IDENTITY, eventId(reply.getEntry().get(0)));
+        Admission admission = (Admission) decode(landed(CareEventType.ADMISSION, eventId(reply.getEntry().get(1))));
         assertThat(admission.getHeader().getSubjectId()).isEqualTo("HC300");
         assertThat(admission.getHeader().getPatient().getNhsNumber()).isEqualTo(NHS);
         assertThat(admission.getHeader().getPatient().getLocalId().getValue()).isEqualTo("40800088");
-        Prescription prescription = (Prescription) decode(landed(diagnostics(reply.getEntry().get(2))));
+        Prescription prescription = (Prescription) decode(landed(CareEventType.PRESCRIPTION,
+                eventId(reply.getEntry().get(2))));
         assertThat(prescription.getHeader().getSubjectId()).isEqualTo("RX-HC300");
         assertThat(prescription.getMedication()).isEqualTo("Ramipril 2.5mg capsules");
-        assertThat(prescription.getHeader().getEventId()).isEqualTo(eventId(diagnostics(reply.getEntry().get(2))));
+        assertThat(prescription.getHeader().getEventId()).isEqualTo(eventId(reply.getEntry().get(2)));
 
         assertThat(TopicReader.events(broker.bootstrapServers(), topics, CareEventType.PRESCRIPTION, 1))
                 .as("the refused transaction's valid prescription was not published")
                 .extracting(x -> CareEvents.header(x).getSubjectId()).containsExactly("RX-HC300");
+    }
+
+    // ------------------------------------------------------------ clinical truth, read back from the topics
+
+    @Test
+    void a_hyphenated_nhs_number_is_keyed_and_stored_in_its_one_canonical_form() {
+        String spelt = "999-000-1006";
+        MethodOutcome outcome = client.create().resource(admission("HC-HYPHEN", spelt)).execute();
+
+        ConsumerRecord<String, byte[]> record = landed(diagnostics(outcome));
+        assertThat(record.key()).isEqualTo("9990001006");
+        assertThat(((Admission) decode(record)).getHeader().getPatient().getNhsNumber()).isEqualTo("9990001006");
+    }
+
+    @Test
+    void a_death_recorded_on_patient_lands_on_care_deaths_and_a_later_correction_withdraws_it() {
+        Instant died = T0.minus(2, ChronoUnit.HOURS);
+        Patient patient = new Patient();
+        patient.addIdentifier().setSystem(FhirMapper.NHS_NUMBER_SYSTEM).setValue("999 000 1006");
+        patient.setManagingOrganization(ods("A81001"));
+        patient.setDeceased(new DateTimeType(Date.from(died)));
+        patient.getMeta().setVersionId("1").setLastUpdated(Date.from(T0)).setSource("https://a81001.example/gp-system");
+
+        String recorded = diagnostics(client.create().resource(patient).execute());
+        ConsumerRecord<String, byte[]> deathRecord = landed(recorded);
+        Death death = (Death) decode(deathRecord);
+        assertThat(deathRecord.topic()).isEqualTo(CareEventType.DEATH.topic());
+        assertThat(deathRecord.key()).isEqualTo("9990001006");
+        assertThat(death.getHeader().getAction()).isEqualTo(Action.NEW);
+        assertThat(death.getHeader().getOccurredAt()).isEqualTo(died);
+        assertThat(death.getHeader().getSubjectId()).isEqualTo("death/9990001006");
+        assertThat(death.getRecordedBy()).isEqualTo("https://a81001.example/gp-system");
+
+        Patient corrected = patient.copy().setDeceased(new BooleanType(false));
+        corrected.getMeta().setVersionId("2").setLastUpdated(Date.from(T0.plusSeconds(60)));
+        Death withdrawn = (Death) decode(landed(diagnostics(client.create().resource(corrected).execute())));
+        assertThat(withdrawn.getHeader().getAction()).isEqualTo(Action.CANCEL);
+        assertThat(withdrawn.getHeader().getSubjectId()).isEqualTo(death.getHeader().getSubjectId());
+        assertThat(withdrawn.getHeader().getVersion()).isGreaterThan(death.getHeader().getVersion());
+    }
+
+    @Test
+    void a_resource_labelled_restricted_by_its_source_is_published_restricted() {
+        ServiceRequest referral = new ServiceRequest();
+        referral.addIdentifier().setSystem("https://a81001.example/referral").setValue("REF-RESTRICTED");
+        referral.setStatus(ServiceRequest.ServiceRequestStatus.ACTIVE);
+        referral.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
+        referral.getCode().setText("Sexual health");
+        referral.setSubject(new Reference().setIdentifier(new Identifier().setSystem(FhirMapper.NHS_NUMBER_SYSTEM)
+                .setValue(NHS)));
+        referral.setRequester(ods("A81001"));
+        referral.setAuthoredOn(Date.from(T0));
+        referral.getMeta().addSecurity("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R", "restricted");
+
+        Referral published = (Referral) decode(landed(diagnostics(client.create().resource(referral).execute())));
+
+        assertThat(published.getHeader().getSensitivity()).isEqualTo(Sensitivity.RESTRICTED);
+    }
+
+    @Test
+    void a_trust_transaction_with_locations_conditions_and_a_dm_d_medicine_lands_coded_and_placed() {
+        String pid = "urn:uuid:9a1f0c2e-5b6d-4e7f-8a9b-0c1d2e3f4a5b";
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        Patient patient = new Patient();
+        patient.addIdentifier().setSystem(FhirMapper.NHS_NUMBER_SYSTEM).setValue(NHS);
+        patient.addIdentifier().setSystem("https://rj1.example/mrn").setValue("40800123");
+        patient.setManagingOrganization(ods("RJ1"));
+        bundle.addEntry().setFullUrl(pid).setResource(patient).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Patient");
+        bundle.addEntry().setFullUrl("urn:uuid:site").setResource(place("St Example's", "si", null))
+                .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Location");
+        bundle.addEntry().setFullUrl("urn:uuid:ward").setResource(place("Ward 7", "wa", "urn:uuid:site"))
+                .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Location");
+        bundle.addEntry().setFullUrl("urn:uuid:bay").setResource(place("Bay C", "ro", "urn:uuid:ward"))
+                .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Location");
+        bundle.addEntry().setFullUrl("urn:uuid:bed").setResource(place("Bed 12", "bd", "urn:uuid:bay"))
+                .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Location");
+        Condition mi = new Condition();
+        mi.getCode().addCoding(new Coding("http://snomed.info/sct", "22298006", "Myocardial infarction"));
+        mi.setSubject(new Reference(pid));
+        bundle.addEntry().setFullUrl("urn:uuid:mi").setResource(mi).getRequest().setMethod(Bundle.HTTPVerb.POST)
+                .setUrl("Condition");
+        Encounter encounter = admission("HC-CODED", NHS).setSubject(new Reference(pid));
+        encounter.getLocation().clear();
+        encounter.addLocation().setLocation(new Reference("urn:uuid:bed"))
+                .setStatus(Encounter.EncounterLocationStatus.ACTIVE);
+        encounter.addDiagnosis().setCondition(new Reference("urn:uuid:mi")).setRank(1);
+        encounter.getHospitalization().addExtension(new org.hl7.fhir.r4.model.Extension(
+                "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AdmissionMethod",
+                new org.hl7.fhir.r4.model.CodeableConcept().addCoding(new Coding(
+                        "https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodEngland", "21", null))));
+        bundle.addEntry().setResource(encounter).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("Encounter");
+        MedicationRequest rx = prescription("RX-HC-CODED", new Reference(pid));
+        rx.getMedicationCodeableConcept().addCoding(new Coding("https://dmd.nhs.uk", "318135009",
+                "Ramipril 2.5mg capsules"));
+        bundle.addEntry().setResource(rx).getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("MedicationRequest");
+
+        Bundle reply = client.transaction().withBundle(bundle).execute();
+
+        assertThat(reply.getEntry()).extracting(x -> x.getResponse().getStatus()).containsExactly("201 Created",
+                "200 OK", "200 OK", "200 OK", "200 OK", "200 OK", "201 Created", "201 Created");
+        Admission admission = (Admission) decode(landed(CareEventType.ADMISSION, eventId(reply.getEntry().get(6))));
+        assertThat(admission.getLocation().getPointOfCare()).isEqualTo("Ward 7");
+        assertThat(admission.getLocation().getRoom()).isEqualTo("Bay C");
+        assertThat(admission.getLocation().getBed()).isEqualTo("Bed 12");
+        assertThat(admission.getLocation().getSite()).isEqualTo("St Example's");
+        assertThat(admission.getDiagnoses()).extracting(c -> c.getSystem() + "|" + c.getCode())
+                .containsExactly("http://snomed.info/sct|22298006");
+        assertThat(admission.getAdmissionMethodCode().getCode()).isEqualTo("21");
+        assertThat(admission.getAdmissionMethod()).isEqualTo("EMERGENCY");
+        Prescription prescription = (Prescription) decode(landed(CareEventType.PRESCRIPTION,
+                eventId(reply.getEntry().get(7))));
+        assertThat(prescription.getMedicationCode().getSystem()).isEqualTo("https://dmd.nhs.uk");
+        assertThat(prescription.getMedicationCode().getCode()).isEqualTo("318135009");
+    }
+
+    @Test
+    void a_correction_in_the_same_transaction_names_the_event_it_withdraws() {
+        Encounter admitted = admission("HC-WRONG-PATIENT", NHS);
+        admitted.getMeta().setVersionId("1").setLastUpdated(Date.from(T0));
+        Encounter inError = admission("HC-WRONG-PATIENT", NHS).setStatus(Encounter.EncounterStatus.ENTEREDINERROR);
+        inError.getMeta().setVersionId("2").setLastUpdated(Date.from(T0.minusSeconds(90))); // a clock behind
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        bundle.addEntry().setResource(admitted).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl("Encounter");
+        bundle.addEntry().setResource(inError).getRequest().setMethod(Bundle.HTTPVerb.PUT).setUrl("Encounter");
+
+        Bundle reply = client.transaction().withBundle(bundle).execute();
+
+        Admission first = (Admission) decode(landed(CareEventType.ADMISSION, eventId(reply.getEntry().get(0))));
+        Admission cancel = (Admission) decode(landed(CareEventType.ADMISSION, eventId(reply.getEntry().get(1))));
+        assertThat(cancel.getHeader().getAction()).isEqualTo(Action.CANCEL);
+        assertThat(cancel.getHeader().getSupersedes()).isEqualTo(first.getHeader().getEventId());
+        assertThat(first.getHeader().getSupersedes()).isNull();
+    }
+
+    static org.hl7.fhir.r4.model.Location place(String name, String physicalType, String partOf) {
+        org.hl7.fhir.r4.model.Location l = new org.hl7.fhir.r4.model.Location().setName(name);
+        l.getPhysicalType().addCoding(new Coding("http://terminology.hl7.org/CodeSystem/location-physical-type",
+                physicalType, null));
+        if (partOf != null) {
+            l.setPartOf(new Reference(partOf));
+        }
+        return l;
+    }
+
+    // ------------------------------------------------------------ bounded: Kafka away, and a flood
+
+    @Test
+    void when_the_broker_dies_a_sender_is_answered_503_within_its_own_timeout() {
+        EmbeddedKafkaBroker doomed = RealInfrastructure.newBroker();
+        HttpServer own = null;
+        ExecutorService ownExecutor = Executors.newFixedThreadPool(2);
+        try (CarePublisher doomedPublisher = CarePublisher.connect(doomed.bootstrapServers(), topics, "fhir-it-doomed")) {
+            own = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            FhirGateway gateway = new FhirGateway(doomedPublisher);
+            gateway.ready().get(60, TimeUnit.SECONDS);
+            own.createContext("/fhir/r4", gateway);
+            own.setExecutor(ownExecutor);
+            own.start();
+            IGenericClient peer = FhirContext.forR4().newRestfulGenericClient("http://127.0.0.1:"
+                    + own.getAddress().getPort() + "/fhir/r4"); // HAPI's defaults: a 10 s socket timeout
+            assertThat(peer.create().resource(admission("HC-BEFORE-DEATH", NHS)).execute().getResponseStatusCode())
+                    .isEqualTo(201);
+
+            doomed.close(); // the broker is gone; the producer still knows where the partitions were
+
+            long started = System.nanoTime();
+            ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException e = catchThrowableOfType(
+                    ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException.class,
+                    () -> peer.create().resource(admission("HC-AFTER-DEATH", NHS)).execute());
+            long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+
+            assertThat(e).as("an HTTP answer within HAPI's timeout, not a client timeout").isNotNull();
+            assertThat(e.getStatusCode()).isEqualTo(503);
+            assertThat(((OperationOutcome) e.getOperationOutcome()).getIssueFirstRep().getDiagnostics())
+                    .contains("not known to be stored").contains("retry");
+            System.out.printf("broker dead: FHIR create answered 503 in %d ms%n", millis);
+        } catch (java.io.IOException | InterruptedException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            if (own != null) {
+                own.stop(0);
+            }
+            ownExecutor.shutdownNow();
+            doomed.close();
+        }
+    }
+
+    @Test
+    void sixteen_senders_of_maximal_bundles_cannot_take_down_a_gateway_with_a_256_mb_heap() throws Exception {
+        Path gcLog = Files.createTempFile("fhir-flood-gc", ".log");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(javaBin, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError",
+                "-Xlog:gc:file=" + gcLog, "-cp", System.getProperty("java.class.path"),
+                FhirGatewayProcessMain.class.getName(), broker.bootstrapServers(), RealInfrastructure.registryUrl())
+                .redirectErrorStream(true).start();
+        StringBuilder output = new StringBuilder();
+        CompletableFuture<Integer> port = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    synchronized (output) {
+                        output.append(line).append('\n');
+                    }
+                    if (line.startsWith("PORT ")) {
+                        port.complete(Integer.parseInt(line.substring(5).trim()));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                port.completeExceptionally(e);
+            }
+        }, "fhir-child-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            String childBase = "http://127.0.0.1:" + port.get(120, TimeUnit.SECONDS);
+            String runId = UUID.randomUUID().toString().substring(0, 8);
+            int senders = 16;
+            int rounds = 3;
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            java.util.concurrent.ConcurrentLinkedQueue<String> answers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.ConcurrentLinkedQueue<String> acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.ConcurrentLinkedQueue<String> entryStatuses = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.atomic.AtomicLong largestResponse = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean flooding = new java.util.concurrent.atomic.AtomicBoolean(true);
+            List<Integer> health = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicLong slowestHealth = new java.util.concurrent.atomic.AtomicLong();
+            Thread poller = new Thread(() -> {
+                while (flooding.get()) {
+                    long t = System.nanoTime();
+                    try {
+                        health.add(http.send(HttpRequest.newBuilder(URI.create(childBase + "/health"))
+                                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.discarding())
+                                .statusCode());
+                    } catch (Exception e) {
+                        health.add(-1);
+                    }
+                    slowestHealth.accumulateAndGet(Duration.ofNanos(System.nanoTime() - t).toMillis(), Math::max);
+                    try {
+                        Thread.sleep(250);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "health-poller");
+            poller.start();
+            ExecutorService pool = Executors.newFixedThreadPool(senders);
+            List<java.util.concurrent.Future<?>> work = new ArrayList<>();
+            long started = System.nanoTime();
+            for (int s = 0; s < senders; s++) {
+                int sender = s;
+                work.add(pool.submit(() -> {
+                    for (int round = 0; round < rounds; round++) {
+                        String prefix = "FLOOD-" + runId + "-" + sender + "-" + round;
+                        byte[] body = maximalBundle(prefix);
+                        try {
+                            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(childBase + "/fhir/r4"))
+                                    .timeout(Duration.ofSeconds(120)).header("Content-Type", "application/fhir+json")
+                                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            answers.add(r.statusCode() + (r.statusCode() == 503
+                                    ? " Retry-After=" + r.headers().firstValue("Retry-After").orElse("none") : ""));
+                            largestResponse.accumulateAndGet(r.body().length(), Math::max);
+                            if (r.statusCode() == 200) {
+                                Bundle reply = FHIR.newJsonParser().parseResource(Bundle.class, r.body());
+                                accepted.incrementAndGet();
+                                for (int i = 0; i < reply.getEntry().size(); i++) {
+                                    String status = reply.getEntry().get(i).getResponse().getStatus();
+                                    entryStatuses.add(status);
+                                    if (status.equals("201 Created")) {
+                                        acknowledged.add(prefix + "-" + i);
+                                    }
+                                }
+                            } else {
+                                FHIR.newJsonParser().parseResource(OperationOutcome.class, r.body()); // an OperationOutcome
+                            }
+                        } catch (Exception e) {
+                            answers.add("failed: " + e);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : work) {
+                f.get(10, TimeUnit.MINUTES);
+            }
+            long floodMillis = Duration.ofNanos(System.nanoTime() - started).toMillis();
+            flooding.set(false);
+            poller.join(20_000);
+            pool.shutdown();
+
+            Map<String, Long> counts = answers.stream().collect(java.util.stream.Collectors.groupingBy(a -> a,
+                    java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+            Map<String, Long> entryCounts = entryStatuses.stream().collect(java.util.stream.Collectors.groupingBy(
+                    a -> a, java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+            System.out.printf("FHIR flood: %d senders x %d bundles of %d bytes (100 entries) in %d ms: bundles %s, "
+                            + "entries of accepted bundles %s; largest response %d bytes; /health polled %d times, "
+                            + "slowest %d ms; max heap after GC %d MB (-Xmx256m)%n",
+                    senders, rounds, maximalBundle("SIZE").length, floodMillis, counts, entryCounts,
+                    largestResponse.get(), health.size(), slowestHealth.get(), maxHeapAfterGcMb(gcLog));
+            synchronized (output) {
+                output.toString().lines().filter(l -> l.contains("ERROR")).limit(5)
+                        .forEach(l -> System.out.println("gateway: " + l));
+            }
+            assertThat(child.isAlive()).as("the gateway is still up: %s", output).isTrue();
+            synchronized (output) {
+                assertThat(output.toString()).doesNotContain("OutOfMemoryError");
+            }
+            assertThat(answers).hasSize(senders * rounds)
+                    .allSatisfy(a -> assertThat(a).matches("200|503 Retry-After=1"));
+            assertThat(accepted.get()).as("some got through").isPositive();
+            assertThat(entryStatuses).as("an entry is stored, or the sender is told to retry")
+                    .allSatisfy(x -> assertThat(x).isIn("201 Created", "503 Service Unavailable"));
+            assertThat(acknowledged).as("most entries of accepted bundles stored").isNotEmpty();
+            assertThat(health).as("/health answered throughout").isNotEmpty().containsOnly(200);
+            assertThat(largestResponse.get()).as("a response is small").isLessThan(64 * 1024);
+
+            // every entry answered 201 is on the topic, once (a 503 entry may have landed late: retried, it dedups)
+            Map<String, Long> onTopic = TopicReader.readAll(broker.bootstrapServers(), CareEventType.REFERRAL.topic(),
+                            acknowledged.size(), Duration.ofSeconds(60)).stream()
+                    .map(r -> ((Referral) decode(r)).getHeader().getSubjectId())
+                    .filter(id -> id.startsWith("FLOOD-" + runId))
+                    .collect(java.util.stream.Collectors.groupingBy(id -> id, java.util.stream.Collectors.counting()));
+            assertThat(acknowledged).allSatisfy(id -> assertThat(onTopic.get(id)).as(id).isEqualTo(1L));
+
+            HttpResponse<String> after = http.send(HttpRequest.newBuilder(URI.create(childBase + "/fhir/r4/Encounter"))
+                    .header("Content-Type", "application/fhir+json").POST(HttpRequest.BodyPublishers.ofString(
+                            FHIR.newJsonParser().encodeResourceToString(admission("HC-AFTER-FLOOD", NHS)))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(after.statusCode()).isEqualTo(201);
+        } finally {
+            child.destroy();
+            if (!child.waitFor(20, TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+            }
+            Files.deleteIfExists(gcLog);
+        }
+    }
+
+    /** A batch Bundle just under the gateway's 1 MiB limit, of 100 valid referrals padded with codings it ignores. */
+    static byte[] maximalBundle(String prefix) {
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.BATCH);
+        for (int i = 0; i < 100; i++) {
+            ServiceRequest referral = new ServiceRequest();
+            referral.addIdentifier().setSystem("https://a81001.example/referral").setValue(prefix + "-" + i);
+            referral.setStatus(ServiceRequest.ServiceRequestStatus.ACTIVE);
+            referral.setIntent(ServiceRequest.ServiceRequestIntent.ORDER);
+            referral.getCode().setText("Cardiology");
+            referral.setSubject(new Reference().setIdentifier(new Identifier().setSystem(FhirMapper.NHS_NUMBER_SYSTEM)
+                    .setValue(NHS)));
+            referral.setRequester(ods("A81001"));
+            referral.setAuthoredOn(Date.from(T0));
+            // many small elements: the most parsing work per byte
+            for (int k = 0; k < 118; k++) {
+                referral.addCategory().addCoding(new Coding("https://example.org/pad", "c" + k, "p"));
+            }
+            bundle.addEntry().setResource(referral);
+        }
+        byte[] body = FHIR.newJsonParser().encodeResourceToString(bundle).getBytes(StandardCharsets.UTF_8);
+        assertThat(body.length).as("just under the 1 MiB limit").isBetween(900_000, 1 << 20);
+        return body;
+    }
+
+    /** The largest heap in use after any garbage collection, from the child's GC log ("...->35M(256M)"). */
+    static long maxHeapAfterGcMb(Path gcLog) throws java.io.IOException {
+        Matcher m = Pattern.compile("->(\\d+)M\\(").matcher(Files.readString(gcLog));
+        long max = 0;
+        while (m.find()) {
+            max = Math.max(max, Long.parseLong(m.group(1)));
+        }
+        return max;
     }
 }

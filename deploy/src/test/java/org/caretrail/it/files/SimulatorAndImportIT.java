@@ -168,4 +168,114 @@ class SimulatorAndImportIT {
         }
         return records;
     }
+
+    // ------------------------------------------------------------ the caretrail publish and import commands
+
+    /** Runs {@code caretrail ARGS} in this JVM; returns the exit code, and stdout then stderr. */
+    private static CliRun caretrail(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = org.caretrail.deploy.cli.CareTrail.commandLine();
+        cli.setOut(new java.io.PrintWriter(out));
+        cli.setErr(new java.io.PrintWriter(err));
+        int exit = cli.execute(args);
+        return new CliRun(exit, out.toString(), err.toString());
+    }
+
+    private record CliRun(int exit, String out, String err) {
+    }
+
+    private static List<ConsumerRecord<String, SpecificRecord>> admissions(String bootstrap, int atLeast) {
+        return readAll(bootstrap, atLeast).stream()
+                .filter(r -> r.value() instanceof org.caretrail.events.model.Admission).toList();
+    }
+
+    @Test
+    void publishAndImportPutAHyphenatedNhsNumberOnTheOneTimelineKey() throws IOException {
+        try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker()) {
+            String[] connection = {"--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url",
+                    RealInfrastructure.registryUrl()};
+            Path jsonl = dir.resolve("hyphen.jsonl");
+            Files.writeString(jsonl, "{\"type\":\"admission\",\"header\":{\"eventId\":\"5e7e0000-0000-4000-8000-00000000f001\","
+                    + "\"action\":\"NEW\",\"subjectId\":\"SPELL-PUBLISH\",\"version\":1,"
+                    + "\"occurredAt\":\"2026-11-20T09:15:00Z\",\"recordedAt\":\"2026-11-20T09:15:30Z\","
+                    + "\"source\":{\"odsCode\":\"RX1\",\"name\":null,\"kind\":\"ACUTE\",\"system\":null},"
+                    + "\"patient\":{\"nhsNumber\":\"999-000-1006\",\"localId\":null}},\"ward\":\"AMU\"}\n");
+            CliRun published = caretrail(concat(new String[] {"publish", jsonl.toString()}, connection));
+            assertThat(published.exit()).as(published.err()).isZero();
+
+            Path csv = dir.resolve("hyphen.csv");
+            Files.writeString(csv, "nhsNumber,odsCode,providerKind,subjectId,occurredAt,ward\n"
+                    + "999-000-1006,RX1,ACUTE,SPELL-IMPORT,2026-11-20T10:15:00Z,Ward 7\n");
+            CliRun imported = caretrail(concat(new String[] {"import", csv.toString(), "--kind", "admission"},
+                    connection));
+            assertThat(imported.exit()).as(imported.err()).isZero();
+            assertThat(imported.out()).contains("1 published, 0 rejected");
+
+            List<ConsumerRecord<String, SpecificRecord>> read = admissions(broker.bootstrapServers(), 2);
+            assertThat(read).extracting(r -> CareEvents.header(r.value()).getSubjectId())
+                    .containsExactlyInAnyOrder("SPELL-PUBLISH", "SPELL-IMPORT");
+            assertThat(read).allSatisfy(r -> {
+                assertThat(r.key()).isEqualTo("9990001006");
+                assertThat(CareEvents.header(r.value()).getPatient().getNhsNumber()).isEqualTo("9990001006");
+            });
+        }
+    }
+
+    @Test
+    void importNamesAGiantLineAndAGzBombStopsItKeepingWhatWasAcknowledged() throws IOException {
+        try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker()) {
+            String[] connection = {"--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url",
+                    RealInfrastructure.registryUrl()};
+            List<String> good = new PopulationSimulator(9, 40, Clock.systemUTC(),
+                    org.caretrail.producers.simulator.SimulationProfile.BENCHMARK).events()
+                    .filter(e -> e instanceof org.caretrail.events.model.Admission).limit(4)
+                    .map(CareEventJson::toEventJsonLine).toList();
+
+            Path giant = dir.resolve("giant.jsonl");
+            Files.writeString(giant, good.get(0) + "\n" + good.get(1) + "\n{\"type\":\"admission\",\"ward\":\""
+                    + "W".repeat(5_000_000) + "\"}\n" + good.get(2) + "\n");
+            CliRun lines = caretrail(concat(new String[] {"import", giant.toString()}, connection));
+            assertThat(lines.exit()).isEqualTo(3);
+            assertThat(lines.err()).contains(giant + ":3: rejected: longer than 64 KiB (5000030 bytes): rejected");
+            assertThat(lines.out()).contains("3 published, 1 rejected (4 lines read)");
+
+            Path bomb = dir.resolve("bomb.jsonl.gz");
+            try (java.io.OutputStream out = Files.newOutputStream(bomb)) {
+                out.write(gzip((good.get(3) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8), 0));
+                byte[] member = gzip(new byte[0], 64 << 20);
+                for (int i = 0; i < 32; i++) {
+                    out.write(member); // 2 GiB of one line, from about 2 MB
+                }
+            }
+            CliRun bombed = caretrail(concat(new String[] {"import", bomb.toString()}, connection));
+            assertThat(bombed.exit()).as(bombed.err()).isEqualTo(4);
+            assertThat(bombed.err()).contains(bomb + ": stopped after line 1: the file decompresses to more than 200"
+                    + " times its compressed size").contains("--max-compression-ratio");
+            assertThat(bombed.out()).contains("1 published, 0 rejected");
+
+            List<ConsumerRecord<String, SpecificRecord>> read = admissions(broker.bootstrapServers(), 4);
+            assertThat(read).extracting(r -> CareEventJson.toEventJsonLine(r.value()))
+                    .as("every acknowledged line, the one before the bomb included").containsExactlyInAnyOrderElementsOf(good);
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    private static byte[] gzip(byte[] prefix, int filler) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes, 1 << 16)) {
+            gz.write(prefix);
+            byte[] xs = new byte[1 << 20];
+            Arrays.fill(xs, (byte) 'x');
+            for (int written = 0; written < filler; written += xs.length) {
+                gz.write(xs);
+            }
+        }
+        return bytes.toByteArray();
+    }
 }

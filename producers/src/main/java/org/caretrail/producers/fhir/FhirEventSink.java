@@ -37,8 +37,9 @@ import org.hl7.fhir.r4.model.ServiceRequest;
  * ({@link FhirGateway}), the way an EPR speaking FHIR would: Referral → ServiceRequest,
  * Prescription → MedicationRequest, Appointment → Appointment, Admission / Transfer / Discharge →
  * Encounter (class IMP), Attendance → Encounter (class EMER). A send completes on 200/201 and fails
- * with the OperationOutcome's diagnostics otherwise. For the simulator, so part of its traffic goes
- * through the real gateway.
+ * with the OperationOutcome's diagnostics otherwise; a 503 with Retry-After is retried after the time it
+ * says (up to {@value #RETRIES} times). For the simulator, so part of its traffic goes through the real
+ * gateway.
  *
  * <p>The patient travels as a contained Patient with both identifiers; the organisation as an ODS
  * identifier; meta.lastUpdated = recordedAt (the gateway's version). Cancelling a transfer or a
@@ -82,14 +83,35 @@ public final class FhirEventSink implements EventSink {
         if (authorization != null) {
             builder.header("Authorization", authorization);
         }
-        HttpRequest request = builder.build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
+        return send(builder.build(), RETRIES);
+    }
+
+    /** A 503 with Retry-After (the gateway busy, or Kafka slow) is retried after it says, at most this often. */
+    static final int RETRIES = 3;
+
+    private CompletableFuture<Integer> send(HttpRequest request, int retriesLeft) {
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenCompose(response -> {
             if (response.statusCode() == 200 || response.statusCode() == 201) {
-                return response.statusCode();
+                return CompletableFuture.completedFuture(response.statusCode());
             }
-            throw new IllegalStateException("FHIR gateway answered " + response.statusCode() + ": "
-                    + diagnostics(response.body()));
+            var retryAfter = response.headers().firstValue("Retry-After");
+            if (response.statusCode() == 503 && retryAfter.isPresent() && retriesLeft > 0) {
+                long seconds = Math.min(30, Math.max(1, parseSeconds(retryAfter.get())));
+                return CompletableFuture.supplyAsync(() -> request,
+                                CompletableFuture.delayedExecutor(seconds, java.util.concurrent.TimeUnit.SECONDS))
+                        .thenCompose(again -> send(again, retriesLeft - 1));
+            }
+            return CompletableFuture.failedFuture(new IllegalStateException("FHIR gateway answered "
+                    + response.statusCode() + ": " + diagnostics(response.body())));
         });
+    }
+
+    private static long parseSeconds(String retryAfter) {
+        try {
+            return Long.parseLong(retryAfter.trim());
+        } catch (NumberFormatException e) {
+            return 1; // an HTTP date: wait the least
+        }
     }
 
     @Override

@@ -6,32 +6,31 @@ import ca.uhn.fhir.parser.IParser;
 import ca.uhn.fhir.parser.StrictErrorHandler;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.caretrail.events.CareEventType;
 import org.caretrail.events.CareEvents;
-import org.caretrail.events.model.EventHeader;
 import org.caretrail.producers.publisher.CarePublisher;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
-import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Resource;
-import org.hl7.fhir.r4.model.StringType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,12 +42,22 @@ import org.slf4j.LoggerFactory;
  *       mapped by {@link FhirMapper}, published, 201 with an OperationOutcome naming each event
  *       (200 when there was nothing to publish);</li>
  *   <li>{@code POST /fhir/r4} with a Bundle of type transaction (all entries valid or none
- *       published) or batch (each entry on its own) → 200 with the response Bundle.</li>
+ *       published) or batch (each entry on its own) → 200 with the response Bundle: per entry its
+ *       status and, for a published entry, {@code location = urn:uuid:<eventId>} (the first event it
+ *       gave); an OperationOutcome only for an entry that failed.</li>
  * </ul>
  * Errors are OperationOutcomes: 400 for a body that is not FHIR (unknown elements included), 404
- * for types not taken, 405 for other methods, 422 for a resource that cannot be mapped or breaks
- * the contract (each issue names the FHIRPath at fault), 503 when Kafka did not acknowledge.
- * The response is sent only after Kafka has acknowledged every event (acks=all).
+ * for types not taken, 405 for other methods, 413 for a body or Bundle over its limit (naming the
+ * limit), 422 for a resource that cannot be mapped or breaks the contract (each issue names the
+ * FHIRPath at fault), 503 with {@code Retry-After} when the gateway is at capacity or Kafka did not
+ * acknowledge in time. A 400 or 422 is also recorded on {@code care.dead-letter} with its reason.
+ * The response is sent only after Kafka has acknowledged every event (acks=all), is never
+ * pretty-printed, and is bounded in size ({@link FhirOutcomes}).
+ *
+ * <p>Bounded: the body is read up to {@link FhirSettings#maxBodyBytes()} (a larger Content-Length is
+ * refused before reading), a Bundle holds at most {@link FhirSettings#maxBundleEntries()} entries, and
+ * {@link RequestCapacity} caps the requests in flight and the bytes buffered for all of them, so a
+ * flood of maximal requests is answered 503 rather than exhausting the heap.
  *
  * <pre>{@code
  * server.createContext("/fhir/r4", new FhirGateway(publisher));
@@ -59,12 +68,23 @@ public final class FhirGateway implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(FhirGateway.class);
     static final String FHIR_JSON = "application/fhir+json; charset=utf-8";
     static final String FHIR_XML = "application/fhir+xml; charset=utf-8";
+    /** Seconds a sender should wait before retrying when the gateway is at capacity. */
+    static final int RETRY_AFTER_BUSY_SECONDS = 1;
+    /** Seconds a sender should wait before retrying when Kafka did not acknowledge. */
+    static final int RETRY_AFTER_KAFKA_SECONDS = 5;
+    /** How much of a refused body is kept on the dead-letter topic (a Kafka record holds about 1 MiB). */
+    static final int DEAD_LETTER_MAX_BYTES = 256 * 1024;
+    private static final String ORIGIN = "fhir:/fhir/r4";
+    /** A refused body is read and dropped up to this many times the body limit, no further. */
+    static final long DRAIN_FACTOR = 4;
 
     private final CarePublisher publisher;
     private final FhirSettings settings;
     private final FhirMapper mapper;
     private final FhirContext fhir = FhirContext.forR4Cached();
     private final Clock clock;
+    private final RequestCapacity capacity;
+    private final CapabilityStatement capabilities;
 
     public FhirGateway(CarePublisher publisher) {
         this(publisher, FhirSettings.defaults());
@@ -79,6 +99,57 @@ public final class FhirGateway implements HttpHandler {
         this.settings = settings;
         this.mapper = new FhirMapper(settings);
         this.clock = clock;
+        this.capacity = new RequestCapacity(settings.maxRequestsInFlight(), settings.maxBufferedBytes());
+        this.capabilities = FhirCapabilities.statement(settings);
+        Thread warming = new Thread(() -> {
+            try {
+                warmUp();
+                ready.complete(null);
+            } catch (RuntimeException e) {
+                LOG.warn("FHIR gateway warm-up failed; the first requests will be slower: {}", e.toString());
+                ready.complete(null);
+            }
+        }, "fhir-gateway-warm-up");
+        warming.setDaemon(true);
+        warming.start();
+    }
+
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+
+    /**
+     * Completes when the gateway has parsed and written each resource type once. HAPI FHIR learns a
+     * type's model on its first parse, which takes seconds on a busy machine; the gateway does it in the
+     * background from its start, so the first sender's request is not the one answered late. Requests
+     * are served before that too, only slower.
+     */
+    public CompletableFuture<Void> ready() {
+        return ready;
+    }
+
+    private void warmUp() {
+        long started = System.nanoTime();
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.BATCH);
+        for (String type : List.of("Encounter", "ServiceRequest", "MedicationRequest", "Appointment", "Patient",
+                "Location", "Organization", "Condition", "Medication", "Practitioner", "PractitionerRole")) {
+            bundle.addEntry().setResource((Resource) fhir.getResourceDefinition(type).newInstance());
+        }
+        bundle.addEntry().getResponse().setOutcome(new OperationOutcome());
+        for (IParser parser : List.of(fhir.newJsonParser(), fhir.newXmlParser())) {
+            parser.parseResource(parser.encodeResourceToString(bundle));
+            parser.encodeResourceToString(capabilities);
+        }
+        LOG.debug("FHIR gateway ready in {} ms", Duration.ofNanos(System.nanoTime() - started).toMillis());
+    }
+
+    /** A response: status, body, and the seconds for {@code Retry-After} (0: none). */
+    private record Response(int status, Resource body, int retryAfter) {
+        static Response of(int status, Resource body) {
+            return new Response(status, body, 0);
+        }
+
+        static Response of(FhirProblem problem) {
+            return new Response(problem.status(), FhirOutcomes.of(problem), problem.retryAfterSeconds());
+        }
     }
 
     @Override
@@ -87,85 +158,123 @@ public final class FhirGateway implements HttpHandler {
         try (exchange) {
             String path = relativePath(exchange);
             String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
-            Response response;
+            Optional<RequestCapacity.Ticket> ticket = Optional.empty();
             try {
-                response = route(exchange, method, path);
-            } catch (FhirProblem p) {
-                response = new Response(p.status(), outcome(p));
-            } catch (RuntimeException e) {
-                String correlationId = java.util.UUID.randomUUID().toString();
-                LOG.error("FHIR {} {} failed [correlation id {}]", method, path, correlationId, e);
-                response = new Response(500, outcome(OperationOutcome.IssueType.EXCEPTION, null,
-                        "internal error (correlation id " + correlationId + ")"));
+                Response response;
+                try {
+                    Route route = route(method, path);
+                    if (route.answer() != null) {
+                        response = route.answer();
+                    } else {
+                        ticket = capacity.admit();
+                        if (ticket.isPresent()) {
+                            response = post(exchange, route.type(), ticket.get());
+                        } else {
+                            discardBody(exchange); // so the sender reads the 503 rather than a reset connection
+                            response = busy("more than " + capacity.maxRequests() + " requests are in flight");
+                        }
+                    }
+                } catch (FhirProblem p) {
+                    response = Response.of(p);
+                } catch (RuntimeException | StackOverflowError e) {
+                    String reference = UUID.randomUUID().toString();
+                    LOG.error("FHIR {} {} failed (reference {})", method, path, reference, e);
+                    response = Response.of(500, FhirOutcomes.of(new FhirProblem(500, List.of(new FhirProblem.Issue(
+                            null, "internal error (reference " + reference + " in the gateway's log)")))));
+                }
+                send(exchange, response, xml);
+            } finally {
+                ticket.ifPresent(RequestCapacity.Ticket::close); // held until the response is written
             }
-            send(exchange, response, xml);
         }
     }
 
-    private record Response(int status, Resource body) {
+    /** Where a request goes: an answer already (metadata, a refusal), or a POST of {@code type} ("" = Bundle). */
+    private record Route(Response answer, String type) {
     }
 
-    private Response route(HttpExchange exchange, String method, String path) throws IOException {
+    private Route route(String method, String path) {
         if (path.equals("metadata")) {
-            if (!method.equals("GET")) {
-                return notAllowed(method, "metadata", "GET");
-            }
-            return new Response(200, capabilityStatement());
+            return new Route(method.equals("GET") ? Response.of(200, capabilities.copy()) // encoded by many threads
+                    : notAllowed(method, "metadata", "GET"), null);
         }
         String type = path.contains("/") ? path.substring(0, path.indexOf('/')) : path;
         if (!type.isEmpty() && !FhirMapper.accepts(type)) {
-            return new Response(404, outcome(OperationOutcome.IssueType.NOTSUPPORTED, null,
-                    "resource type '" + type + "' is not served here: POST Encounter, ServiceRequest, "
-                            + "MedicationRequest, Appointment, Patient, or a transaction/batch Bundle to the base"));
+            return new Route(Response.of(404, FhirOutcomes.of(new FhirProblem(404, List.of(new FhirProblem.Issue(null,
+                    "resource type '" + FhirOutcomes.cut(type) + "' is not served here: POST Encounter, ServiceRequest, "
+                            + "MedicationRequest, Appointment, Patient, or a transaction/batch Bundle to the base"))))),
+                    null);
         }
         if (!method.equals("POST")) {
-            return notAllowed(method, path, "POST");
+            return new Route(notAllowed(method, path, "POST"), null);
         }
         if (path.contains("/")) {
-            return new Response(404, outcome(OperationOutcome.IssueType.NOTSUPPORTED, null,
+            return new Route(Response.of(404, FhirOutcomes.of(new FhirProblem(404, List.of(new FhirProblem.Issue(null,
                     "only create (POST /" + type + ") is supported: CareTrail publishes events, it does not store "
-                            + "resources"));
+                            + "resources"))))), null);
         }
-        Resource resource = parse(exchange);
-        Instant receivedAt = clock.instant();
-        if (type.isEmpty()) {
-            if (!(resource instanceof Bundle bundle)) {
-                throw FhirProblem.badRequest(resource.fhirType(), "POST to the base takes a Bundle of type "
-                        + "transaction or batch; post a " + resource.fhirType() + " to /" + resource.fhirType());
+        return new Route(null, type);
+    }
+
+    private Response post(HttpExchange exchange, String type, RequestCapacity.Ticket ticket) throws IOException {
+        byte[] body = readBody(exchange, ticket);
+        BoundedPublishing publishing = new BoundedPublishing(publisher, settings.publishTimeout());
+        try {
+            Resource resource = parse(exchange, body);
+            Instant receivedAt = clock.instant();
+            if (type.isEmpty()) {
+                if (!(resource instanceof Bundle bundle)) {
+                    throw FhirProblem.badRequest(resource.fhirType(), "POST to the base takes a Bundle of type "
+                            + "transaction or batch; post a " + resource.fhirType() + " to /" + resource.fhirType());
+                }
+                return bundle(bundle, receivedAt, publishing);
             }
-            return bundle(bundle, receivedAt);
+            if (!resource.fhirType().equals(type)) {
+                throw FhirProblem.badRequest(resource.fhirType(), "the body is a " + resource.fhirType()
+                        + " but was posted to /" + type);
+            }
+            List<SpecificRecord> events = mapper.map(resource, FhirMapper.Resolver.of(null), receivedAt, type);
+            List<RecordMetadata> written = publishing.await(publishing.send(events));
+            return Response.of(events.isEmpty() ? 200 : 201, FhirOutcomes.published(events, written, type));
+        } catch (FhirProblem p) {
+            if (p.status() == 400 || p.status() == 422) {
+                publishing.deadLetter(deadLetterBytes(body), deadLetterReason(p, body.length), ORIGIN + "/" + type);
+            }
+            throw p;
         }
-        if (!resource.fhirType().equals(type)) {
-            throw FhirProblem.badRequest(resource.fhirType(), "the body is a " + resource.fhirType()
-                    + " but was posted to /" + type);
-        }
-        List<SpecificRecord> events = mapper.map(resource, FhirMapper.Resolver.of(null), receivedAt, type);
-        List<RecordMetadata> written = publish(events);
-        return new Response(events.isEmpty() ? 200 : 201, published(events, written, type));
     }
 
     // ---------------------------------------------------------------- bundles
 
-    private Response bundle(Bundle bundle, Instant receivedAt) {
+    private Response bundle(Bundle bundle, Instant receivedAt, BoundedPublishing publishing) {
         boolean transaction = bundle.getType() == Bundle.BundleType.TRANSACTION;
         if (!transaction && bundle.getType() != Bundle.BundleType.BATCH) {
             throw FhirProblem.badRequest("Bundle.type", "must be transaction or batch, not "
                     + (bundle.hasType() ? bundle.getType().toCode() : "empty"));
         }
-        FhirMapper.Resolver resolver = FhirMapper.Resolver.of(bundle);
         List<Bundle.BundleEntryComponent> entries = bundle.getEntry();
+        if (entries.size() > settings.maxBundleEntries()) {
+            throw new FhirProblem(413, List.of(new FhirProblem.Issue("Bundle.entry", "has " + entries.size()
+                    + " entries; the limit is " + settings.maxBundleEntries() + " (split the Bundle)")));
+        }
+        FhirMapper.Resolver resolver = FhirMapper.Resolver.of(bundle);
         List<List<SpecificRecord>> mapped = new ArrayList<>();
         List<FhirProblem> problems = new ArrayList<>();
+        List<SameRequestVersions.Entry> versions = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             String where = "Bundle.entry[" + i + "]";
             try {
-                mapped.add(mapEntry(entries.get(i), resolver, receivedAt, where));
+                List<SpecificRecord> events = mapEntry(entries.get(i), resolver, receivedAt, where);
+                mapped.add(events);
                 problems.add(null);
+                versions.add(new SameRequestVersions.Entry(events, entries.get(i).getResource().getMeta()
+                        .getVersionId()));
             } catch (FhirProblem p) {
                 mapped.add(List.of());
                 problems.add(p);
             }
         }
+        SameRequestVersions.link(versions);
         if (transaction) {
             List<FhirProblem.Issue> issues = problems.stream().filter(p -> p != null)
                     .flatMap(p -> p.issues().stream()).toList();
@@ -173,42 +282,47 @@ public final class FhirGateway implements HttpHandler {
                 int status = problems.stream().filter(p -> p != null).mapToInt(FhirProblem::status).max().orElse(422);
                 throw new FhirProblem(status, issues);
             }
-            List<SpecificRecord> all = mapped.stream().flatMap(List::stream).toList();
-            List<RecordMetadata> written = publish(all);
+            publishing.await(publishing.send(mapped.stream().flatMap(List::stream).toList()));
             Bundle reply = new Bundle().setType(Bundle.BundleType.TRANSACTIONRESPONSE);
-            int next = 0;
-            for (int i = 0; i < entries.size(); i++) {
-                List<SpecificRecord> events = mapped.get(i);
-                List<RecordMetadata> mine = written.subList(next, next + events.size());
-                next += events.size();
-                reply.addEntry().getResponse().setStatus(events.isEmpty() ? "200 OK" : "201 Created")
-                        .setOutcome(published(events, mine, "Bundle.entry[" + i + "]"));
+            for (List<SpecificRecord> events : mapped) {
+                created(reply.addEntry().getResponse(), events);
             }
-            return new Response(200, reply);
+            return Response.of(200, reply);
         }
         Bundle reply = new Bundle().setType(Bundle.BundleType.BATCHRESPONSE);
         List<CompletableFuture<List<RecordMetadata>>> pending = new ArrayList<>();
         for (List<SpecificRecord> events : mapped) {
-            pending.add(publishAsync(events));
+            pending.add(publishing.send(events));
         }
         for (int i = 0; i < entries.size(); i++) {
             Bundle.BundleEntryResponseComponent response = reply.addEntry().getResponse();
-            if (problems.get(i) != null) {
-                FhirProblem p = problems.get(i);
-                response.setStatus(p.status() + (p.status() == 400 ? " Bad Request" : " Unprocessable Entity"))
-                        .setOutcome(outcome(p));
-                continue;
+            FhirProblem problem = problems.get(i);
+            if (problem == null) {
+                try {
+                    publishing.await(pending.get(i));
+                    created(response, mapped.get(i));
+                    continue;
+                } catch (FhirProblem p) {
+                    problem = p;
+                }
+            } else {
+                byte[] entry = entryBytes(entries.get(i));
+                publishing.deadLetter(deadLetterBytes(entry), deadLetterReason(problem, entry.length),
+                        ORIGIN + " Bundle.entry[" + i + "]");
             }
-            try {
-                List<RecordMetadata> written = await(pending.get(i));
-                List<SpecificRecord> events = mapped.get(i);
-                response.setStatus(events.isEmpty() ? "200 OK" : "201 Created")
-                        .setOutcome(published(events, written, "Bundle.entry[" + i + "]"));
-            } catch (FhirProblem p) {
-                response.setStatus(p.status() + " Service Unavailable").setOutcome(outcome(p));
-            }
+            response.setStatus(FhirOutcomes.statusLine(problem.status())).setOutcome(FhirOutcomes.of(problem));
         }
-        return new Response(200, reply);
+        return Response.of(200, reply);
+    }
+
+    /** An entry's answer: 201 and where its (first) event is, or 200 when it gave none. */
+    private static void created(Bundle.BundleEntryResponseComponent response, List<SpecificRecord> events) {
+        if (events.isEmpty()) {
+            response.setStatus(FhirOutcomes.statusLine(200));
+            return;
+        }
+        response.setStatus(FhirOutcomes.statusLine(201))
+                .setLocation("urn:uuid:" + CareEvents.header(events.get(0)).getEventId());
     }
 
     private List<SpecificRecord> mapEntry(Bundle.BundleEntryComponent entry, FhirMapper.Resolver resolver,
@@ -227,49 +341,92 @@ public final class FhirGateway implements HttpHandler {
         return mapper.map(resource, resolver, receivedAt, where + ".resource");
     }
 
-    // ---------------------------------------------------------------- publishing
-
-    private List<RecordMetadata> publish(List<SpecificRecord> events) {
-        return await(publishAsync(events));
+    private Response busy(String why) {
+        return Response.of(busyProblem(why));
     }
 
-    private CompletableFuture<List<RecordMetadata>> publishAsync(List<SpecificRecord> events) {
-        List<CompletableFuture<RecordMetadata>> futures = publisher.publishAll(events);
-        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-                .thenApply(v -> futures.stream().map(CompletableFuture::join).toList());
-    }
+    // ---------------------------------------------------------------- reading
 
-    private List<RecordMetadata> await(CompletableFuture<List<RecordMetadata>> future) {
-        try {
-            return future.get(settings.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FhirProblem(503, List.of(new FhirProblem.Issue(null, "interrupted while waiting for Kafka"
-                    + ": nothing is known to be stored; retry")));
-        } catch (ExecutionException | TimeoutException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
+    /** The body, read only as far as the limits allow; every byte held is reserved on {@code ticket}. */
+    private byte[] readBody(HttpExchange exchange, RequestCapacity.Ticket ticket) throws IOException {
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        long length = -1;
+        if (declared != null) {
+            try {
+                length = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                throw FhirProblem.badRequest(null, "Content-Length is not a number");
             }
-            String correlationId = java.util.UUID.randomUUID().toString();
-            LOG.error("Kafka did not acknowledge FHIR events [correlation id {}]: {}", correlationId, cause.toString());
-            throw new FhirProblem(503, List.of(new FhirProblem.Issue(null, "not stored: Kafka did not acknowledge "
-                    + "the write (correlation id " + correlationId + "); retry: the same request gives the same "
-                    + "event ids")));
+        }
+        InputStream in = exchange.getRequestBody();
+        if (length > settings.maxBodyBytes()) {
+            discardBody(exchange); // an honest sender of a slightly too large body then reads the 413
+            throw tooLarge(length + " bytes");
+        }
+        if (length >= 0) {
+            if (!ticket.reserve(length)) {
+                discardBody(exchange);
+                throw busyProblem("the request bodies being read already fill its " + capacity.maxBytes() + " bytes");
+            }
+            return in.readNBytes((int) length);
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream(8192);
+        byte[] chunk = new byte[16 * 1024];
+        for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+            if (body.size() + n > settings.maxBodyBytes()) {
+                drain(in);
+                throw tooLarge("more than " + settings.maxBodyBytes() + " bytes");
+            }
+            if (!ticket.reserve(n)) {
+                drain(in);
+                throw busyProblem("the request bodies being read already fill its " + capacity.maxBytes() + " bytes");
+            }
+            body.write(chunk, 0, n);
+        }
+        return body.toByteArray();
+    }
+
+    /**
+     * Reads and drops a refused request's body (nothing is kept), so its sender reads the answer rather
+     * than a reset connection; but a body declared larger than {@value #DRAIN_FACTOR} times the limit is
+     * left unread: the answer goes at once and the connection is closed.
+     */
+    private void discardBody(HttpExchange exchange) {
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        try {
+            if (declared != null && Long.parseLong(declared.trim()) > DRAIN_FACTOR * settings.maxBodyBytes()) {
+                return;
+            }
+        } catch (NumberFormatException e) {
+            return;
+        }
+        drain(exchange.getRequestBody());
+    }
+
+    /** Reads and drops what is left of {@code in}, up to {@value #DRAIN_FACTOR} times the body limit. */
+    private void drain(InputStream in) {
+        try {
+            long budget = DRAIN_FACTOR * settings.maxBodyBytes();
+            byte[] sink = new byte[16 * 1024];
+            for (int n = in.read(sink); n >= 0 && budget > 0; n = in.read(sink)) {
+                budget -= n;
+            }
+        } catch (IOException e) {
+            LOG.debug("could not drain a refused FHIR body: {}", e.toString());
         }
     }
 
-    // ---------------------------------------------------------------- parsing and answering
+    private FhirProblem tooLarge(String size) {
+        return new FhirProblem(413, List.of(new FhirProblem.Issue(null, "the body is " + size + "; the limit is "
+                + settings.maxBodyBytes() + " bytes (split a Bundle into smaller ones)")));
+    }
 
-    private Resource parse(HttpExchange exchange) throws IOException {
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(settings.maxBodyBytes() + 1);
-        }
-        if (body.length > settings.maxBodyBytes()) {
-            throw new FhirProblem(413, List.of(new FhirProblem.Issue(null, "the body is larger than "
-                    + settings.maxBodyBytes() + " bytes")));
-        }
+    private FhirProblem busyProblem(String why) {
+        return FhirProblem.busy("the FHIR gateway is at capacity (" + why + "); retry after "
+                + RETRY_AFTER_BUSY_SECONDS + " s", RETRY_AFTER_BUSY_SECONDS);
+    }
+
+    private Resource parse(HttpExchange exchange, byte[] body) {
         if (body.length == 0) {
             throw FhirProblem.badRequest(null, "the body is empty: post a FHIR R4 resource as JSON");
         }
@@ -278,19 +435,27 @@ public final class FhirGateway implements HttpHandler {
         IParser parser = contentType.contains("xml") ? fhir.newXmlParser() : fhir.newJsonParser();
         parser.setParserErrorHandler(new StrictErrorHandler());
         try {
-            return (Resource) parser.parseResource(new String(body, StandardCharsets.UTF_8));
+            return (Resource) parser.parseResource(new InputStreamReader(new ByteArrayInputStream(body),
+                    StandardCharsets.UTF_8));
         } catch (DataFormatException e) {
             throw FhirProblem.badRequest(null, "the body is not a valid FHIR R4 resource: " + e.getMessage());
         } catch (ClassCastException e) {
             throw FhirProblem.badRequest(null, "the body is not an R4 resource");
+        } catch (StackOverflowError e) {
+            throw FhirProblem.badRequest(null, "the body is nested too deeply to be a FHIR resource");
         }
     }
 
+    // ---------------------------------------------------------------- answering
+
     private void send(HttpExchange exchange, Response response, boolean xml) throws IOException {
         IParser parser = xml ? fhir.newXmlParser() : fhir.newJsonParser();
-        byte[] bytes = parser.setPrettyPrint(true).encodeResourceToString(response.body())
+        byte[] bytes = parser.setPrettyPrint(false).encodeResourceToString(response.body())
                 .getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", xml ? FHIR_XML : FHIR_JSON);
+        if (response.retryAfter() > 0) {
+            exchange.getResponseHeaders().set("Retry-After", Integer.toString(response.retryAfter()));
+        }
         exchange.sendResponseHeaders(response.status(), bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
@@ -318,92 +483,24 @@ public final class FhirGateway implements HttpHandler {
         return rest;
     }
 
-    private Response notAllowed(String method, String path, String allowed) {
-        return new Response(405, outcome(OperationOutcome.IssueType.NOTSUPPORTED, null,
-                method + " /" + path + " is not supported: use " + allowed));
+    private static Response notAllowed(String method, String path, String allowed) {
+        return Response.of(405, FhirOutcomes.of(new FhirProblem(405, List.of(new FhirProblem.Issue(null,
+                FhirOutcomes.cut(method + " /" + path) + " is not supported: use " + allowed)))));
     }
 
-    private static OperationOutcome outcome(FhirProblem problem) {
-        OperationOutcome outcome = new OperationOutcome();
-        OperationOutcome.IssueType type = switch (problem.status()) {
-            case 400 -> OperationOutcome.IssueType.STRUCTURE;
-            case 413 -> OperationOutcome.IssueType.TOOCOSTLY;
-            case 503 -> OperationOutcome.IssueType.TRANSIENT;
-            default -> OperationOutcome.IssueType.INVALID;
-        };
-        for (FhirProblem.Issue issue : problem.issues()) {
-            OperationOutcome.OperationOutcomeIssueComponent c = outcome.addIssue()
-                    .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-                    .setCode(type)
-                    .setDiagnostics(issue.toString());
-            if (issue.expression() != null) {
-                c.addExpression(issue.expression());
-            }
-        }
-        return outcome;
+    // ---------------------------------------------------------------- dead letters
+
+    private byte[] entryBytes(Bundle.BundleEntryComponent entry) {
+        return entry.getResource() == null ? new byte[0]
+                : fhir.newJsonParser().encodeResourceToString(entry.getResource()).getBytes(StandardCharsets.UTF_8);
     }
 
-    private static OperationOutcome outcome(OperationOutcome.IssueType type, String expression, String message) {
-        return outcome(new FhirProblem(type == OperationOutcome.IssueType.EXCEPTION ? 500 : 422,
-                List.of(new FhirProblem.Issue(expression, message))));
+    private static byte[] deadLetterBytes(byte[] body) {
+        return body.length <= DEAD_LETTER_MAX_BYTES ? body : Arrays.copyOf(body, DEAD_LETTER_MAX_BYTES);
     }
 
-    private static OperationOutcome published(List<SpecificRecord> events, List<RecordMetadata> written,
-                                              String what) {
-        OperationOutcome outcome = new OperationOutcome();
-        if (events.isEmpty()) {
-            outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
-                    .setCode(OperationOutcome.IssueType.INFORMATIONAL)
-                    .setDiagnostics(what + ": nothing to publish (a Patient is published only when it links an "
-                            + "NHS number to a local identifier)");
-            return outcome;
-        }
-        for (int i = 0; i < events.size(); i++) {
-            SpecificRecord event = events.get(i);
-            EventHeader h = CareEvents.header(event);
-            RecordMetadata m = written.get(i);
-            outcome.addIssue().setSeverity(OperationOutcome.IssueSeverity.INFORMATION)
-                    .setCode(OperationOutcome.IssueType.INFORMATIONAL)
-                    .setDiagnostics("published " + CareEventType.of(event).jsonName() + " " + h.getAction()
-                            + " subjectId=" + h.getSubjectId() + " eventId=" + h.getEventId() + " to " + m.topic()
-                            + "-" + m.partition() + "@" + m.offset());
-        }
-        return outcome;
-    }
-
-    // ---------------------------------------------------------------- CapabilityStatement
-
-    private static CapabilityStatement capabilityStatement() {
-        CapabilityStatement cs = new CapabilityStatement();
-        cs.setStatus(Enumerations.PublicationStatus.ACTIVE)
-                .setDate(new Date())
-                .setKind(CapabilityStatement.CapabilityStatementKind.INSTANCE)
-                .setFhirVersion(Enumerations.FHIRVersion._4_0_1)
-                .setPublisher("CareTrail")
-                .setDescription("CareTrail FHIR R4 gateway: posts become care events on Kafka (admissions, transfers,"
-                        + " discharges, A&E attendances, referrals, prescriptions, appointments, identity links)");
-        cs.addFormat("application/fhir+json");
-        cs.addFormat("application/fhir+xml");
-        cs.getSoftware().setName("CareTrail FHIR gateway");
-        cs.getImplementation().setDescription("CareTrail").setUrl("/fhir/r4");
-        CapabilityStatement.CapabilityStatementRestComponent rest = cs.addRest()
-                .setMode(CapabilityStatement.RestfulCapabilityMode.SERVER);
-        rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.TRANSACTION);
-        rest.addInteraction().setCode(CapabilityStatement.SystemRestfulInteraction.BATCH);
-        String[][] types = {
-                {"Encounter", "class IMP/ACUTE/NONAC: admission (one location), transfer (location history), pre-admission (status planned), discharge "
-                        + "(status finished); class EMER: A&E attendance; status entered-in-error/cancelled: cancel"},
-                {"ServiceRequest", "referral"},
-                {"MedicationRequest", "prescription"},
-                {"Appointment", "appointment"},
-                {"Patient", "identity link when both an NHS number and a local identifier are given"}};
-        for (String[] type : types) {
-            CapabilityStatement.CapabilityStatementRestResourceComponent r = rest.addResource().setType(type[0]);
-            r.addInteraction().setCode(CapabilityStatement.TypeRestfulInteraction.CREATE);
-            r.setDocumentationElement(new org.hl7.fhir.r4.model.MarkdownType(type[1]));
-        }
-        cs.addExtension().setUrl("https://caretrail.org/fhir/nhs-number-system")
-                .setValue(new StringType(FhirMapper.NHS_NUMBER_SYSTEM));
-        return cs;
+    private static String deadLetterReason(FhirProblem p, int bodyBytes) {
+        return FhirOutcomes.cut(p.status() + ": " + p.getMessage()) + (bodyBytes <= DEAD_LETTER_MAX_BYTES ? ""
+                : " (the first " + DEAD_LETTER_MAX_BYTES + " of " + bodyBytes + " bytes kept)");
     }
 }

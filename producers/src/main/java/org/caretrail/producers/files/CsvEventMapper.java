@@ -41,7 +41,7 @@ final class CsvEventMapper {
     /** The flattened event header, in the documented order. */
     static final List<String> HEADER_COLUMNS = List.of("eventId", "action", "subjectId", "version", "occurredAt",
             "recordedAt", "odsCode", "sourceName", "providerKind", "sourceSystem", "nhsNumber", "localIdSystem",
-            "localIdValue", "sensitivity");
+            "localIdValue", "sensitivity", "supersedes");
     /** Columns the importer writes into rejected-row files; ignored on input so a fixed file re-imports. */
     static final List<String> REJECTION_COLUMNS = List.of("rejectedLine", "rejectionReason");
     static final ZoneId UK = ZoneId.of("Europe/London");
@@ -105,6 +105,10 @@ final class CsvEventMapper {
             if (isLocalIdentifier(field.schema())) {
                 columns.add("localIdSystem");
                 columns.add("localIdValue");
+            } else if (nonNull(field.schema()).getType() == Schema.Type.RECORD) {
+                for (Schema.Field part : nonNull(field.schema()).getFields()) {
+                    columns.add(field.name() + "." + part.name()); // location.bed, admissionMethodCode.code
+                }
             } else {
                 columns.add(field.name());
             }
@@ -151,13 +155,17 @@ final class CsvEventMapper {
         source.put("kind", upper(value(fields, "providerKind"), null));
         source.put("system", value(fields, "sourceSystem"));
         ObjectNode patient = header.putObject("patient");
-        String nhsNumber = value(fields, "nhsNumber");
-        patient.put("nhsNumber", nhsNumber == null ? null : nhsNumber.replace(" ", "").replace("-", ""));
+        // as written: the publisher puts every spelling NhsNumber accepts in its one canonical form
+        patient.put("nhsNumber", value(fields, "nhsNumber"));
         ObjectNode localId = localId(fields);
         patient.set("localId", localId == null ? NODES.nullNode() : localId);
         String sensitivity = value(fields, "sensitivity");
         if (sensitivity != null) {
             header.put("sensitivity", sensitivity.toUpperCase(Locale.ROOT));
+        }
+        String supersedes = value(fields, "supersedes");
+        if (supersedes != null) {
+            header.put("supersedes", supersedes);
         }
 
         ObjectNode event = NODES.objectNode();
@@ -165,6 +173,27 @@ final class CsvEventMapper {
         for (Schema.Field field : bodyFields) {
             if (isLocalIdentifier(field.schema())) {
                 event.set(field.name(), localId == null ? NODES.nullNode() : localId.deepCopy());
+                continue;
+            }
+            Schema type = nonNull(field.schema());
+            if (type.getType() == Schema.Type.RECORD) {
+                ObjectNode parts = NODES.objectNode();
+                for (Schema.Field part : type.getFields()) {
+                    String text = value(fields, field.name() + "." + part.name());
+                    if (text != null) {
+                        parts.put(part.name(), text);
+                    }
+                }
+                if (!parts.isEmpty()) {
+                    event.set(field.name(), parts);
+                }
+                continue;
+            }
+            if (type.getType() == Schema.Type.ARRAY && type.getElementType().getType() == Schema.Type.RECORD) {
+                String text = value(fields, field.name());
+                if (text != null) {
+                    event.set(field.name(), items(field.name(), type.getElementType(), text));
+                }
                 continue;
             }
             String text = value(fields, field.name());
@@ -218,6 +247,32 @@ final class CsvEventMapper {
             }
             default -> event.put(name, text);
         }
+    }
+
+    /**
+     * A list of records in one cell: items separated by {@code ;}, each item's parts by {@code |} in the
+     * record's field order, e.g. diagnoses {@code http://snomed.info/sct|22298006|Myocardial infarction}.
+     */
+    private static com.fasterxml.jackson.databind.node.ArrayNode items(String column, Schema item, String text) {
+        com.fasterxml.jackson.databind.node.ArrayNode array = NODES.arrayNode();
+        List<Schema.Field> parts = item.getFields();
+        for (String one : text.split(";")) {
+            if (one.isBlank()) {
+                continue;
+            }
+            String[] values = one.split("\\|", -1);
+            if (values.length > parts.size()) {
+                throw new IllegalArgumentException("column " + column + ": '" + one + "' has " + values.length
+                        + " parts; write " + String.join("|", parts.stream().map(Schema.Field::name).toList()));
+            }
+            ObjectNode node = array.addObject();
+            for (int i = 0; i < values.length; i++) {
+                if (!values[i].isBlank()) {
+                    node.put(parts.get(i).name(), values[i].trim());
+                }
+            }
+        }
+        return array;
     }
 
     private ObjectNode localId(List<String> fields) {

@@ -1,6 +1,5 @@
 package org.caretrail.producers.files;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +7,8 @@ import java.util.List;
 /**
  * Reads RFC 4180 CSV one record at a time: comma-separated, fields optionally in double quotes,
  * {@code ""} for a quote inside quotes, line breaks allowed inside quotes. Keeps the record's raw
- * text (for the rejected-rows file) and the line it starts on.
+ * text (for the rejected-rows file) and the line it starts on. A record is held only up to the line
+ * limit ({@link ImportLimits#maxLineBytes()}), all its lines together.
  */
 final class CsvRecordReader {
 
@@ -19,25 +19,27 @@ final class CsvRecordReader {
         }
     }
 
-    static final int MAX_RECORD_CHARS = 1 << 20;
+    private final BoundedLineReader lines;
 
-    private final BufferedReader reader;
-    private long lineNumber;
-
-    CsvRecordReader(BufferedReader reader) {
-        this.reader = reader;
+    CsvRecordReader(BoundedLineReader lines) {
+        this.lines = lines;
     }
 
-    /** The next record, or null at the end of the input. */
+    /**
+     * The next record, or null at the end of the input. A record (all its lines) longer than the
+     * line limit comes back as an error, without its text.
+     */
     CsvRecord next() throws IOException {
-        String physical = reader.readLine();
-        if (physical == null) {
+        BoundedLineReader.Line first = lines.next();
+        if (first == null) {
             return null;
         }
-        long start = ++lineNumber;
-        if (start == 1 && !physical.isEmpty() && physical.charAt(0) == '\uFEFF') {
-            physical = physical.substring(1); // byte order mark
+        long start = first.number();
+        if (first.tooLong()) {
+            return new CsvRecord(start, List.of(), "", FileImporter.tooLong(first.bytes(), lines.maxLineBytes()));
         }
+        String physical = first.text();
+        long recordBytes = first.bytes();
         StringBuilder raw = new StringBuilder(physical);
         List<String> fields = new ArrayList<>();
         StringBuilder field = new StringBuilder();
@@ -50,19 +52,20 @@ final class CsvRecordReader {
                 if (!quoted) {
                     break;
                 }
-                String more = reader.readLine();
+                BoundedLineReader.Line more = lines.next();
                 if (more == null) {
                     return new CsvRecord(start, List.of(), raw.toString(),
                             "a quoted field is not closed before the end of the file");
                 }
-                lineNumber++;
-                raw.append('\n').append(more);
-                if (raw.length() > MAX_RECORD_CHARS) {
-                    return new CsvRecord(start, List.of(), raw.substring(0, 200) + "...",
-                            "record longer than " + MAX_RECORD_CHARS + " characters (a quote not closed?)");
+                recordBytes += 1 + more.bytes();
+                if (more.tooLong() || recordBytes > lines.maxLineBytes()) {
+                    return new CsvRecord(start, List.of(), "", "the row (lines " + start + "-" + more.number()
+                            + ") is longer than " + ImportLimits.bytes(lines.maxLineBytes())
+                            + ": rejected (a quote not closed?)");
                 }
+                raw.append('\n').append(more.text());
                 field.append('\n');
-                text = more;
+                text = more.text();
                 i = 0;
                 continue;
             }

@@ -1,12 +1,10 @@
 package org.caretrail.producers.files;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +22,7 @@ import java.util.zip.GZIPInputStream;
 import org.apache.avro.specific.SpecificRecord;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.CareEventValidator;
+import org.caretrail.events.InvalidCareEventException;
 import org.caretrail.events.json.CareEventJson;
 import org.caretrail.producers.publisher.CarePublisher;
 import org.slf4j.Logger;
@@ -32,7 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Imports care events from CSV or JSON-lines files (or standard input), streaming: the file is read
  * a record at a time and at most {@code maxInFlight} events wait for Kafka's acknowledgement, so a
- * file of any size needs a few megabytes of heap.
+ * file of any size needs a few megabytes of heap. {@link ImportLimits} bound what one line may hold
+ * (a longer line is rejected unread and the import goes on) and what a {@code .gz} file may
+ * decompress to (beyond it the import stops, keeping everything already acknowledged).
  *
  * <p>Each row is mapped to an event, validated ({@link CareEventValidator}) and published; a row
  * that is malformed, invalid, or whose publish fails is rejected with its line number and reason.
@@ -56,28 +57,44 @@ public final class FileImporter {
     public static final int DEFAULT_MAX_IN_FLIGHT = 5_000;
     private static final long PROGRESS_NANOS = Duration.ofMillis(500).toNanos();
     private static final Duration ACK_TIMEOUT = Duration.ofMinutes(2);
+    /** Events Kafka refuses at once, in a row, before an import stops (each waited up to 3 s for Kafka). */
+    static final int KAFKA_AWAY_AFTER = 3;
 
     private final CarePublisher publisher;
     private final CareEventValidator validator;
     private final int maxInFlight;
+    private final ImportLimits limits;
 
     public FileImporter(CarePublisher publisher) {
-        this(publisher, new CareEventValidator(), DEFAULT_MAX_IN_FLIGHT);
+        this(publisher, new CareEventValidator(), DEFAULT_MAX_IN_FLIGHT, ImportLimits.defaults());
     }
 
     public FileImporter(CarePublisher publisher, CareEventValidator validator, int maxInFlight) {
+        this(publisher, validator, maxInFlight, ImportLimits.defaults());
+    }
+
+    public FileImporter(CarePublisher publisher, CareEventValidator validator, int maxInFlight, ImportLimits limits) {
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.validator = Objects.requireNonNull(validator, "validator");
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be at least 1");
         }
         this.maxInFlight = maxInFlight;
+        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     /** One call for the CLI: see {@link #importFile(Path, ImportFormat, Optional, ImportProgress.Listener)}. */
     public static ImportResult importFile(Path input, ImportFormat format, Optional<CareEventType> kind,
                                           CarePublisher publisher, ImportProgress.Listener listener) {
-        return new FileImporter(publisher).importFile(input, format, kind, listener);
+        return importFile(input, format, kind, publisher, ImportLimits.defaults(), listener);
+    }
+
+    /** As {@link #importFile(Path, ImportFormat, Optional, CarePublisher, ImportProgress.Listener)}, within {@code limits}. */
+    public static ImportResult importFile(Path input, ImportFormat format, Optional<CareEventType> kind,
+                                          CarePublisher publisher, ImportLimits limits,
+                                          ImportProgress.Listener listener) {
+        return new FileImporter(publisher, new CareEventValidator(), DEFAULT_MAX_IN_FLIGHT, limits)
+                .importFile(input, format, kind, listener);
     }
 
     /**
@@ -101,7 +118,8 @@ public final class FileImporter {
             long size = Files.size(input);
             CountingInputStream counted = new CountingInputStream(in);
             // for a .gz file progress counts compressed bytes, against the compressed size
-            InputStream source = input.toString().endsWith(".gz") ? new GZIPInputStream(counted, 1 << 16) : counted;
+            InputStream source = input.toString().endsWith(".gz")
+                    ? new DecompressionLimit(new GZIPInputStream(counted, 1 << 16), counted::count, limits) : counted;
             return run(source, counted, input.toString(), size, format, kind, Optional.of(rejectedFileFor(input,
                     format)), listener);
         } catch (IOException e) {
@@ -159,12 +177,22 @@ public final class FileImporter {
         ImportProgress.Listener progressListener = listener == null ? ImportProgress.Listener.NONE : listener;
         long started = System.nanoTime();
         Run run = new Run(name, totalBytes, counted, format, rejectedPath, progressListener);
-        BufferedReader reader = new BufferedReader(new InputStreamReader(source, StandardCharsets.UTF_8), 1 << 16);
+        BoundedLineReader lines = new BoundedLineReader(source, limits.maxLineBytes());
+        Optional<String> stopped = Optional.empty();
         try {
-            if (format == ImportFormat.CSV) {
-                importCsv(reader, kind.get(), run);
-            } else {
-                importJsonLines(reader, run);
+            try {
+                if (format == ImportFormat.CSV) {
+                    importCsv(lines, kind.get(), run);
+                } else {
+                    importJsonLines(lines, run);
+                }
+            } catch (DecompressionLimit.Exceeded e) {
+                // a bomb: read no further; what was read is still published, acknowledged and reported
+                stopped = Optional.of("stopped after line " + lines.lineNumber() + ": " + e.getMessage());
+                LOG.warn("import of {} {}", name, stopped.get());
+            } catch (KafkaAway e) {
+                stopped = Optional.of(e.getMessage());
+                LOG.error("import of {} {}", name, stopped.get());
             }
             publisher.flush();
             run.awaitAcknowledgements();
@@ -174,13 +202,18 @@ public final class FileImporter {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
         progressListener.onProgress(run.progress(true));
         ImportResult result = new ImportResult(name, run.rows, run.accepted.get(), run.rejected.get(),
-                run.rejectedRowsSnapshot(), run.rejectedFileWritten(), elapsed);
+                run.rejectedRowsSnapshot(), run.rejectedFileWritten(), elapsed, stopped);
         LOG.info("import of {}: {}", name, result.summary());
         return result;
     }
 
-    private void importCsv(BufferedReader reader, CareEventType kind, Run run) throws IOException {
-        CsvRecordReader csv = new CsvRecordReader(reader);
+    /** Why a line over the limit is rejected: "longer than 64 KiB (70000 bytes): rejected". */
+    static String tooLong(long bytes, int maxLineBytes) {
+        return "longer than " + ImportLimits.bytes(maxLineBytes) + " (" + bytes + " bytes): rejected";
+    }
+
+    private void importCsv(BoundedLineReader lines, CareEventType kind, Run run) throws IOException {
+        CsvRecordReader csv = new CsvRecordReader(lines);
         CsvRecordReader.CsvRecord header = csv.next();
         while (header != null && header.blank()) {
             header = csv.next();
@@ -213,13 +246,15 @@ public final class FileImporter {
         }
     }
 
-    private void importJsonLines(BufferedReader reader, Run run) throws IOException {
-        long line = 0;
-        for (String text = reader.readLine(); text != null; text = reader.readLine()) {
-            line++;
-            if (line == 1 && !text.isEmpty() && text.charAt(0) == '\uFEFF') {
-                text = text.substring(1);
+    private void importJsonLines(BoundedLineReader lines, Run run) throws IOException {
+        for (BoundedLineReader.Line read = lines.next(); read != null; read = lines.next()) {
+            long line = read.number();
+            if (read.tooLong()) {
+                run.rows++;
+                run.reject(line, null, tooLong(read.bytes(), lines.maxLineBytes()));
+                continue;
             }
+            String text = read.text();
             if (text.isBlank()) {
                 continue;
             }
@@ -248,6 +283,9 @@ public final class FileImporter {
         } catch (RuntimeException e) {
             sent = CompletableFuture.failedFuture(e);
         }
+        boolean refusedAtOnce = sent.isCompletedExceptionally()
+                && !(sent.handle((ok, error) -> error).join() instanceof InvalidCareEventException);
+        run.unsentInARow = refusedAtOnce ? run.unsentInARow + 1 : 0;
         sent.whenComplete((ok, error) -> {
             try {
                 if (error == null) {
@@ -262,6 +300,19 @@ public final class FileImporter {
             }
         });
         run.maybeReport();
+        if (run.unsentInARow >= KAFKA_AWAY_AFTER) {
+            // each such send waited for Kafka (up to 3 s): reading on would reject every line the same way
+            throw new KafkaAway("stopped after line " + line + ": Kafka did not accept the last " + KAFKA_AWAY_AFTER
+                    + " events (" + reasonOf(sent.handle((ok, error) -> error).join()) + "); import the file again"
+                    + " when Kafka is back: its events have the same eventIds, so none is stored twice");
+        }
+    }
+
+    /** Kafka refused writes at once, several in a row: the import stops rather than reject every line. */
+    private static final class KafkaAway extends RuntimeException {
+        KafkaAway(String message) {
+            super(message);
+        }
     }
 
     private static String reasonOf(Throwable e) {
@@ -281,6 +332,7 @@ public final class FileImporter {
         final AtomicLong rejected = new AtomicLong();
         final List<RejectedRow> rejectedRows = new ArrayList<>();
         long rows;
+        int unsentInARow;
         String csvHeader;
         BufferedWriter rejectedWriter;
         boolean rejectedWritten;
@@ -317,12 +369,12 @@ public final class FileImporter {
                     }
                 }
                 if (format == ImportFormat.CSV) {
-                    rejectedWriter.write(raw + "," + line + "," + CsvRecordReader.quote(reason));
+                    rejectedWriter.write((raw == null ? "" : raw) + "," + line + "," + CsvRecordReader.quote(reason));
                 } else {
                     ObjectNode node = CareEventJson.mapper().createObjectNode();
                     node.put("line", line);
                     node.put("reason", reason);
-                    node.put("input", raw);
+                    node.put("input", raw); // null for a line too long to keep
                     rejectedWriter.write(node.toString());
                 }
                 rejectedWriter.newLine();

@@ -4,12 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -18,6 +15,7 @@ import org.caretrail.events.CareEventType;
 import org.caretrail.events.CareEventValidator;
 import org.caretrail.events.CareEvents;
 import org.caretrail.events.InvalidCareEventException;
+import org.caretrail.events.kafka.DurableProducer;
 import org.caretrail.events.serde.SchemaRegistry;
 import org.caretrail.events.topic.CareTopics;
 import org.caretrail.events.topic.Topic;
@@ -25,7 +23,8 @@ import org.caretrail.events.topic.Topics;
 
 /**
  * The publisher library provider systems embed: validate a care event against the contract, then
- * send it to its topic, keyed by patient, with an idempotent {@code acks=all} producer.
+ * send it to its topic, keyed by patient, with an idempotent {@code acks=all} producer
+ * ({@link DurableProducer}).
  *
  * <pre>{@code
  * try (CarePublisher publisher = CarePublisher.connect("localhost:9092", "http://localhost:8081")) {
@@ -58,29 +57,21 @@ public final class CarePublisher implements AutoCloseable {
     /** A publisher with its own producer and registry client. */
     public static CarePublisher connect(String bootstrapServers, String schemaRegistryUrl) {
         Topics topics = new Topics(new org.caretrail.events.serde.RestSchemaRegistry(schemaRegistryUrl));
-        return new CarePublisher(new KafkaProducer<>(producerConfig(bootstrapServers, "caretrail-publisher")),
-                topics, new CareEventValidator(), true);
+        return new CarePublisher(durableProducer(bootstrapServers, "caretrail-publisher"), topics,
+                new CareEventValidator(), true);
     }
 
     /** A publisher sharing {@code topics} (and so its registry client) with the caller. */
     public static CarePublisher connect(String bootstrapServers, Topics topics, String clientId) {
-        return new CarePublisher(new KafkaProducer<>(producerConfig(bootstrapServers, clientId)), topics,
-                new CareEventValidator(), false);
+        return new CarePublisher(durableProducer(bootstrapServers, clientId), topics, new CareEventValidator(), false);
     }
 
-    /** Durable, ordered, idempotent: acks=all, idempotence on, retries until delivery.timeout.ms. */
-    public static Properties producerConfig(String bootstrapServers, String clientId) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        return props;
+    /**
+     * Durable, ordered, idempotent, and bounded in time: {@link DurableProducer}'s settings (acks=all,
+     * idempotence, a send blocks at most 3 s, a write is retried for at most 30 s).
+     */
+    private static Producer<String, byte[]> durableProducer(String bootstrapServers, String clientId) {
+        return DurableProducer.create(bootstrapServers, clientId, new StringSerializer(), new ByteArraySerializer());
     }
 
     /**
@@ -105,14 +96,23 @@ public final class CarePublisher implements AutoCloseable {
             result.completeExceptionally(e);
             return result;
         }
-        producer.send(new ProducerRecord<>(topicName, key, value), (metadata, error) -> {
-            if (error != null) {
-                result.completeExceptionally(error);
-            } else {
-                result.complete(metadata);
-            }
-        });
+        send(new ProducerRecord<>(topicName, key, value), result);
         return result;
+    }
+
+    /** Sends, completing {@code result} from the producer's callback; a send that throws fails it too. */
+    private void send(ProducerRecord<String, byte[]> record, CompletableFuture<RecordMetadata> result) {
+        try {
+            producer.send(record, (metadata, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error);
+                } else {
+                    result.complete(metadata);
+                }
+            });
+        } catch (RuntimeException e) { // a closed producer, an interrupted send: the caller learns it from the future
+            result.completeExceptionally(e);
+        }
     }
 
     /** Sends each event; one future per event, in the same order. */
@@ -140,13 +140,7 @@ public final class CarePublisher implements AutoCloseable {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topics.deadLetter().name(), key, original);
         record.headers().add(CareTopics.HEADER_REASON, reason.getBytes(StandardCharsets.UTF_8));
         record.headers().add(CareTopics.HEADER_SOURCE_TOPIC, origin.getBytes(StandardCharsets.UTF_8));
-        producer.send(record, (metadata, error) -> {
-            if (error != null) {
-                result.completeExceptionally(error);
-            } else {
-                result.complete(metadata);
-            }
-        });
+        send(record, result);
         return result;
     }
 

@@ -99,4 +99,35 @@ class FhirEventSinkTest {
         assertThat(((Discharge) received.get(5)).getDestination()).isEqualTo("HOME");
         assertThat(((Attendance) received.get(6)).getDepartedAt()).isEqualTo(T0.plusSeconds(600));
     }
+
+    @Test
+    void a_busy_gateway_is_retried_after_the_time_it_asks_for() throws Exception {
+        MockPublisher mock = new MockPublisher(false);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/fhir/r4", new FhirGateway(mock.publisher, FhirSettings.defaults().withCapacity(1, 1 << 20)
+                .withPublishTimeout(java.time.Duration.ofSeconds(30))));
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.start();
+        try (FhirEventSink sink = new FhirEventSink(URI.create("http://127.0.0.1:" + server.getAddress().getPort()
+                + "/fhir/r4"))) {
+            var first = sink.send(Referral.newBuilder().setHeader(header(Action.NEW, "REF-A", T0, "A81001"))
+                    .setStatus("OPEN").build());
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> mock.producer.history().size() == 1);
+            var second = sink.send(Referral.newBuilder().setHeader(header(Action.NEW, "REF-B", T0, "A81001"))
+                    .setStatus("OPEN").build()); // refused 503 Retry-After: 1 while the first holds the one permit
+            Thread.sleep(300);
+            assertThat(second).as("waiting to retry, not failed").isNotDone();
+            mock.producer.completeNext();
+            assertThat(first.get(20, TimeUnit.SECONDS)).isEqualTo(201);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> mock.producer.history().size() == 2);
+            mock.producer.completeNext();
+            assertThat(second.get(20, TimeUnit.SECONDS)).isEqualTo(201);
+            assertThat(mock.events()).extracting(e -> CareEvents.header(e).getSubjectId())
+                    .containsExactly("REF-A", "REF-B");
+        } finally {
+            server.stop(0);
+        }
+    }
 }

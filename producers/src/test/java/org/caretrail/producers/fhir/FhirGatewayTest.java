@@ -145,7 +145,12 @@ class FhirGatewayTest {
         assertThat(issue.getSeverity()).isEqualTo(OperationOutcome.IssueSeverity.ERROR);
         assertThat(issue.getExpression().get(0).getValue()).isEqualTo("Encounter.subject.identifier.value");
         assertThat(issue.getDiagnostics()).contains("fails the Modulus 11 check");
-        assertThat(mock.producer.history()).isEmpty();
+        assertThat(mock.events()).isEmpty();
+        assertThat(mock.deadLetters()).singleElement().satisfies(d -> {
+            assertThat(MockPublisher.reason(d)).contains("Modulus 11");
+            assertThat(new String(d.headers().lastHeader(org.caretrail.events.topic.CareTopics.HEADER_SOURCE_TOPIC)
+                    .value(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("fhir:/fhir/r4/Encounter");
+        });
     }
 
     @Test
@@ -192,6 +197,9 @@ class FhirGatewayTest {
         assertThat(reply.getEntry()).extracting(e -> e.getResponse().getStatus()).containsOnly("201 Created");
         assertThat(mock.events()).extracting(e -> e.getSchema().getName())
                 .containsExactly("PatientIdentity", "Admission", "Prescription", "Appointment");
+        assertThat(reply.getEntry()).extracting(e -> e.getResponse().getLocation()).containsExactlyElementsOf(
+                mock.events().stream().map(e -> "urn:uuid:" + CareEvents.header(e).getEventId()).toList());
+        assertThat(r.body()).as("never pretty-printed").doesNotContain("\n").doesNotContain("  ");
 
         bundle.addEntry().setResource(FhirResources.referral("R2").setSubject(FhirResources.nhsPatient("123")))
                 .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("ServiceRequest");
@@ -213,7 +221,12 @@ class FhirGatewayTest {
         Bundle reply = read(r, Bundle.class);
         assertThat(reply.getEntry()).extracting(e -> e.getResponse().getStatus())
                 .containsExactly("201 Created", "422 Unprocessable Entity");
+        assertThat(reply.getEntry().get(0).getResponse().hasOutcome()).isFalse();
+        assertThat(((OperationOutcome) reply.getEntry().get(1).getResponse().getOutcome()).getIssueFirstRep()
+                .getExpression().get(0).getValue()).isEqualTo("Bundle.entry[1].resource.subject.identifier.value");
         assertThat(mock.events()).hasSize(1);
+        assertThat(mock.deadLetters()).as("the failed entry, on its own").singleElement()
+                .satisfies(d -> assertThat(MockPublisher.reason(d)).contains("Bundle.entry[1]"));
         assertThat(CareEvents.header(mock.events().get(0)).getAction()).isEqualTo(Action.NEW);
     }
 }

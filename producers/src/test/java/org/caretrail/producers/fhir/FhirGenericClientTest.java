@@ -125,7 +125,10 @@ class FhirGenericClientTest {
         assertThat(issue.getExpression()).extracting(x -> x.getValue())
                 .containsExactly("Encounter.subject.identifier.value");
         assertThat(issue.getDiagnostics()).contains("9990000019").contains("fails the Modulus 11 check");
-        assertThat(mock.producer.history()).as("nothing published").isEmpty();
+        assertThat(mock.events()).as("nothing published").isEmpty();
+        assertThat(mock.deadLetters()).as("the refusal is recorded with its reason").singleElement()
+                .satisfies(r -> assertThat(MockPublisher.reason(r)).startsWith("422: ")
+                        .contains("Encounter.subject.identifier.value").contains("Modulus 11"));
     }
 
     @Test
@@ -141,7 +144,9 @@ class FhirGenericClientTest {
         OperationOutcome oo = (OperationOutcome) e.getOperationOutcome();
         assertThat(oo.getIssueFirstRep().getCode()).isEqualTo(OperationOutcome.IssueType.STRUCTURE);
         assertThat(oo.getIssueFirstRep().getDiagnostics()).contains("not a valid FHIR R4 resource").contains("subjekt");
-        assertThat(mock.producer.history()).isEmpty();
+        assertThat(mock.events()).isEmpty();
+        assertThat(mock.deadLetters()).singleElement().satisfies(r -> assertThat(new String(r.value(),
+                java.nio.charset.StandardCharsets.UTF_8)).as("the original bytes").isEqualTo(sloppy));
     }
 
     @Test
@@ -162,11 +167,13 @@ class FhirGenericClientTest {
         assertThat(reply.getType()).isEqualTo(Bundle.BundleType.TRANSACTIONRESPONSE);
         assertThat(reply.getEntry()).extracting(e -> e.getResponse().getStatus()).containsOnly("201 Created")
                 .hasSize(3);
-        assertThat(((OperationOutcome) reply.getEntry().get(1).getResponse().getOutcome()).getIssueFirstRep()
-                .getDiagnostics()).contains("published admission NEW subjectId=GC300");
+        assertThat(reply.getEntry()).as("an OperationOutcome only for an entry that failed")
+                .allSatisfy(e -> assertThat(e.getResponse().hasOutcome()).isFalse());
         assertThat(mock.events()).extracting(e -> e.getSchema().getName())
                 .containsExactly("PatientIdentity", "Admission", "Referral");
         Admission admission = (Admission) mock.events().get(1);
+        assertThat(reply.getEntry().get(1).getResponse().getLocation()).as("where the entry's event is")
+                .isEqualTo("urn:uuid:" + admission.getHeader().getEventId());
         assertThat(admission.getHeader().getPatient().getLocalId().getValue()).isEqualTo("40800001");
     }
 
@@ -187,7 +194,8 @@ class FhirGenericClientTest {
                 .getIssueFirstRep();
         assertThat(issue.getExpression()).extracting(x -> x.getValue())
                 .containsExactly("Bundle.entry[1].resource.subject.identifier.value");
-        assertThat(mock.producer.history()).as("all or nothing: the valid prescription is not published").isEmpty();
+        assertThat(mock.events()).as("all or nothing: the valid prescription is not published").isEmpty();
+        assertThat(mock.deadLetters()).as("the refused transaction, once, with every reason").hasSize(1);
     }
 
     @Test
@@ -204,7 +212,7 @@ class FhirGenericClientTest {
                 .getIssueFirstRep();
         assertThat(issue.getExpression()).extracting(x -> x.getValue()).containsExactly("Bundle.type");
         assertThat(issue.getDiagnostics()).contains("must be transaction or batch, not collection");
-        assertThat(mock.producer.history()).isEmpty();
+        assertThat(mock.events()).isEmpty();
     }
 
     @Test
@@ -216,5 +224,66 @@ class FhirGenericClientTest {
         assertThat(e.getStatusCode()).isEqualTo(405);
         assertThat(((OperationOutcome) e.getOperationOutcome()).getIssueFirstRep().getDiagnostics())
                 .contains("use POST");
+    }
+
+    @Test
+    void with_kafka_away_the_client_gets_503_with_an_operation_outcome_within_its_own_default_timeout()
+            throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (org.caretrail.producers.publisher.CarePublisher away = org.caretrail.producers.publisher.CarePublisher
+                .connect("127.0.0.1:" + closedPort, new org.caretrail.events.topic.Topics(
+                        new org.caretrail.events.serde.InMemorySchemaRegistry()), "generic-client-test")) {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            FhirGateway gateway = new FhirGateway(away); // the defaults: an 8 s publish timeout
+            gateway.ready().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            server.createContext("/fhir/r4", gateway);
+            executor = Executors.newFixedThreadPool(2);
+            server.setExecutor(executor);
+            server.start();
+            IGenericClient c = PEER.newRestfulGenericClient("http://127.0.0.1:" + server.getAddress().getPort()
+                    + "/fhir/r4");
+            assertThat(PEER.getRestfulClientFactory().getSocketTimeout()).as("HAPI's default").isEqualTo(10_000);
+
+            ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException e = catchThrowableOfType(
+                    ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException.class,
+                    () -> c.create().resource(FhirResources.inpatient("GC-AWAY", T0)).execute());
+
+            assertThat(e).as("an HTTP answer, not a client timeout").isNotNull();
+            assertThat(e.getStatusCode()).isEqualTo(503);
+            OperationOutcome.OperationOutcomeIssueComponent issue = ((OperationOutcome) e.getOperationOutcome())
+                    .getIssueFirstRep();
+            assertThat(issue.getCode()).isEqualTo(OperationOutcome.IssueType.TRANSIENT);
+            assertThat(issue.getDiagnostics()).contains("not known to be stored").contains("retry");
+        }
+    }
+
+    @Test
+    void a_bundle_over_the_entry_limit_is_a_payload_too_large_exception_naming_the_limit() throws Exception {
+        mock = new MockPublisher();
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/fhir/r4", new FhirGateway(mock.publisher,
+                FhirSettings.defaults().withRequestLimits(1 << 20, 2)));
+        executor = Executors.newFixedThreadPool(2);
+        server.setExecutor(executor);
+        server.start();
+        IGenericClient c = PEER.newRestfulGenericClient("http://127.0.0.1:" + server.getAddress().getPort() + "/fhir/r4");
+        Bundle bundle = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (int i = 0; i < 3; i++) {
+            bundle.addEntry().setResource(FhirResources.referral("GC-MANY-" + i))
+                    .getRequest().setMethod(Bundle.HTTPVerb.POST).setUrl("ServiceRequest");
+        }
+
+        ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException e = catchThrowableOfType(
+                ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException.class,
+                () -> c.transaction().withBundle(bundle).execute());
+
+        assertThat(e).isNotNull();
+        assertThat(e.getStatusCode()).isEqualTo(413);
+        assertThat(((OperationOutcome) e.getOperationOutcome()).getIssueFirstRep().getDiagnostics())
+                .contains("has 3 entries; the limit is 2");
+        assertThat(mock.producer.history()).isEmpty();
     }
 }

@@ -81,7 +81,27 @@ class FhirMapperTest {
         assertThat(d.getHeader().getOccurredAt()).isEqualTo(moved.plusSeconds(3600));
 
         e.setStatus(Encounter.EncounterStatus.ENTEREDINERROR);
-        assertThat(((Admission) one(e)).getHeader().getAction()).isEqualTo(Action.CANCEL);
+        List<SpecificRecord> withdrawn = mapper.map(e, FhirMapper.Resolver.of(null), received, "Encounter");
+        assertThat(withdrawn).extracting(x -> x.getSchema().getName() + " " + org.caretrail.events.CareEvents.header(x)
+                .getAction() + " " + org.caretrail.events.CareEvents.header(x).getSubjectId())
+                .as("the spell and its pre-admission are withdrawn; the transfer and discharge were of the spell")
+                .containsExactly("Admission CANCEL V100", "Appointment CANCEL V100/pre-admit");
+    }
+
+    @Test
+    void a_planned_admission_cancelled_before_it_began_withdraws_its_booking() {
+        Instant expected = T0.plusSeconds(86400 * 14);
+        Encounter planned = FhirResources.inpatient("V600", expected).setStatus(Encounter.EncounterStatus.PLANNED);
+        Appointment booked = (Appointment) one(planned);
+
+        // FHIR R4: cancelled = "the Encounter has ended before it has begun"
+        planned.setStatus(Encounter.EncounterStatus.CANCELLED);
+        planned.getMeta().setVersionId("2");
+        List<SpecificRecord> cancelled = mapper.map(planned, FhirMapper.Resolver.of(null), received, "Encounter");
+        Appointment withdrawn = (Appointment) cancelled.get(1);
+        assertThat(withdrawn.getHeader().getAction()).isEqualTo(Action.CANCEL);
+        assertThat(withdrawn.getHeader().getSubjectId()).isEqualTo(booked.getHeader().getSubjectId());
+        assertThat(withdrawn.getHeader().getSource().getOdsCode()).isEqualTo(booked.getHeader().getSource().getOdsCode());
     }
 
     @Test

@@ -246,6 +246,84 @@ class FileImporterTest {
     }
 
     @Test
+    void anNhsNumberInAnyAcceptedSpellingIsPublishedAndKeyedInItsOneCanonicalForm() throws IOException {
+        Path csv = write("admissions.csv", "nhsNumber,odsCode,providerKind,subjectId,occurredAt",
+                "999-000-1006,R9A,ACUTE,SPELL-H,2026-11-20T09:15:00Z",
+                "999 000 1006,R9A,ACUTE,SPELL-S,2026-11-20T09:16:00Z",
+                "\"\t9990001006 \",R9A,ACUTE,SPELL-T,2026-11-20T09:17:00Z",
+                "999+000+1006,R9A,ACUTE,SPELL-P,2026-11-20T09:18:00Z");
+        ImportResult result = FileImporter.importFile(csv, ImportFormat.CSV, Optional.of(CareEventType.ADMISSION),
+                publisher, null);
+
+        assertThat(result.accepted()).isEqualTo(3);
+        assertThat(result.rejectedRows()).singleElement().satisfies(r -> {
+            assertThat(r.line()).isEqualTo(5);
+            assertThat(r.reason()).contains("999+000+1006").contains("must be 10 digits");
+        });
+        assertThat(producer.history()).extracting(ProducerRecord::key).containsOnly("9990001006");
+        assertThat(producer.history()).extracting(r -> ((Admission) decode(r)).getHeader().getPatient().getNhsNumber())
+                .containsOnly("9990001006");
+    }
+
+    @Test
+    void theSensitivityColumnMarksARowRestrictedAndAnUnknownValueIsRejectedByName() throws IOException {
+        Path csv = write("mh.csv", "nhsNumber,odsCode,providerKind,subjectId,occurredAt,sensitivity",
+                "9912003888,R9H,MENTAL_HEALTH,MH-1,2026-11-20T09:15:00Z,RESTRICTED",
+                "9912003888,R9H,MENTAL_HEALTH,MH-2,2026-11-20T09:15:00Z,restricted",
+                "9912003888,R9H,MENTAL_HEALTH,MH-3,2026-11-20T09:15:00Z,",
+                "9912003888,R9H,MENTAL_HEALTH,MH-4,2026-11-20T09:15:00Z,NORMAL",
+                "9912003888,R9H,MENTAL_HEALTH,MH-5,2026-11-20T09:15:00Z,SECRET");
+        ImportResult result = FileImporter.importFile(csv, ImportFormat.CSV, Optional.of(CareEventType.ADMISSION),
+                publisher, null);
+
+        assertThat(producer.history()).extracting(r -> ((Admission) decode(r)).getHeader().getSubjectId() + " "
+                + ((Admission) decode(r)).getHeader().getSensitivity())
+                .containsExactly("MH-1 RESTRICTED", "MH-2 RESTRICTED", "MH-3 NORMAL", "MH-4 NORMAL");
+        assertThat(result.rejectedRows()).singleElement().satisfies(r -> {
+            assertThat(r.line()).isEqualTo(6);
+            assertThat(r.reason()).contains("sensitivity").contains("SECRET");
+        });
+    }
+
+    @Test
+    void aJsonLineMarkedRestrictedIsPublishedRestricted() throws IOException {
+        SpecificRecord event = new PopulationSimulator(8, 5, Clock.systemUTC()).events().findFirst().orElseThrow();
+        JsonNode json = CareEventJson.mapper().readTree(CareEventJson.toEventJsonLine(event));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("header")).put("sensitivity", "RESTRICTED");
+        Path file = write("restricted.jsonl", json.toString());
+
+        ImportResult result = FileImporter.importFile(file, ImportFormat.JSON_LINES, Optional.empty(), publisher, null);
+
+        assertThat(result.accepted()).isEqualTo(1);
+        assertThat(org.caretrail.events.CareEvents.header(decode(producer.history().get(0))).getSensitivity())
+                .isEqualTo(org.caretrail.events.model.Sensitivity.RESTRICTED);
+    }
+
+    @Test
+    void codedAndPlacedColumnsFillTheContractsCodingAndLocationFields() throws IOException {
+        Path csv = write("coded.csv", "nhsNumber,odsCode,providerKind,subjectId,occurredAt,ward,location.pointOfCare,"
+                        + "location.room,location.bed,location.site,admissionMethodCode.system,admissionMethodCode.code,"
+                        + "diagnoses,patientClass",
+                "9912003888,R9A,ACUTE,SPELL-C,2026-11-20T09:15:00Z,Ward 7,Ward 7,Bay B,Bed 3,R9A01,"
+                        + "https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodEngland,21,"
+                        + "http://snomed.info/sct|22298006|Myocardial infarction;http://hl7.org/fhir/sid/icd-10|I21.9,"
+                        + "INPATIENT");
+        ImportResult result = FileImporter.importFile(csv, ImportFormat.CSV, Optional.of(CareEventType.ADMISSION),
+                publisher, null);
+
+        assertThat(result.rejectedRows()).isEmpty();
+        Admission a = (Admission) decode(producer.history().get(0));
+        assertThat(a.getLocation().getBed()).isEqualTo("Bed 3");
+        assertThat(a.getLocation().getRoom()).isEqualTo("Bay B");
+        assertThat(a.getLocation().getSite()).isEqualTo("R9A01");
+        assertThat(a.getAdmissionMethodCode().getCode()).isEqualTo("21");
+        assertThat(a.getDiagnoses()).extracting(c -> c.getCode() + " " + c.getDisplay())
+                .containsExactly("22298006 Myocardial infarction", "I21.9 null");
+        assertThat(FileImporter.csvColumns(CareEventType.ADMISSION)).contains("supersedes", "location.bed",
+                "admissionMethodCode.code", "treatmentFunctionCode.system", "diagnoses").doesNotContain("location");
+    }
+
+    @Test
     void theCsvLayoutIsDocumentedPerKind() {
         assertThat(FileImporter.csvColumns(CareEventType.TRANSFER)).startsWith("eventId", "action", "subjectId")
                 .contains("spellId", "fromWard", "toWard", "toSite", "nhsNumber", "localIdSystem");

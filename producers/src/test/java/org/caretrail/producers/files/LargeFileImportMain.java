@@ -17,8 +17,10 @@ import org.caretrail.events.topic.Topics;
 import org.caretrail.producers.publisher.CarePublisher;
 
 /**
- * Run in a child JVM with a small heap by {@link FileImporterLargeFileTest}: imports a file through a
- * producer that acknowledges and forgets every record, and prints the totals.
+ * Run in a child JVM with a small heap by {@link FileImporterLargeFileTest} and
+ * {@link FileImporterLimitsTest}: imports a file through a producer that acknowledges and forgets
+ * every record, and prints the totals, why it stopped early if it did, and each rejected line.
+ * {@code LargeFileImportMain FILE [maxCompressionRatio]}.
  */
 public final class LargeFileImportMain {
 
@@ -36,13 +38,16 @@ public final class LargeFileImportMain {
         try (CarePublisher publisher = new CarePublisher(forgetful, new Topics(new InMemorySchemaRegistry()),
                 new CareEventValidator())) {
             long start = System.nanoTime();
+            ImportLimits limits = args.length > 1
+                    ? ImportLimits.defaults().withMaxCompressionRatio(Integer.parseInt(args[1])) : ImportLimits.defaults();
             ImportResult result = FileImporter.importFile(Path.of(args[0]), ImportFormat.JSON_LINES, Optional.empty(),
-                    publisher, null);
+                    publisher, limits, null);
             double seconds = (System.nanoTime() - start) / 1e9;
             Runtime rt = Runtime.getRuntime();
-            System.out.printf("accepted=%d rejected=%d seconds=%.2f rowsPerSecond=%.0f maxHeapMb=%d%n",
+            System.out.printf("accepted=%d rejected=%d seconds=%.2f rowsPerSecond=%.0f maxHeapMb=%d stopped=%s%n",
                     result.accepted(), result.rejected(), seconds, result.rows() / seconds,
-                    rt.maxMemory() / (1024 * 1024));
+                    rt.maxMemory() / (1024 * 1024), result.stopped().orElse("none"));
+            result.rejectedRows().forEach(System.out::println);
         }
     }
 }
