@@ -93,17 +93,18 @@ class PatientMergeTest {
                 .extracting(TimelineChange::getKind, c -> c.getEntry().getEventId(), TimelineChange::getChangeId)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple(ChangeKind.WITHDRAWN, id("old-admission"),
-                                id("old-admission") + "|WITHDRAWN|" + OLD),
+                                id("old-admission") + "|WITHDRAWN|" + OLD + "|" + id("a40")),
                         org.assertj.core.groups.Tuple.tuple(ChangeKind.WITHDRAWN, id("old-attendance"),
-                                id("old-attendance") + "|WITHDRAWN|" + OLD));
+                                id("old-attendance") + "|WITHDRAWN|" + OLD + "|" + id("a40")));
         assertThat(changes).filteredOn(c -> c.getNhsNumber().equals(OLD))
                 .allMatch(c -> c.getEntry().getStatus() == EntryStatus.WITHDRAWN);
         assertThat(changes).filteredOn(c -> c.getNhsNumber().equals(SURVIVOR))
                 .extracting(TimelineChange::getKind, TimelineChange::getChangeId)
                 .containsExactlyInAnyOrder(
-                        org.assertj.core.groups.Tuple.tuple(ChangeKind.ADDED, id("old-admission") + "|ADDED|" + SURVIVOR),
                         org.assertj.core.groups.Tuple.tuple(ChangeKind.ADDED,
-                                id("old-attendance") + "|ADDED|" + SURVIVOR));
+                                id("old-admission") + "|ADDED|" + SURVIVOR + "|" + id("a40")),
+                        org.assertj.core.groups.Tuple.tuple(ChangeKind.ADDED,
+                                id("old-attendance") + "|ADDED|" + SURVIVOR + "|" + id("a40")));
         // and the old patient's care.timelines record is deleted (a tombstone), the survivor's is complete
         List<KeyValue<String, Timeline>> records = t.timelines.readKeyValuesToList();
         assertThat(records).filteredOn(kv -> kv.key.equals(OLD)).extracting(kv -> kv.value).containsOnlyNulls()
@@ -113,8 +114,9 @@ class PatientMergeTest {
         assertThat(eventIds(latest.get(SURVIVOR).getEntries())).containsExactly(id("old-admission"),
                 id("survivor-attendance"), id("old-attendance"));
         // and the redirect is recorded
-        KeyValueStore<String, String> mergedInto = t.driver.getKeyValueStore(TimelineStores.MERGED_INTO);
-        assertThat(mergedInto.get(OLD)).isEqualTo(SURVIVOR);
+        KeyValueStore<String, org.caretrail.timeline.processor.Redirects> mergedInto =
+                t.driver.getKeyValueStore(TimelineStores.MERGED_INTO);
+        assertThat(mergedInto.get(OLD).survivor()).isEqualTo(SURVIVOR);
     }
 
     @Test
