@@ -20,7 +20,6 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.HostInfo;
 import org.caretrail.events.serde.SchemaRegistry;
 import org.caretrail.events.topic.Topics;
-import org.caretrail.timeline.errors.DeadLetterHandlers;
 import org.caretrail.timeline.query.TimelineApi;
 import org.caretrail.timeline.query.TimelineHostLookup;
 import org.caretrail.timeline.query.TimelineQueries;

@@ -237,7 +237,7 @@ class BoundedInputAndOutputTest {
                     + shown.getOpenReferrals().size()).as("listed + left out = every open referral").isEqualTo(60);
             // no summary copy carries unbounded text, and the stored state stays far below a record's limit
             assertThat(shown.getOpenReferrals()).allSatisfy(e -> assertThat(e.getDetails().values())
-                    .allMatch(v -> v.length() <= TimelineSummaries.BRIEF_CHARS));
+                    .allMatch(v -> v.length() <= org.caretrail.timeline.domain.SummaryBudget.BRIEF_CHARS));
             TimelineSummary stored = t.reader().summary(PATIENT).orElseThrow();
             assertThat(EncodedSize.of(stored)).isLessThan(TimelineSettings.MAX_RECORD_BYTES.defaultValue() / 2);
             var items = t.driver.<String, CareItem>getKeyValueStore(TimelineStores.ITEMS);

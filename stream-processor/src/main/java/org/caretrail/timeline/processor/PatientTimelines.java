@@ -23,6 +23,8 @@ import org.caretrail.events.model.TimelineSummary;
 import org.caretrail.timeline.domain.CareItem;
 import org.caretrail.timeline.domain.TimelineChanges;
 import org.caretrail.timeline.domain.TimelineOrder;
+import org.caretrail.timeline.domain.HospitalSpells;
+import org.caretrail.timeline.domain.SummaryBudget;
 import org.caretrail.timeline.domain.TimelineSummaries;
 
 /**
@@ -168,7 +170,7 @@ final class PatientTimelines {
         if (summary == null) {
             return null;
         }
-        TimelineSummary shown = TimelineSummaries.fitBudget(summary, budgetBytes / 2);
+        TimelineSummary shown = SummaryBudget.fitBudget(summary, budgetBytes / 2);
         long room = budgetBytes - EncodedSize.of(shown) - 64; // nhsNumber, updatedAt, lengths
         List<TimelineEntry> newest = reader.walk(nhs, null, null, true, false, t -> true, 0, maxEntries);
         List<TimelineEntry> kept = new ArrayList<>(newest.size());
@@ -193,19 +195,19 @@ final class PatientTimelines {
     /** Keeps {@link TimelineStores#SPELLS} in step: which items belong to which spell. */
     private void indexSpellMember(String nhs, TimelineEntry before, TimelineEntry after) {
         TimelineEntry any = after != null ? after : before;
-        if (!TimelineSummaries.isSpellMember(any)) {
+        if (!HospitalSpells.isMember(any)) {
             return;
         }
-        if (before != null && TimelineSummaries.spellId(before) != null) {
+        if (before != null && HospitalSpells.spellId(before) != null) {
             spells.delete(spellKey(nhs, before));
         }
-        if (after != null && TimelineSummaries.spellId(after) != null) {
+        if (after != null && HospitalSpells.spellId(after) != null) {
             spells.put(spellKey(nhs, after), "");
         }
     }
 
     private static String spellKey(String nhs, TimelineEntry e) {
-        return nhs + "|" + e.getSource().getOdsCode() + "|" + TimelineSummaries.spellId(e) + "|" + e.getEntryId();
+        return nhs + "|" + e.getSource().getOdsCode() + "|" + HospitalSpells.spellId(e) + "|" + e.getEntryId();
     }
 
     private TimelineSummaries.ViewSource viewSource(String nhs) {

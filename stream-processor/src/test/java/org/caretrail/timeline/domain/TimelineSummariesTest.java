@@ -42,7 +42,7 @@ class TimelineSummariesTest {
             return items.values().stream().filter(e -> e.getType() == EventType.ADMISSION
                             || e.getType() == EventType.TRANSFER || e.getType() == EventType.DISCHARGE)
                     .filter(e -> e.getSource().getOdsCode().equals(odsCode)
-                            && spellId.equals(TimelineSummaries.spellId(e)))
+                            && spellId.equals(HospitalSpells.spellId(e)))
                     .toList();
         }
 
