@@ -28,6 +28,10 @@ public final class CareEventFixtures {
     public static final String ACUTE = "RJ1";
     public static final String GP_PRACTICE = "A81001";
 
+    static {
+        org.caretrail.events.AvroTrust.install(); // events are built here before any serde has loaded
+    }
+
     private CareEventFixtures() {
     }
 
