@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.avro.generic.IndexedRecord;
+import org.caretrail.events.model.LocalIdentifier;
 import org.caretrail.events.model.Source;
 import org.caretrail.events.model.TimelineEntry;
 import org.caretrail.events.model.TimelineSummary;
@@ -30,7 +31,8 @@ public final class SummaryBudget {
     /**
      * The copy of an entry a summary keeps: every field, but at most {@value #BRIEF_DETAILS} details (the
      * body's own fields first, then the parts of nested ones, each in name order) of at most
-     * {@value #BRIEF_CHARS} characters, and the summary line cut alike.
+     * {@value #BRIEF_CHARS} characters, and the summary line, the source's name and system and the local
+     * identifier's system cut alike.
      */
     public static TimelineEntry brief(TimelineEntry e) {
         Map<String, String> details = new LinkedHashMap<>();
@@ -39,7 +41,10 @@ public final class SummaryBudget {
                 .limit(BRIEF_DETAILS)
                 .forEach(k -> details.put(k, cut(e.getDetails().get(k))));
         return TimelineEntry.newBuilder(e).setDetails(details).setSummary(cut(e.getSummary()))
-                .setSource(brief(e.getSource())).build();
+                .setSource(brief(e.getSource()))
+                .setLocalId(e.getLocalId() == null ? null
+                        : new LocalIdentifier(cut(e.getLocalId().getSystem()), e.getLocalId().getValue()))
+                .build();
     }
 
     static Source brief(Source s) {

@@ -118,16 +118,23 @@ public final class DeadLetterHandlers {
      * ({@link OversizedRecordException}: see {@link BoundedSerde} for why the check is there) is replaced by a
      * dead letter keyed by the record's key (the patient), with the input record being processed as its value
      * (when Kafka Streams still holds it) and the reason; processing goes on and, under exactly_once_v2, the
-     * transaction commits. A {@code RecordTooLargeException} from the producer itself is handled the same way,
-     * but under exactly_once_v2 the producer has already doomed the transaction by then: it aborts and the task
-     * is retried (the stream thread's retry budget then stops the loop).
+     * transaction commits.
+     *
+     * <p>A write the producer or the broker refuses ({@code RecordTooLargeException} and the like) is
+     * dead-lettered under at_least_once. Under exactly_once_v2 the producer has doomed the transaction by then
+     * (it cannot send the dead letter, nor commit), so the handler fails at once with the real cause rather than
+     * ask for a dead letter that cannot be written: the task is retried, and the stream thread's retry budget
+     * stops a loop.
      */
     public static final class Production implements ProductionExceptionHandler {
         private String dlq = CareTopics.DEAD_LETTER;
+        private boolean exactlyOnce;
 
         @Override
         public void configure(Map<String, ?> configs) {
             dlq = topic(configs);
+            exactlyOnce = StreamsConfig.EXACTLY_ONCE_V2.equals(String.valueOf(
+                    configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)));
         }
 
         @Override
@@ -136,6 +143,12 @@ public final class DeadLetterHandlers {
                 LOG.warn("Retrying write to {} for input {}-{}@{}: {}", record.topic(), c.topic(), c.partition(),
                         c.offset(), e.toString());
                 return Response.retry();
+            }
+            if (exactlyOnce) {
+                LOG.error("Cannot write to {} for input {}-{}@{}: {}; under exactly_once_v2 the transaction cannot "
+                        + "commit any more, failing the task", record.topic(), c.topic(), c.partition(), c.offset(),
+                        e.toString());
+                return Response.fail();
             }
             String reason = reason("cannot write to " + record.topic(), e);
             LOG.error("Dead-lettering input {}-{}@{}: {}", c.topic(), c.partition(), c.offset(), reason, e);

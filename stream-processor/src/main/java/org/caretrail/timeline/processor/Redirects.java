@@ -33,6 +33,9 @@ import org.caretrail.events.model.TimelineEntry;
  */
 public record Redirects(String survivor, String cause, List<VisitMove> visits) {
 
+    /** Visit moves kept per patient at most (the oldest beyond it are forgotten). */
+    public static final int MAX_VISIT_MOVES = 256;
+
     /** No redirect. */
     public static final Redirects NONE = new Redirects(null, null, List.of());
 
@@ -78,13 +81,19 @@ public record Redirects(String survivor, String cause, List<VisitMove> visits) {
         return new Redirects(null, null, visits);
     }
 
-    /** With one more visit move; {@code this} when one with the same cause is known already. */
+    /**
+     * With one more visit move; {@code this} when one with the same cause is known already. At most
+     * {@value #MAX_VISIT_MOVES} are kept (the oldest go first), so the value stays small whatever a sender does.
+     */
     public Redirects withVisit(VisitMove move) {
         if (visits.stream().anyMatch(v -> v.cause().equals(move.cause()))) {
             return this;
         }
         List<VisitMove> more = new ArrayList<>(visits);
         more.add(move);
+        if (more.size() > MAX_VISIT_MOVES) {
+            more.remove(0);
+        }
         return new Redirects(survivor, cause, more);
     }
 

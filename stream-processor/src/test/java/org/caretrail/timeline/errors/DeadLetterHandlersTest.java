@@ -103,6 +103,17 @@ class DeadLetterHandlersTest {
     }
 
     @Test
+    void underExactlyOnceARefusedWriteFailsAtOnceForTheTransactionCannotCommit() {
+        var handler = new DeadLetterHandlers.Production();
+        handler.configure(Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));
+        var out = new ProducerRecord<byte[], byte[]>("care.timelines", KEY, VALUE);
+        var response = handler.handleError(context, out,
+                new org.apache.kafka.common.errors.RecordTooLargeException("too large"));
+        assertThat(response.result()).isEqualTo(ProductionExceptionHandler.Result.FAIL);
+        assertThat(response.deadLetterQueueRecords()).isEmpty();
+    }
+
+    @Test
     void anUnwritableOutputIsDeadLetteredButATimeoutIsRetried() {
         var handler = new DeadLetterHandlers.Production();
         handler.configure(CONFIG);
