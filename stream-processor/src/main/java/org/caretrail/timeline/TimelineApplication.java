@@ -1,6 +1,8 @@
 package org.caretrail.timeline;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +20,6 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.HostInfo;
 import org.caretrail.events.serde.SchemaRegistry;
 import org.caretrail.events.topic.Topics;
-import org.caretrail.timeline.errors.DeadLetterHandlers;
 import org.caretrail.timeline.query.TimelineApi;
 import org.caretrail.timeline.query.TimelineHostLookup;
 import org.caretrail.timeline.query.TimelineQueries;
@@ -27,9 +28,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The timeline stream processor as a service: {@link #start()}, {@link #awaitRunning(Duration)},
- * {@link #close()}. State survives restarts in {@code timeline.state.dir} (never wiped on start).
- * A failing stream thread is replaced after a pause (a bad record never gets that far: it goes to
- * the dead-letter topic; this is for the schema registry or broker being away).
+ * {@link #health()}, {@link #close()}. State survives restarts in {@code timeline.state.dir} (never wiped
+ * on start).
+ *
+ * <p>A failing stream thread is replaced after a pause (a bad record never gets that far: it goes to the
+ * dead-letter topic; this is for what no handler can route: the schema registry away, a transaction the
+ * broker refuses, a broken disk). Not for ever ({@link RestartBudget}): a thread that fails for the same
+ * cause more than {@code timeline.thread.max.restarts} times within {@code timeline.thread.restart.window}
+ * stops this instance ({@code SHUTDOWN_CLIENT}), which then reports {@code DOWN} with the cause, and logs it.
+ * With one instance, its stores close with it: every timeline query answers 503 until it is restarted (by
+ * an operator or a supervisor that reads {@code /health}). With several, the group gives this instance's
+ * partitions to the others (at once from standby replicas, if configured), which answer for every patient;
+ * a cause that lives in one partition's data would then meet them there too, each with its own budget.
+ *
  *
  * <pre>{@code
  * var app = new TimelineApplication(settings, registry);
@@ -43,12 +54,16 @@ public final class TimelineApplication implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TimelineApplication.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
-    private static final long REPLACE_THREAD_PAUSE_MS = 2_000;
 
     private final TimelineSettings settings;
     private final Topics topics;
     private final CountDownLatch running = new CountDownLatch(1);
+    private final RestartBudget restarts;
     private volatile KafkaStreams streams;
+    private volatile String failure;
+    private volatile Instant failedAt;
+    private volatile boolean waitingForRegistry;
+    private volatile boolean gaveUp;
 
     public TimelineApplication(TimelineSettings settings, SchemaRegistry registry) {
         this(settings, new Topics(registry));
@@ -57,6 +72,8 @@ public final class TimelineApplication implements AutoCloseable {
     public TimelineApplication(TimelineSettings settings, Topics topics) {
         this.settings = settings;
         this.topics = topics;
+        this.restarts = new RestartBudget(settings.threadMaxRestarts(), settings.threadRestartWindow(),
+                Clock.systemUTC());
     }
 
     /** The topology this application runs (for describing it, e.g. in logs or docs). */
@@ -81,25 +98,72 @@ public final class TimelineApplication implements AutoCloseable {
             LOG.info("Timeline stream processor {} -> {}", oldState, newState);
             if (newState == KafkaStreams.State.RUNNING) {
                 running.countDown();
+                waitingForRegistry = false;
             }
         });
-        s.setUncaughtExceptionHandler(e -> {
-            if (DeadLetterHandlers.registryUnavailable(e)) {
-                LOG.error("Stream thread failed because the schema registry is unavailable; replacing it in {} ms",
-                        REPLACE_THREAD_PAUSE_MS, e);
-            } else {
-                LOG.error("Stream thread failed; replacing it in {} ms", REPLACE_THREAD_PAUSE_MS, e);
-            }
-            try {
-                Thread.sleep(REPLACE_THREAD_PAUSE_MS);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-            }
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        s.setUncaughtExceptionHandler(this::onThreadFailure);
         streams = s;
         s.start();
+    }
+
+    /** Replace the failed thread after a pause, or stop this instance when the same cause keeps coming back. */
+    private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onThreadFailure(Throwable e) {
+        RestartBudget.Decision d = restarts.onFailure(e);
+        failure = d.cause();
+        failedAt = Instant.now();
+        waitingForRegistry = d.waiting();
+        if (d.giveUp()) {
+            gaveUp = true;
+            LOG.error("Stream thread failed {} times within {} for the same cause; stopping the timeline stream "
+                    + "processor on this instance (health DOWN): {}", d.failuresInWindow(),
+                    settings.threadRestartWindow(), d.cause(), e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        }
+        if (d.waiting()) {
+            LOG.error("Stream thread failed because the schema registry is unavailable (try {}); replacing it in {}",
+                    d.failuresInWindow(), d.pause(), e);
+        } else {
+            LOG.error("Stream thread failed ({} of {} allowed within {}); replacing it in {}: {}",
+                    d.failuresInWindow(), settings.threadMaxRestarts(), settings.threadRestartWindow(), d.pause(),
+                    d.cause(), e);
+        }
+        try {
+            Thread.sleep(d.pause().toMillis());
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        }
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    /**
+     * How the processor is doing: UP while RUNNING; STARTING until it first runs; DEGRADED while a failed
+     * stream thread is being replaced or the schema registry is waited for; DOWN once it stopped (closed, or
+     * its thread kept failing for the same cause), with the cause.
+     */
+    public TimelineHealth health() {
+        KafkaStreams.State state = state();
+        String cause = failure;
+        Instant since = failedAt;
+        if (gaveUp || state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR) {
+            return new TimelineHealth(TimelineHealth.Status.DOWN, state,
+                    cause == null ? "the stream processor stopped after an error" : cause, since);
+        }
+        if (state == KafkaStreams.State.NOT_RUNNING || state == KafkaStreams.State.PENDING_SHUTDOWN) {
+            return new TimelineHealth(TimelineHealth.Status.DOWN, state,
+                    streams == null ? "not started" : "stopped", since);
+        }
+        if (waitingForRegistry) {
+            return new TimelineHealth(TimelineHealth.Status.DEGRADED, state, cause, since);
+        }
+        if (state == KafkaStreams.State.RUNNING) {
+            return new TimelineHealth(TimelineHealth.Status.UP, state, null, since);
+        }
+        if (running.getCount() > 0 && cause == null) {
+            return new TimelineHealth(TimelineHealth.Status.STARTING, state, null, null);
+        }
+        return new TimelineHealth(TimelineHealth.Status.DEGRADED, state,
+                cause == null ? "rebalancing" : cause, since);
     }
 
     /** Waits until the processor is RUNNING (first time); false on timeout. */

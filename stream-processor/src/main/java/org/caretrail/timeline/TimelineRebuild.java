@@ -40,8 +40,8 @@ import org.caretrail.events.topic.Topics;
  * processor (see consumers/README.md, "Rebuilding every timeline"):
  *
  * <pre>{@code
- * TimelineSettings rebuild = TimelineRebuild.settings(live, "caretrail-timeline-v2", ".v2")
- *         .with(TimelineSettings.STATE_DIR, Path.of("data", "streams-v2"));
+ * TimelineSettings rebuild = TimelineRebuild.settings(live, "caretrail-timeline-v3", ".v2")
+ *         .with(TimelineSettings.STATE_DIR, Path.of("data", "streams-v3"));
  * new TopicsApplier(bootstrap).apply(TimelineRebuild.outputTopics(rebuild));   // same specs, new names
  * try (var app = new TimelineApplication(rebuild, topics)) {
  *     app.start();

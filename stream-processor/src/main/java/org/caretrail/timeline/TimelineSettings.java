@@ -87,9 +87,17 @@ public final class TimelineSettings {
 
     private static final Map<String, Setting<?>> ALL = new LinkedHashMap<>();
 
-    public static final Setting<String> APPLICATION_ID = define("timeline.application.id", "caretrail-timeline",
+    /**
+     * The default application id. v2: care items keep the set of their events (a new store format) and the
+     * event-history store is gone, so a new version rebuilds its state from the retained event topics under a
+     * new id rather than read the old state.
+     */
+    public static final String DEFAULT_APPLICATION_ID = "caretrail-timeline-v2";
+
+    public static final Setting<String> APPLICATION_ID = define("timeline.application.id", DEFAULT_APPLICATION_ID,
             "Kafka Streams application id: consumer group, prefix of internal topics and state directories. "
-                    + "Changing it starts the timeline from scratch.",
+                    + "Changing it starts the timeline from scratch (every timeline rebuilt from the retained event "
+                    + "topics).",
             Function.identity(), v -> v.matches("[A-Za-z0-9._-]+") ? null : "only letters, digits, '.', '_', '-'");
     public static final Setting<String> BOOTSTRAP_SERVERS = define("timeline.bootstrap.servers", "localhost:9092",
             "Kafka brokers, host:port[,host:port...].",
@@ -114,6 +122,29 @@ public final class TimelineSettings {
     public static final Setting<Integer> MAX_TIMELINE_ENTRIES = define("timeline.max.entries", 100,
             "Most recent current entries carried in each care.timelines record; older ones are paged via the API.",
             Integer::valueOf, v -> v >= 1 && v <= 5000 ? null : "must be 1..5000");
+    /** The producer's {@code max.request.size} the stream processor runs with (Kafka's default). */
+    public static final int PRODUCER_MAX_REQUEST_SIZE = 1_048_576;
+
+    public static final Setting<Integer> RECORD_BUDGET = define("timeline.record.budget", 512 * 1024,
+            "Bytes each care.timelines record is built to: the summary within half of it (the oldest list items "
+                    + "left out and counted in summary.omitted), then as many of the most recent entries as the rest "
+                    + "holds (truncated=true when any is left out). Keep it well below timeline.max.record.bytes.",
+            Integer::valueOf, v -> v >= 16 * 1024 && v <= 1_000_000 ? null : "must be 16384..1000000");
+    public static final Setting<Integer> MAX_RECORD_BYTES = define("timeline.max.record.bytes", 1_000_000,
+            "Largest care.timelines or care.timeline-changes record written (below the producer's max.request.size "
+                    + "of " + PRODUCER_MAX_REQUEST_SIZE + "): a larger one is not written; that patient's output goes "
+                    + "to the dead-letter topic with the reason and processing goes on.",
+            Integer::valueOf, v -> v >= 1024 && v <= PRODUCER_MAX_REQUEST_SIZE - 16 * 1024 ? null
+                    : "must be 1024.." + (PRODUCER_MAX_REQUEST_SIZE - 16 * 1024));
+    public static final Setting<Integer> THREAD_MAX_RESTARTS = define("timeline.thread.max.restarts", 5,
+            "How many times a stream thread that fails for the same cause is replaced within "
+                    + "timeline.thread.restart.window; after that the instance stops processing and reports itself "
+                    + "DOWN with the cause. An unreachable schema registry is waited for instead (backing off up to "
+                    + "a minute), and reported as DEGRADED.",
+            Integer::valueOf, v -> v >= 0 && v <= 100 ? null : "must be 0..100");
+    public static final Setting<Duration> THREAD_RESTART_WINDOW = define("timeline.thread.restart.window",
+            Duration.ofMinutes(10), "The window timeline.thread.max.restarts counts in.",
+            Duration::parse, v -> v.toMillis() >= 1000 ? null : "must be at least 1 s (PT1S)");
     public static final Setting<Duration> TIMELINE_EMIT_INTERVAL = define("timeline.emit.interval",
             Duration.ofSeconds(1),
             "How often changed patients' care.timelines records are written (PT0S: after every event). "
@@ -231,6 +262,22 @@ public final class TimelineSettings {
         return get(UNRESOLVED_TIMEOUT);
     }
 
+    public int recordBudget() {
+        return get(RECORD_BUDGET);
+    }
+
+    public int maxRecordBytes() {
+        return get(MAX_RECORD_BYTES);
+    }
+
+    public int threadMaxRestarts() {
+        return get(THREAD_MAX_RESTARTS);
+    }
+
+    public Duration threadRestartWindow() {
+        return get(THREAD_RESTART_WINDOW);
+    }
+
     public String deadLetterTopic() {
         return get(DEAD_LETTER_TOPIC);
     }
@@ -278,6 +325,7 @@ public final class TimelineSettings {
         // read every event from the start of the topics when the application id is new
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), PRODUCER_MAX_REQUEST_SIZE);
         return p;
     }
 

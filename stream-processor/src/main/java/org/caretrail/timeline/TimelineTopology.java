@@ -1,8 +1,10 @@
 package org.caretrail.timeline;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -14,50 +16,59 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.CareEventValidator;
+import org.caretrail.events.NhsNumber;
+import org.caretrail.events.model.IdentityKind;
+import org.caretrail.events.model.PatientIdentity;
+import org.caretrail.events.model.Timeline;
+import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.model.TimelineEntry;
 import org.caretrail.events.model.TimelineSummary;
 import org.caretrail.events.serde.AvroSerde;
 import org.caretrail.events.topic.Topics;
-import org.caretrail.events.NhsNumber;
-import org.caretrail.events.model.IdentityKind;
-import org.caretrail.events.model.PatientIdentity;
 import org.caretrail.timeline.domain.TimelineEntries;
+import org.caretrail.timeline.errors.BoundedSerde;
 import org.caretrail.timeline.processor.CareItemSerde;
-import org.caretrail.timeline.processor.HeldEvent;
-import org.caretrail.timeline.processor.IdentityResolver;
 import org.caretrail.timeline.processor.DecodeAndValidate;
 import org.caretrail.timeline.processor.Decoded;
+import org.caretrail.timeline.processor.HeldEvent;
+import org.caretrail.timeline.processor.IdentityItemSerde;
+import org.caretrail.timeline.processor.IdentityResolver;
 import org.caretrail.timeline.processor.PatientMerges;
+import org.caretrail.timeline.processor.Redirects;
 import org.caretrail.timeline.processor.TimelineOutput;
 import org.caretrail.timeline.processor.TimelineProcessor;
 import org.caretrail.timeline.processor.TimelineStores;
 
 /**
  * The timeline topology as a pure function of its inputs (as Kafka's
- * {@code WordCountDemo.createWordCountStream}): no I/O, nothing started.
+ * {@code WordCountDemo.createWordCountStream}): no I/O, nothing started. Built by short named steps, each
+ * one part of the picture:
  *
  * <pre>
- * care.admissions, care.transfers, ..., care.patient-identities (bytes)  [source: care-events-source]
- *   → decode-and-validate ── rejected ──→ care.dead-letter (original bytes + reason/origin headers)
- *   ├ identity events → identity-by-local-id (repartition) → identity-resolver ──┐ releases held events
- *   ├ local-only events (original bytes) → unresolved-by-local-id → hold-or-place ┤ [identity-links,
- *   │     └ no link within timeline.unresolved.timeout → care.dead-letter          │  timeline-unresolved]
- *   └ NHS-keyed events ────────────────────────────────────────────────────────────┤
- *       → event-as-entry → timeline-by-patient (repartition by NHS number) ←──────┘
- *       → timeline-builder [stores timeline-items, timeline-order, timeline-summaries, timeline-spells,
- *                           timeline-event-history, timeline-pending, timeline-merged-into]
- *   ├ MERGE/SUPERSEDE of NHS numbers → merges-by-superseded-patient (repartition) → patient-merges
- *   │     (same stores: withdraws and deletes the superseded timeline, records the redirect)
- *   │ timeline-builder / patient-merges ── entries for a merged-away patient, keyed by the survivor ──→
- *   │     merged-entries-by-survivor (repartition) → timeline-merge-placer (same stores, same rules)
- *   │     └ survivor merged away in turn → care.timeline-merge-moves → back into merged-entries-by-survivor
- *   │       (as many times as the chain is long; a hop-count header stops a cycle of merges)
- *           → care.timelines (summary + most recent entries; tombstone for a merged-away patient)
- *           → care.timeline-changes (one per change)
- *             (output names: timeline.timelines.topic, timeline.changes.topic)
+ * {@link #decode}     care.admissions, ..., care.patient-identities (bytes)  [care-events-source]
+ *                       → decode-and-validate ── rejected ──→ care.dead-letter (original bytes + reason/origin)
+ * {@link #identities} local identities (LINK, MERGE of a hospital number) → identity-by-local-id → identity-resolver
+ *                       ├ released held events ─────────────────────────────────────────────┐ [identity-links,
+ *                       └ merges by hospital number, as merges of the linked NHS number ──┐  │  identity-link-events,
+ *                     local-only events → unresolved-by-local-id → hold-or-place ─────────┼──┤  timeline-unresolved]
+ *                       └ no link within timeline.unresolved.timeout → care.dead-letter   │  │
+ * {@link #timelines}  NHS-keyed events ───────────────────────────────────────────────────┼──┤
+ *                       → event-as-entry → timeline-by-patient (repartition) ←────────────┼──┘
+ *                       → timeline-builder [timeline-items, -order, -summaries, -spells, -pending,
+ *                                           -merged-into, -merges, -merged-from]
+ *                     MERGE/SUPERSEDE/unmerge/visit moves of NHS numbers ←────────────────┘
+ *                       → merges-by-superseded-patient (repartition) → patient-merges [the builder's stores]
+ * {@link #moves}      builder, patient-merges, placer ── entries going to another patient, return requests ──→
+ *                       care.timeline-merge-moves → merged-entries-by-survivor (repartition)
+ *                       → timeline-merge-placer [the builder's stores, same rules] ── on along a chain ──┘
+ * {@link #outputs}    → care.timelines (summary + newest entries within timeline.record.budget; tombstones)
+ *                     → care.timeline-changes (one per change)
  * </pre>
+ * Everything that goes from one patient's partition to another goes through care.timeline-merge-moves, one
+ * path, so what one task sends to one patient arrives in the order sent (a return request never overtakes
+ * the entries it asks back).
  *
- * Every stateful piece is named: processor, repartition and store names are part of the contract
+ * <p>Every stateful piece is named: processor, repartition and store names are part of the contract
  * (changelog and repartition topic names derive from them); renaming one breaks rolling upgrades.
  */
 public final class TimelineTopology {
@@ -95,49 +106,78 @@ public final class TimelineTopology {
 
     /** As {@link #build(StreamsBuilder, Topics, TimelineSettings)}, with the clock that validates occurredAt. */
     public static void build(StreamsBuilder builder, Topics topics, TimelineSettings settings, Clock clock) {
-        List<CareEventType> types = timelineEventTypes();
-        CareEventValidator validator = new CareEventValidator(clock, settings.maxFutureSkew());
-        AvroSerde<TimelineEntry> entrySerde = AvroSerde.of(TimelineEntry.class, topics.registry());
+        stores(builder, topics);
+        KStream<String, Decoded> valid = decode(builder, topics, settings, clock);
+        KStream<String, PatientIdentity> identities = valid
+                .filter((key, d) -> d.event() instanceof PatientIdentity, Named.as("identity-events"))
+                .mapValues(d -> (PatientIdentity) d.event(), Named.as("identity-event"));
+        Resolved resolved = identities(identities, valid, topics, settings);
+        KStream<String, TimelineOutput> built = timelines(valid, resolved, identities, topics, settings);
+        KStream<String, TimelineOutput> placed = moves(builder, built, topics, settings);
+        outputs(built.merge(placed.filter((key, o) -> !o.goesOn(), Named.as("placed-outputs")),
+                Named.as("with-placed-entries")), topics, settings);
+    }
 
+    /** The stores; every processor that touches one names it (see {@link TimelineStores}). */
+    static void stores(StreamsBuilder builder, Topics topics) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.ITEMS),
                 Serdes.String(), new CareItemSerde(topics.registry())));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.ORDER),
                 Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.SUMMARIES),
                 Serdes.String(), AvroSerde.of(TimelineSummary.class, topics.registry())));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.EVENTS),
-                Serdes.String(), entrySerde));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.SPELLS),
                 Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.PENDING),
                 Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TimelineStores.MERGED_INTO), Serdes.String(),
+                new Redirects.RedirectsSerde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.MERGES),
+                Serdes.String(), new IdentityItemSerde(topics.registry())));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TimelineStores.MERGED_FROM), Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.UNRESOLVED),
                 Serdes.String(), new HeldEvent.HeldEventSerde()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TimelineStores.IDENTITY_LINKS), Serdes.String(), Serdes.String()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(TimelineStores.MERGED_INTO), Serdes.String(), Serdes.String()));
+                Stores.persistentKeyValueStore(TimelineStores.IDENTITY_EVENTS), Serdes.String(),
+                new IdentityItemSerde(topics.registry())));
+    }
 
-        List<String> sources = new java.util.ArrayList<>(types.stream().map(CareEventType::topic).toList());
-        sources.add(CareEventType.PATIENT_IDENTITY.topic());
-        List<CareEventType> decodable = new java.util.ArrayList<>(types);
+    /** Every input topic, decoded and validated; the rejected go to the dead-letter topic. Returns the valid. */
+    static KStream<String, Decoded> decode(StreamsBuilder builder, Topics topics, TimelineSettings settings,
+            Clock clock) {
+        CareEventValidator validator = new CareEventValidator(clock, settings.maxFutureSkew());
+        List<CareEventType> decodable = new ArrayList<>(timelineEventTypes());
         decodable.add(CareEventType.PATIENT_IDENTITY);
         KStream<String, Decoded> decoded = builder
-                .stream(sources, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
+                .stream(decodable.stream().map(CareEventType::topic).toList(),
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
                 .process(() -> new DecodeAndValidate(topics, validator, decodable), Named.as(DECODE));
+        deadLetters(decoded.filter((key, d) -> !d.isValid(), Named.as("rejected-events")), "rejected-original-bytes",
+                DEAD_LETTER_SINK, settings);
+        return decoded.filter((key, d) -> d.isValid(), Named.as("valid-events"));
+    }
 
-        decoded.filter((key, d) -> !d.isValid(), Named.as("rejected-events"))
-                .map((key, d) -> KeyValue.pair(d.originalKey(), d.originalValue()), Named.as("rejected-original-bytes"))
-                .to(settings.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
-                        .withName(DEAD_LETTER_SINK));
+    private static void deadLetters(KStream<String, Decoded> rejected, String name, String sink,
+            TimelineSettings settings) {
+        rejected.map((key, d) -> KeyValue.pair(d.originalKey(), d.originalValue()), Named.as(name))
+                .to(settings.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(sink));
+    }
 
-        KStream<String, Decoded> valid = decoded.filter((key, d) -> d.isValid(), Named.as("valid-events"));
+    /** What identity resolution puts out: events placed for an NHS number, and merges by hospital number. */
+    record Resolved(KStream<String, Decoded> placed, KStream<String, PatientIdentity> derivedMerges) {
+    }
 
-        // identity: links of local identifiers (LINK, or MERGE of a local identity), keyed by the local identifier
-        KStream<String, PatientIdentity> identities = valid
-                .filter((key, d) -> d.event() instanceof PatientIdentity, Named.as("identity-events"))
-                .mapValues(d -> (PatientIdentity) d.event(), Named.as("identity-event"));
-        KStream<String, Decoded> releasedByLinks = identities
+    /**
+     * Identity resolution, keyed by local identifier: links and merges of hospital numbers, and the events
+     * known only by one, held until linked (dead-lettered when no link comes in time).
+     */
+    static Resolved identities(KStream<String, PatientIdentity> identities, KStream<String, Decoded> valid,
+            Topics topics, TimelineSettings settings) {
+        KStream<String, IdentityResolver.Output> links = identities
                 .filter((key, id) -> id.getLocalId() != null && id.getKind() != IdentityKind.SUPERSEDE,
                         Named.as("local-identity-links"))
                 .repartition(Repartitioned.<String, PatientIdentity>as(IDENTITY_REPARTITION)
@@ -145,6 +185,12 @@ public final class TimelineTopology {
                         .withValueSerde(AvroSerde.of(PatientIdentity.class, topics.registry())))
                 .process(() -> new IdentityResolver.Links(topics), Named.as(IDENTITY_RESOLVER),
                         IdentityResolver.storeNames());
+        KStream<String, Decoded> released = links
+                .filter((key, o) -> o.released() != null, Named.as("released-events"))
+                .mapValues(IdentityResolver.Output::released, Named.as("released-event"));
+        KStream<String, PatientIdentity> derived = links
+                .filter((key, o) -> o.derivedMerge() != null, Named.as("merges-by-local-identifier"))
+                .mapValues(IdentityResolver.Output::derivedMerge, Named.as("merge-of-linked-number"));
         // events known only by a local identifier wait, as they arrived, for their link
         KStream<String, Decoded> placedOrExpired = valid
                 .filter((key, d) -> !(d.event() instanceof PatientIdentity) && !NhsNumber.isValid(key),
@@ -154,64 +200,81 @@ public final class TimelineTopology {
                         .withKeySerde(Serdes.String()).withValueSerde(new HeldEvent.HeldEventSerde()))
                 .process(() -> new IdentityResolver.HoldOrPlace(topics, settings.unresolvedTimeout()),
                         Named.as(HOLD_OR_PLACE), IdentityResolver.storeNames());
-        placedOrExpired.filter((key, d) -> !d.isValid(), Named.as("expired-unresolved-events"))
-                .map((key, d) -> KeyValue.pair(d.originalKey(), d.originalValue()), Named.as("expired-original-bytes"))
-                .to(settings.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
-                        .withName(EXPIRED_DEAD_LETTER_SINK));
+        deadLetters(placedOrExpired.filter((key, d) -> !d.isValid(), Named.as("expired-unresolved-events")),
+                "expired-original-bytes", EXPIRED_DEAD_LETTER_SINK, settings);
+        KStream<String, Decoded> placed = released.merge(placedOrExpired.filter((key, d) -> d.isValid(),
+                Named.as("linked-events")), Named.as("with-linked-events"));
+        return new Resolved(placed, derived);
+    }
 
-        KStream<String, TimelineEntry> entries = valid
+    /**
+     * The per-patient timelines, keyed by NHS number: every event's entry (its origin filled) to the builder,
+     * and merges, unmerges and visit moves to the merge applier in the superseded patient's partition.
+     */
+    static KStream<String, TimelineOutput> timelines(KStream<String, Decoded> valid, Resolved resolved,
+            KStream<String, PatientIdentity> identities, Topics topics, TimelineSettings settings) {
+        AvroSerde<TimelineEntry> entrySerde = AvroSerde.of(TimelineEntry.class, topics.registry());
+        KStream<String, TimelineOutput> built = valid
                 .filter((key, d) -> !(d.event() instanceof PatientIdentity) && NhsNumber.isValid(key),
                         Named.as("nhs-events"))
-                .merge(releasedByLinks, Named.as("with-released-events"))
-                .merge(placedOrExpired.filter((key, d) -> d.isValid(), Named.as("linked-events")),
-                        Named.as("with-linked-events"))
-                .mapValues(d -> TimelineEntries.fromEvent(d.event()), Named.as("event-as-entry"));
-
-        KStream<String, TimelineOutput> built = entries
+                .merge(resolved.placed(), Named.as("with-released-events"))
+                .mapValues((nhs, d) -> TimelineEntries.placedFor(TimelineEntries.fromEvent(d.event()), nhs),
+                        Named.as("event-as-entry"))
                 .repartition(Repartitioned.<String, TimelineEntry>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
-                .process(() -> new TimelineProcessor(settings.maxTimelineEntries(), settings.timelineEmitInterval()),
-                        Named.as(BUILDER), TimelineProcessor.storeNames());
-
-        // merges of two NHS numbers (MERGE, SUPERSEDE), in the superseded patient's partition: its entries and
-        // later events go on to the survivor's partition (the applier and the placer share the builder's stores,
-        // so all three run in one task per partition)
-        KStream<String, TimelineOutput> mergedAway = identities
+                .process(() -> new TimelineProcessor(settings.maxTimelineEntries(), settings.timelineEmitInterval(),
+                        settings.recordBudget()), Named.as(BUILDER), TimelineProcessor.storeNames());
+        // merges of NHS numbers, in the superseded patient's partition (the applier shares the builder's stores,
+        // so both run in one task per partition)
+        KStream<String, TimelineOutput> merged = identities
                 .filter((key, id) -> PatientMerges.mergesNhsNumbers(id), Named.as("nhs-number-merges"))
                 .selectKey((key, id) -> PatientMerges.superseded(id), Named.as("merge-by-superseded"))
+                .merge(resolved.derivedMerges(), Named.as("with-merges-by-local-identifier"))
                 .repartition(Repartitioned.<String, PatientIdentity>as(MERGE_REPARTITION)
                         .withKeySerde(Serdes.String())
                         .withValueSerde(AvroSerde.of(PatientIdentity.class, topics.registry())))
                 .process(PatientMerges::new, Named.as(MERGE_APPLIER), TimelineProcessor.storeNames());
-        KStream<String, TimelineOutput> builtOrMerged = built.merge(mergedAway, Named.as("built-or-merged"));
-        // entries for merged-away patients go to the survivor's partition; one that finds the survivor merged away
-        // in turn goes round again through the merge-moves topic (a DSL topology cannot loop a stream back into
-        // itself, a topic can), as often as the chain is long
-        KStream<String, TimelineEntry> chainMoves = builder.stream(settings.mergeMovesTopic(),
-                Consumed.with(Serdes.String(), entrySerde).withName(MERGE_MOVES_SOURCE));
-        KStream<String, TimelineOutput> placed = builtOrMerged
-                .filter((key, o) -> o.moved() != null, Named.as("moved-entries"))
-                .mapValues(TimelineOutput::moved, Named.as("moved-entry"))
-                .merge(chainMoves, Named.as("with-chain-moves"))
+        return built.merge(merged, Named.as("built-or-merged"));
+    }
+
+    /**
+     * What goes from one patient to another (entries following a merge or a visit move, entries given back
+     * by an unmerge, requests to give them back) goes round through the merge-moves topic (a DSL topology
+     * cannot loop a stream back into itself, a topic can) to the placer in the receiving patient's partition,
+     * as often as a merge chain is long. Returns the placer's outputs.
+     */
+    static KStream<String, TimelineOutput> moves(StreamsBuilder builder, KStream<String, TimelineOutput> built,
+            Topics topics, TimelineSettings settings) {
+        AvroSerde<TimelineEntry> entrySerde = AvroSerde.of(TimelineEntry.class, topics.registry());
+        KStream<String, TimelineOutput> placed = builder.stream(settings.mergeMovesTopic(),
+                        Consumed.with(Serdes.String(), entrySerde).withName(MERGE_MOVES_SOURCE))
                 .repartition(Repartitioned.<String, TimelineEntry>as(MOVED_REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
-                .process(() -> TimelineProcessor.forMergedEntries(settings.maxTimelineEntries(),
-                        settings.timelineEmitInterval(), MERGE_PLACER), Named.as(MERGE_PLACER),
-                        TimelineProcessor.storeNames());
-        placed.filter((key, o) -> o.moved() != null, Named.as("chain-moved-entries"))
-                .mapValues(TimelineOutput::moved, Named.as("chain-moved-entry"))
+                .process(() -> TimelineProcessor.forMovedEntries(settings.maxTimelineEntries(),
+                        settings.timelineEmitInterval(), settings.recordBudget(), MERGE_PLACER),
+                        Named.as(MERGE_PLACER), TimelineProcessor.storeNames());
+        built.merge(placed, Named.as("built-or-placed"))
+                .filter((key, o) -> o.goesOn(), Named.as("moving-records"))
+                .mapValues(TimelineOutput::moved, Named.as("moving-entry"))
                 .to(settings.mergeMovesTopic(), Produced.with(Serdes.String(), entrySerde).withName(MERGE_MOVES_SINK));
-        KStream<String, TimelineOutput> outputs = builtOrMerged
-                .merge(placed.filter((key, o) -> o.moved() == null, Named.as("placed-outputs")),
-                        Named.as("with-placed-entries"));
+        return placed;
+    }
 
+    /**
+     * care.timelines and care.timeline-changes. Their serializers refuse a record over
+     * {@code timeline.max.record.bytes} ({@link BoundedSerde}): it goes to the dead-letter topic instead.
+     */
+    static void outputs(KStream<String, TimelineOutput> outputs, Topics topics, TimelineSettings settings) {
+        int limit = settings.maxRecordBytes();
+        Serde<Timeline> timelineSerde = new BoundedSerde<>(topics.timelines().valueSerde(), limit);
+        Serde<TimelineChange> changeSerde = new BoundedSerde<>(topics.timelineChanges().valueSerde(), limit);
         outputs.filter((key, o) -> o.isTimelineRecord(), Named.as("timeline-records"))
                 .mapValues(TimelineOutput::timeline, Named.as("timeline-record"))
-                .to(settings.timelinesTopic(), Produced.with(topics.timelines().keySerde(),
-                        topics.timelines().valueSerde()).withName(TIMELINES_SINK));
+                .to(settings.timelinesTopic(), Produced.with(topics.timelines().keySerde(), timelineSerde)
+                        .withName(TIMELINES_SINK));
         outputs.filter((key, o) -> o.change() != null, Named.as("timeline-change-records"))
                 .mapValues(TimelineOutput::change, Named.as("timeline-change"))
-                .to(settings.changesTopic(), Produced.with(topics.timelineChanges().keySerde(),
-                        topics.timelineChanges().valueSerde()).withName(CHANGES_SINK));
+                .to(settings.changesTopic(), Produced.with(topics.timelineChanges().keySerde(), changeSerde)
+                        .withName(CHANGES_SINK));
     }
 }

@@ -28,6 +28,10 @@ public final class CareEventFixtures {
     public static final String ACUTE = "RJ1";
     public static final String GP_PRACTICE = "A81001";
 
+    static {
+        org.caretrail.events.AvroTrust.install(); // events are built here before any serde has loaded
+    }
+
     private CareEventFixtures() {
     }
 
@@ -129,6 +133,30 @@ public final class CareEventFixtures {
                 .setHeader(header(nhs, GP_PRACTICE, ProviderKind.GP, "death", Action.NEW, 1, at, eventName))
                 .setPlaceOfDeath("Home").setVerified(true)
                 .build();
+    }
+
+    /** A location as HL7 PV1-3 gives it: point of care ^ room ^ bed ^ facility. */
+    public static org.caretrail.events.model.Location location(String pointOfCare, String room, String bed,
+            String site) {
+        return new org.caretrail.events.model.Location(pointOfCare, room, bed, site, null, null);
+    }
+
+    /** A dm+d code. */
+    public static org.caretrail.events.model.Coding dmd(String code, String display) {
+        return new org.caretrail.events.model.Coding("https://dmd.nhs.uk", code, display);
+    }
+
+    /**
+     * {@code event} as an adapter sends it after an earlier message about the same item: its version is the
+     * message time (HL7 MSH-7, in epoch milliseconds, as the HL7 adapter sets it) and it names the event it
+     * follows ({@code supersedes}); null leaves it unlinked.
+     */
+    public static <T extends SpecificRecord> T sentAt(T event, Instant messageTime, String follows) {
+        org.caretrail.events.model.EventHeader h = org.caretrail.events.CareEvents.header(event);
+        h.setVersion(messageTime.toEpochMilli());
+        h.setRecordedAt(messageTime);
+        h.setSupersedes(follows == null ? null : id(follows));
+        return event;
     }
 
     /** A copy of {@code event} for another patient (same event id: ids are per patient in these tests). */

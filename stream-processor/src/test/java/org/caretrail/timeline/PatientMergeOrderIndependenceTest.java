@@ -16,36 +16,47 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
-import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.caretrail.events.model.Action;
+import org.caretrail.events.model.EntryStatus;
 import org.caretrail.events.model.IdentityKind;
+import org.caretrail.events.model.LocalIdentifier;
+import org.caretrail.events.model.PatientIdentity;
 import org.caretrail.events.model.Timeline;
-import org.caretrail.timeline.TimelineOrderIndependenceTest.Spec;
+import org.caretrail.events.model.TimelineEntry;
+import org.caretrail.events.model.TimelineSummary;
+import org.caretrail.timeline.CausalStories.Story;
+import org.caretrail.timeline.CausalStories.Told;
+import org.caretrail.timeline.domain.TimelineSummaries;
 
 /**
- * Design rules 2 and 4 together: for generated event sets split between the NHS numbers of a merge
- * chain (A → B → C → D, one to three MERGEs or SUPERSEDEs), each merge arriving at any point of any
- * arrival order (events repeated), the last survivor's timeline is identical to that of a patient
- * who received every event directly (history, summary, as-of and care.timelines record), and the
- * superseded numbers keep nothing.
+ * Design rules 2 and 4 together, with unmerges: care stories ({@link CausalStories}) published under the NHS
+ * numbers of a chain (A → B → C → D), and for each link of the chain a merge story told in any order with
+ * skewed clocks: a merge (MERGE or SUPERSEDE, by NHS number or by hospital number through a LINK), perhaps
+ * undone (HL7 A37: a CANCEL naming it), perhaps done again (a NEW naming the cancel), or only an unmerge of a
+ * merge never sent. Whatever the arrival order (events repeated), each number's timeline is what the senders
+ * meant: every event on the number its own published number finally leads to, following the merges that
+ * stand at the end, computed from the stories (not by the processor's rules).
  */
 class PatientMergeOrderIndependenceTest {
 
     private static Path stateDir;
     private static TimelineDriver driver;
     private static final AtomicInteger PATIENTS = new AtomicInteger(300_000);
+    private static final AtomicInteger TRIES = new AtomicInteger();
 
     @BeforeContainer
     static void start() throws IOException {
@@ -67,78 +78,126 @@ class PatientMergeOrderIndependenceTest {
         }
     }
 
-    /** One generated event and which NHS number of the chain it names (modulo the chain's length). */
-    record Placed(Spec spec, int under) {
+    /**
+     * The story of one link of the chain: how many times it is merged / undone / merged again (1: merged;
+     * 2: merged then undone; 3: merged, undone, merged again; 0: only an unmerge of a merge never sent),
+     * each step's version (skewed), SUPERSEDE rather than MERGE, and whether it is told by hospital number.
+     */
+    record MergeStory(int steps, List<Long> versions, boolean supersede, boolean byHospitalNumber) {
+        boolean mergedAtTheEnd() {
+            return steps % 2 == 1;
+        }
     }
 
     @Provide
-    Arbitrary<List<Placed>> eventSets() {
-        Arbitrary<Spec> spec = Combinators.combine(
-                Arbitraries.integers().between(0, 5),
-                Arbitraries.integers().between(0, 1),
-                Arbitraries.integers().between(0, 2),
-                Arbitraries.of(Action.NEW, Action.NEW, Action.UPDATE, Action.CANCEL),
-                Arbitraries.longs().between(1, 3),
-                Arbitraries.integers().between(0, 48),
-                Arbitraries.integers().between(0, 1_000_000)).as(Spec::new);
-        return Combinators.combine(spec, Arbitraries.integers().between(0, 3)).as(Placed::new).list().ofMinSize(1)
-                .ofMaxSize(12);
+    Arbitrary<List<Story>> stories() {
+        return CausalStories.stories(8);
     }
 
-    /**
-     * A chain of one to three merges (A → B, B → C, C → D), each arriving anywhere among the events:
-     * the last survivor's timeline is as if every event had named it.
-     */
-    @Property(tries = 80)
-    void theSurvivorsTimelineIsAsIfEveryEventNamedItWhereverTheMergesArrive(
-            @ForAll("eventSets") List<Placed> placed, @ForAll long seed, @ForAll boolean supersede,
-            @ForAll @IntRange(min = 2, max = 4) int chainLength) {
-        String reference = freshPatient();
+    @Provide
+    Arbitrary<List<MergeStory>> merges() {
+        return Combinators.combine(Arbitraries.integers().between(0, 3),
+                Arbitraries.longs().between(1, 5).list().ofSize(3), Arbitraries.of(true, false),
+                Arbitraries.of(true, false)).as(MergeStory::new).list().ofMinSize(1).ofMaxSize(3);
+    }
+
+    @Property(tries = 120)
+    void eachNumbersTimelineIsWhatTheSendersMeantWhereverTheMergesAndUnmergesArrive(
+            @ForAll("stories") List<Story> stories, @ForAll("merges") List<MergeStory> merges,
+            @ForAll @IntRange(min = 0, max = 3) int spread, @ForAll long seed) {
+        int tryNo = TRIES.incrementAndGet();
         List<String> chain = new ArrayList<>();
-        for (int i = 0; i < chainLength; i++) {
+        for (int i = 0; i <= merges.size(); i++) {
             chain.add(freshPatient());
         }
-        String survivor = chain.get(chainLength - 1);
-        List<SpecificRecord> direct = placed.stream()
-                .map(p -> TimelineOrderIndependenceTest.event(reference, p.spec())).toList();
-
+        // each care story is published under one number of the chain
         Random random = new Random(seed);
-        List<SpecificRecord> split = new ArrayList<>(placed.stream()
-                .map(p -> TimelineOrderIndependenceTest.event(chain.get(p.under() % chainLength), p.spec())).toList());
-        int repeats = random.nextInt(placed.size() + 1);
-        for (int i = 0; i < repeats; i++) {
-            split.add(split.get(random.nextInt(placed.size())));
+        Map<Integer, String> under = new HashMap<>();
+        List<Told> told = new ArrayList<>();
+        for (int i = 0; i < stories.size(); i++) {
+            String nhs = chain.get((i + spread) % chain.size());
+            under.put(i, nhs);
+            for (Told t : CausalStories.tell(List.of(stories.get(i)), nhs, "merge-try-" + tryNo + "-" + i)) {
+                told.add(new Told(t.event(), i, t.stepIndex(), t.meaning()));
+            }
         }
-        Collections.shuffle(split, random);
-        for (int i = 0; i + 1 < chainLength; i++) {
-            split.add(random.nextInt(split.size() + 1), PatientMergeTest.merge(
-                    supersede ? IdentityKind.SUPERSEDE : IdentityKind.MERGE, chain.get(i), chain.get(i + 1),
-                    "merge-" + chain.get(i)));
+        List<SpecificRecord> arriving = new ArrayList<>(CausalStories.arrivalOrder(told, seed));
+        for (int i = 0; i < merges.size(); i++) {
+            for (SpecificRecord e : tellMerge(merges.get(i), chain.get(i), chain.get(i + 1), tryNo + "-" + i)) {
+                arriving.add(random.nextInt(arriving.size() + 1), e);
+            }
         }
 
-        driver.publish(direct);
-        driver.publish(split);
+        driver.publish(arriving);
 
-        assertThat(driver.history(survivor)).isEqualTo(driver.history(reference));
-        assertThat(json(driver.reader().summary(survivor).orElseThrow()))
-                .isEqualTo(json(driver.reader().summary(reference).orElseThrow()));
-        Instant afterAll = T0.plus(Duration.ofDays(30));
-        assertThat(driver.reader().asOf(survivor, afterAll)).isEqualTo(driver.reader().asOf(reference, afterAll));
+        List<TimelineEntry> meant = CausalStories.meant(stories, told, under);
+        Set<String> admissions = CausalStories.admissionsWithNew(told);
         Map<String, Timeline> latest = new HashMap<>();
         for (KeyValue<String, Timeline> kv : driver.timelines.readKeyValuesToList()) {
             latest.put(kv.key, kv.value);
         }
-        assertThat(latest.get(survivor).getEntries()).isEqualTo(latest.get(reference).getEntries());
-        for (String old : chain.subList(0, chainLength - 1)) {
-            assertThat(driver.history(old)).as("merged-away %s keeps nothing", old).isEmpty();
-            assertThat(driver.reader().summary(old)).isEmpty();
-            assertThat(latest.get(old)).as("the superseded number's care.timelines record, last written").isNull();
+        for (String nhs : chain) {
+            List<TimelineEntry> mine = meant.stream()
+                    .filter(e -> owner(e.getOriginNhsNumber(), chain, merges).equals(nhs)).toList();
+            assertThat(driver.history(nhs)).as("history of %s (chain %s)", nhs, chain).isEqualTo(mine);
+            assertThat(driver.reader().asOf(nhs, T0.plus(Duration.ofDays(30)))).isEqualTo(mine);
+            if (mine.isEmpty()) {
+                assertThat(driver.reader().summary(nhs)).as("%s has no timeline", nhs).isEmpty();
+                assertThat(latest.get(nhs)).as("%s's last care.timelines record", nhs).isNull();
+            } else {
+                TimelineSummary expected = TimelineSummaries.of(mine, e -> admissions.contains(e.getEntryId()),
+                        Instant.now());
+                assertThat(TimelineOrderIndependenceTest.json(driver.reader().summary(nhs).orElseThrow()))
+                        .as("summary of %s", nhs).isEqualTo(TimelineOrderIndependenceTest.json(expected));
+                List<TimelineEntry> current = mine.stream().filter(e -> e.getStatus() == EntryStatus.CURRENT)
+                        .toList();
+                assertThat(latest.get(nhs).getEntries()).isEqualTo(current);
+            }
         }
         driver.changes.readValuesToList();
     }
 
-    private static String json(org.caretrail.events.model.TimelineSummary s) {
-        return org.caretrail.events.json.CareEventJson.toJson(s).toString();
+    /** Where an event published for {@code nhs} belongs once the merges that stand at the end are followed. */
+    private static String owner(String nhs, List<String> chain, List<MergeStory> merges) {
+        int i = chain.indexOf(nhs);
+        while (i < merges.size() && merges.get(i).mergedAtTheEnd()) {
+            i++;
+        }
+        return chain.get(i);
+    }
+
+    /** The identity events of one link's story (and the LINK of the hospital number it is told by). */
+    private static List<SpecificRecord> tellMerge(MergeStory m, String from, String into, String tag) {
+        List<SpecificRecord> events = new ArrayList<>();
+        LocalIdentifier hospitalNumber = new LocalIdentifier("RJ1-MRN", "M-" + from);
+        if (m.byHospitalNumber()) {
+            events.add(PatientIdentity.newBuilder()
+                    .setHeader(CareEventFixtures.header(from, "RJ1", org.caretrail.events.model.ProviderKind.ACUTE,
+                            "link-" + from, Action.NEW, 1, T0, "link-" + tag))
+                    .setKind(IdentityKind.LINK).setNhsNumber(from).setLocalId(hospitalNumber).build());
+        }
+        String previous = null;
+        int steps = Math.max(1, m.steps());
+        for (int s = 0; s < steps; s++) {
+            Action action = m.steps() == 0 || s % 2 == 1 ? Action.CANCEL : Action.NEW;
+            PatientIdentity e = PatientMergeTest.merge(m.supersede() && !m.byHospitalNumber() ? IdentityKind.SUPERSEDE
+                    : IdentityKind.MERGE, from, into, "merge-" + tag + "-" + s);
+            e.getHeader().setAction(action);
+            e.getHeader().setVersion(m.versions().get(s));
+            if (m.steps() == 0) {
+                e.getHeader().setSupersedes(CareEventFixtures.id("merge-never-sent-" + tag));
+            } else if (previous != null) {
+                e.getHeader().setSupersedes(previous);
+            }
+            if (m.byHospitalNumber()) {
+                e.setSupersededNhsNumber(null);
+                e.setLocalId(hospitalNumber);
+            }
+            previous = e.getHeader().getEventId();
+            events.add(e);
+        }
+        Collections.shuffle(events, new Random(tag.hashCode()));
+        return events;
     }
 
     private static String freshPatient() {

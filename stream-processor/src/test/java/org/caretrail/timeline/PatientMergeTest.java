@@ -9,6 +9,7 @@ import static org.caretrail.timeline.CareEventFixtures.nhs;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.time.Instant;
 import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -93,17 +94,18 @@ class PatientMergeTest {
                 .extracting(TimelineChange::getKind, c -> c.getEntry().getEventId(), TimelineChange::getChangeId)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple(ChangeKind.WITHDRAWN, id("old-admission"),
-                                id("old-admission") + "|WITHDRAWN|" + OLD),
+                                id("old-admission") + "|WITHDRAWN|" + OLD + "|" + id("a40")),
                         org.assertj.core.groups.Tuple.tuple(ChangeKind.WITHDRAWN, id("old-attendance"),
-                                id("old-attendance") + "|WITHDRAWN|" + OLD));
+                                id("old-attendance") + "|WITHDRAWN|" + OLD + "|" + id("a40")));
         assertThat(changes).filteredOn(c -> c.getNhsNumber().equals(OLD))
                 .allMatch(c -> c.getEntry().getStatus() == EntryStatus.WITHDRAWN);
         assertThat(changes).filteredOn(c -> c.getNhsNumber().equals(SURVIVOR))
                 .extracting(TimelineChange::getKind, TimelineChange::getChangeId)
                 .containsExactlyInAnyOrder(
-                        org.assertj.core.groups.Tuple.tuple(ChangeKind.ADDED, id("old-admission") + "|ADDED|" + SURVIVOR),
                         org.assertj.core.groups.Tuple.tuple(ChangeKind.ADDED,
-                                id("old-attendance") + "|ADDED|" + SURVIVOR));
+                                id("old-admission") + "|ADDED|" + SURVIVOR + "|" + id("a40")),
+                        org.assertj.core.groups.Tuple.tuple(ChangeKind.ADDED,
+                                id("old-attendance") + "|ADDED|" + SURVIVOR + "|" + id("a40")));
         // and the old patient's care.timelines record is deleted (a tombstone), the survivor's is complete
         List<KeyValue<String, Timeline>> records = t.timelines.readKeyValuesToList();
         assertThat(records).filteredOn(kv -> kv.key.equals(OLD)).extracting(kv -> kv.value).containsOnlyNulls()
@@ -113,8 +115,9 @@ class PatientMergeTest {
         assertThat(eventIds(latest.get(SURVIVOR).getEntries())).containsExactly(id("old-admission"),
                 id("survivor-attendance"), id("old-attendance"));
         // and the redirect is recorded
-        KeyValueStore<String, String> mergedInto = t.driver.getKeyValueStore(TimelineStores.MERGED_INTO);
-        assertThat(mergedInto.get(OLD)).isEqualTo(SURVIVOR);
+        KeyValueStore<String, org.caretrail.timeline.processor.Redirects> mergedInto =
+                t.driver.getKeyValueStore(TimelineStores.MERGED_INTO);
+        assertThat(mergedInto.get(OLD).survivor()).isEqualTo(SURVIVOR);
     }
 
     @Test
@@ -302,6 +305,207 @@ class PatientMergeTest {
         assertThat(metric("merge-cycle-events-total")).isEqualTo(1.0);
         assertThat(metric("redirected-merged-events-total"))
                 .isEqualTo((double) org.caretrail.timeline.processor.TimelineProcessor.MAX_MERGE_HOPS);
+    }
+
+    // ---- merges by hospital number (A40/A34/A36 with MRG-1 = MRN only), unmerges (A37), visit moves ---------
+
+    private static final LocalIdentifier MRN = new LocalIdentifier("RJ1-MRN", "M5001");
+
+    /** A LINK of a hospital number to an NHS number, as every PID-3 pairing them gives (action NEW or CANCEL). */
+    static PatientIdentity link(String nhs, LocalIdentifier local, Action action, String eventName) {
+        return PatientIdentity.newBuilder()
+                .setHeader(CareEventFixtures.header(nhs, "RJ1", ProviderKind.ACUTE, "identity/" + local.getValue(),
+                        action, 1, T0, eventName))
+                .setKind(IdentityKind.LINK).setNhsNumber(nhs).setLocalId(local)
+                .build();
+    }
+
+    /** An A40 whose MRG-1 carries only the retiring MRN: a MERGE with only {@code localId}. */
+    static PatientIdentity mergeOfMrn(LocalIdentifier retiring, String survivor, String eventName) {
+        PatientIdentity a40 = merge(IdentityKind.MERGE, OLD, survivor, eventName);
+        a40.setSupersededNhsNumber(null);
+        a40.setLocalId(retiring);
+        a40.getHeader().setSubjectId("merge/" + retiring.getValue());
+        return a40;
+    }
+
+    /** An A37: a CANCEL of the merge item, naming the merge it undoes. */
+    static PatientIdentity unmerge(PatientIdentity merge, String eventName) {
+        PatientIdentity a37 = PatientIdentity.newBuilder(merge).setHeader(CareEventFixtures.header(
+                merge.getNhsNumber(), "RJ1", ProviderKind.ACUTE, merge.getHeader().getSubjectId(), Action.CANCEL, 1,
+                T0, eventName)).build();
+        a37.getHeader().setSupersedes(merge.getHeader().getEventId());
+        return a37;
+    }
+
+    @Test
+    void anA40ByHospitalNumberMovesTheEntriesOfTheNhsNumberTheMrnIsLinkedTo() {
+        // given the retiring MRN linked to OLD (a PID-3 pairing them), and OLD's timeline
+        t.publish(link(OLD, MRN, Action.NEW, "link"), admission(OLD, "spell-1", Action.NEW, 1, T0, "AMU", "admit"),
+                attendance(SURVIVOR, "ae-1", T0.plusSeconds(600), "survivor-ae"));
+        // when an A40 merges the MRN (MRG-1 = MRN only) into the survivor
+        t.publish(mergeOfMrn(MRN, SURVIVOR, "a40"));
+        // then OLD's admission is the survivor's, in hospital now, and OLD has nothing but the redirect
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("admit"), id("survivor-ae"));
+        assertThat(t.reader().summary(SURVIVOR).orElseThrow().getSpells()).singleElement()
+                .satisfies(s -> assertThat(s.getDischargedAt()).isNull());
+        assertThat(t.history(OLD)).isEmpty();
+        assertThat(t.reader().mergedInto(OLD)).contains(SURVIVOR);
+        // and later events for the MRN alone go to the survivor
+        t.publish(CareEventFixtures.localOnly(attendance(OLD, "ae-2", T0.plusSeconds(900), "later"), "RJ1-MRN",
+                "M5001"));
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("admit"), id("survivor-ae"), id("later"));
+    }
+
+    @Test
+    void theLinkMayArriveAfterTheA40ByHospitalNumber() {
+        t.publish(admission(OLD, "spell-1", Action.NEW, 1, T0, "AMU", "admit"));
+        t.publish(mergeOfMrn(MRN, SURVIVOR, "a40"));
+        assertThat(eventIds(t.current(OLD))).as("the MRN is not known to be OLD yet").containsExactly(id("admit"));
+        t.publish(link(OLD, MRN, Action.NEW, "link"));
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("admit"));
+        assertThat(t.history(OLD)).isEmpty();
+    }
+
+    @Test
+    void anA37UndoesTheMergeEvenForEntriesThatArrivedAfterIt() {
+        PatientIdentity a40 = merge(IdentityKind.MERGE, OLD, SURVIVOR, "a40");
+        t.publish(admission(OLD, "spell-1", Action.NEW, 1, T0, "AMU", "old-admit"),
+                attendance(SURVIVOR, "ae-1", T0.plusSeconds(60), "survivor-ae"), a40,
+                attendance(OLD, "ae-2", T0.plusSeconds(120), "old-after-merge"));
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("old-admit"), id("survivor-ae"),
+                id("old-after-merge"));
+        t.changes.readValuesToList();
+        // when the merge is undone (A37), whatever its clock says
+        PatientIdentity a37 = unmerge(a40, "a37");
+        a37.getHeader().setVersion(0);
+        t.publish(a37);
+        // then every entry published for OLD is OLD's again, the survivor keeps its own, and OLD is no longer merged
+        assertThat(eventIds(t.current(OLD))).containsExactly(id("old-admit"), id("old-after-merge"));
+        assertThat(t.current(OLD)).allMatch(e -> e.getOriginNhsNumber().equals(OLD));
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("survivor-ae"));
+        assertThat(t.reader().mergedInto(OLD)).isEmpty();
+        assertThat(t.reader().summary(OLD).orElseThrow().getSpells()).hasSize(1);
+        // subscribers are told: withdrawn at the survivor, added back at OLD, each with the A37 in its id
+        assertThat(t.changes.readValuesToList()).extracting(TimelineChange::getNhsNumber, TimelineChange::getKind,
+                TimelineChange::getChangeId).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple(SURVIVOR, ChangeKind.WITHDRAWN,
+                        id("old-admit") + "|WITHDRAWN|" + SURVIVOR + "|" + id("a37")),
+                org.assertj.core.groups.Tuple.tuple(SURVIVOR, ChangeKind.WITHDRAWN,
+                        id("old-after-merge") + "|WITHDRAWN|" + SURVIVOR + "|" + id("a37")),
+                org.assertj.core.groups.Tuple.tuple(OLD, ChangeKind.ADDED,
+                        id("old-admit") + "|ADDED|" + OLD + "|" + id("a37")),
+                org.assertj.core.groups.Tuple.tuple(OLD, ChangeKind.ADDED,
+                        id("old-after-merge") + "|ADDED|" + OLD + "|" + id("a37")));
+        // and later events for OLD stay with OLD
+        t.publish(attendance(OLD, "ae-3", T0.plusSeconds(300), "old-after-unmerge"));
+        assertThat(eventIds(t.current(OLD))).containsExactly(id("old-admit"), id("old-after-merge"),
+                id("old-after-unmerge"));
+    }
+
+    @Test
+    void anUnmergeThatArrivesBeforeItsMergeLeavesTheNumbersApart(@TempDir Path other) {
+        PatientIdentity a40 = merge(IdentityKind.MERGE, OLD, SURVIVOR, "a40");
+        PatientIdentity a37 = unmerge(a40, "a37");
+        t.publish(a37, admission(OLD, "spell-1", Action.NEW, 1, T0, "AMU", "old-admit"), a40);
+        assertThat(eventIds(t.current(OLD))).containsExactly(id("old-admit"));
+        assertThat(t.history(SURVIVOR)).isEmpty();
+        // a merge done again after the unmerge (a NEW naming the A37) merges again
+        PatientIdentity again = merge(IdentityKind.MERGE, OLD, SURVIVOR, "a40-again");
+        again.getHeader().setSupersedes(id("a37"));
+        t.publish(again);
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("old-admit"));
+        assertThat(t.history(OLD)).isEmpty();
+    }
+
+    @Test
+    void aChainAIntoBIntoCThenUnmergingAGivesAItsEntriesBack() {
+        String c = nhs(13);
+        PatientIdentity aIntoB = merge(IdentityKind.MERGE, OLD, SURVIVOR, "a-into-b");
+        t.publish(attendance(OLD, "ae-a", T0, "a-ae"), attendance(SURVIVOR, "ae-b", T0.plusSeconds(60), "b-ae"),
+                attendance(c, "ae-c", T0.plusSeconds(120), "c-ae"), aIntoB,
+                merge(IdentityKind.MERGE, SURVIVOR, c, "b-into-c"));
+        assertThat(eventIds(t.current(c))).containsExactly(id("a-ae"), id("b-ae"), id("c-ae"));
+        t.publish(unmerge(aIntoB, "unmerge-a"));
+        assertThat(eventIds(t.current(OLD))).containsExactly(id("a-ae"));
+        assertThat(eventIds(t.current(c))).containsExactly(id("b-ae"), id("c-ae"));
+        assertThat(t.history(SURVIVOR)).isEmpty();
+    }
+
+    @Test
+    void unmergingTheMiddleOfAChainTakesBackWhatWentOnThroughIt() {
+        String c = nhs(13);
+        PatientIdentity bIntoC = merge(IdentityKind.MERGE, SURVIVOR, c, "b-into-c");
+        t.publish(attendance(OLD, "ae-a", T0, "a-ae"), attendance(SURVIVOR, "ae-b", T0.plusSeconds(60), "b-ae"),
+                merge(IdentityKind.MERGE, OLD, SURVIVOR, "a-into-b"), bIntoC);
+        assertThat(eventIds(t.current(c))).containsExactly(id("a-ae"), id("b-ae"));
+        // B is no longer C (A37 of B from C): B's entries and A's (A is still B) come back to B
+        t.publish(unmerge(bIntoC, "unmerge-b"));
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("a-ae"), id("b-ae"));
+        assertThat(t.history(c)).isEmpty();
+        assertThat(t.history(OLD)).isEmpty();
+    }
+
+    @Test
+    void anA45MovesOneVisitAndEverythingLaterAboutIt() {
+        // given OLD with two visits
+        t.publish(admission(OLD, "V1", Action.NEW, 1, T0, "AMU", "v1-admit"),
+                transfer(OLD, "V1/transfer-1", "V1", T0.plusSeconds(3600), "v1-transfer"),
+                admission(OLD, "V2", Action.NEW, 1, T0.plusSeconds(86_400), "Ward 3", "v2-admit"));
+        // when A45 moves visit V1 (MRG-5) to the survivor (PID-3)
+        PatientIdentity a45 = merge(IdentityKind.MERGE, OLD, SURVIVOR, "a45");
+        a45.setVisit("V1");
+        t.publish(a45);
+        // then V1's admission and transfer are the survivor's, V2 stays
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("v1-admit"), id("v1-transfer"));
+        assertThat(eventIds(t.current(OLD))).containsExactly(id("v2-admit"));
+        assertThat(t.reader().mergedInto(OLD)).as("no redirect of the whole patient").isEmpty();
+        assertThat(t.reader().summary(SURVIVOR).orElseThrow().getSpells()).extracting(HospitalSpell::getSpellId)
+                .containsExactly("V1");
+        // and a later discharge of V1 sent for OLD follows the visit
+        t.publish(CareEventFixtures.discharge(OLD, "V1/discharge", "V1", Action.NEW, 1, T0.plusSeconds(7200), "HOME",
+                "v1-discharge"));
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("v1-admit"), id("v1-transfer"),
+                id("v1-discharge"));
+        assertThat(eventIds(t.current(OLD))).containsExactly(id("v2-admit"));
+    }
+
+    @Test
+    void anA44ByHospitalNumberMovesTheAccountOfTheNumberTheMrnIsLinkedTo() {
+        t.publish(link(OLD, MRN, Action.NEW, "link"), admission(OLD, "ACC9", Action.NEW, 1, T0, "AMU", "acc-admit"),
+                admission(OLD, "ACC8", Action.NEW, 1, T0.plusSeconds(60), "AMU", "other-admit"));
+        PatientIdentity a44 = mergeOfMrn(MRN, SURVIVOR, "a44");
+        a44.setVisit("ACC9");
+        t.publish(a44);
+        assertThat(eventIds(t.current(SURVIVOR))).containsExactly(id("acc-admit"));
+        assertThat(eventIds(t.current(OLD))).containsExactly(id("other-admit"));
+    }
+
+    @Test
+    void anA29UnlinksTheHospitalNumberAndLaterEventsAreHeldAgain() {
+        t.publish(link(OLD, MRN, Action.NEW, "link"));
+        t.publish(CareEventFixtures.localOnly(attendance(OLD, "ae-1", T0, "while-linked"), "RJ1-MRN", "M5001"));
+        assertThat(eventIds(t.current(OLD))).containsExactly(id("while-linked"));
+        // A29 (delete person information): the link is cancelled
+        PatientIdentity a29 = link(OLD, MRN, Action.CANCEL, "a29");
+        a29.getHeader().setSupersedes(id("link"));
+        t.publish(a29);
+        t.publish(CareEventFixtures.localOnly(attendance(OLD, "ae-2", T0.plusSeconds(60), "after-unlink"), "RJ1-MRN",
+                "M5001"));
+        // the entry already placed stays; the later one waits for a new link
+        assertThat(eventIds(t.current(OLD))).containsExactly(id("while-linked"));
+        assertThat(t.driver.<String, org.caretrail.timeline.processor.HeldEvent>getKeyValueStore(
+                TimelineStores.UNRESOLVED).get("RJ1-MRN|M5001|" + id("after-unlink"))).isNotNull();
+        // a new link releases it
+        PatientIdentity relink = link(OLD, MRN, Action.NEW, "relink");
+        relink.getHeader().setSupersedes(id("a29"));
+        t.publish(relink);
+        assertThat(eventIds(t.current(OLD))).containsExactly(id("while-linked"), id("after-unlink"));
+    }
+
+    private static org.caretrail.events.model.Transfer transfer(String nhs, String subject, String spell, Instant at,
+            String eventName) {
+        return CareEventFixtures.transfer(nhs, subject, spell, Action.NEW, 1, at, "AMU", "Ward 9", eventName);
     }
 
     private double metric(String name) {

@@ -81,7 +81,7 @@ public final class TimelineDriver implements AutoCloseable {
     public TimelineReader reader() {
         return new TimelineReader(driver.getKeyValueStore(TimelineStores.ITEMS),
                 driver.getKeyValueStore(TimelineStores.ORDER), driver.getKeyValueStore(TimelineStores.SUMMARIES),
-                driver.getKeyValueStore(TimelineStores.EVENTS), driver.getKeyValueStore(TimelineStores.MERGED_INTO));
+                driver.getKeyValueStore(TimelineStores.MERGED_INTO));
     }
 
     /** The full history (current and withdrawn) in timeline order. */

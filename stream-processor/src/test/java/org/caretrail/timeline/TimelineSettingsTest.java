@@ -15,7 +15,7 @@ class TimelineSettingsTest {
     @Test
     void defaultsAreTheProductionChoices() {
         Properties p = TimelineSettings.defaults().toStreamsProperties();
-        assertThat(p.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("caretrail-timeline");
+        assertThat(p.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("caretrail-timeline-v2");
         assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
         assertThat((String) p.get(StreamsConfig.STATE_DIR_CONFIG)).endsWith("data/streams");
         assertThat(p.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)).isEqualTo("care.dead-letter");
@@ -50,5 +50,30 @@ class TimelineSettingsTest {
     @Test
     void everySettingIsDocumented() {
         assertThat(TimelineSettings.all()).allSatisfy(s -> assertThat(s.doc()).isNotBlank());
+    }
+
+    @Test
+    void theByteBudgetAndTheRetryBudgetAreSettingsReadFromText() {
+        TimelineSettings s = TimelineSettings.fromMap(Map.of("timeline.record.budget", "65536",
+                "timeline.max.record.bytes", "500000", "timeline.thread.max.restarts", "3",
+                "timeline.thread.restart.window", "PT1M"));
+        assertThat(s.recordBudget()).isEqualTo(65_536);
+        assertThat(s.maxRecordBytes()).isEqualTo(500_000);
+        assertThat(s.threadMaxRestarts()).isEqualTo(3);
+        assertThat(s.threadRestartWindow()).isEqualTo(Duration.ofMinutes(1));
+        assertThatThrownBy(() -> TimelineSettings.fromMap(Map.of("timeline.max.record.bytes", "2000000")))
+                .hasMessageContaining("timeline.max.record.bytes");
+        assertThatThrownBy(() -> TimelineSettings.fromMap(Map.of("timeline.record.budget", "100")))
+                .hasMessageContaining("16384..1000000");
+    }
+
+    @Test
+    void anApplicationNotStartedSaysItIsDown() {
+        TimelineApplication app = new TimelineApplication(TimelineSettings.defaults(),
+                new org.caretrail.events.serde.InMemorySchemaRegistry());
+        TimelineHealth health = app.health();
+        assertThat(health.status()).isEqualTo(TimelineHealth.Status.DOWN);
+        assertThat(health.cause()).isEqualTo("not started");
+        assertThat(health.up()).isFalse();
     }
 }

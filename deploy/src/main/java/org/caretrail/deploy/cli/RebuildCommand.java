@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
             "--compare, compares every patient's rebuilt timeline with the live one. The live outputs are not touched."})
 final class RebuildCommand implements Callable<Integer> {
 
-    @Option(names = "--application-id", required = true, description = "A new application id, e.g. caretrail-timeline-v2")
+    @Option(names = "--application-id", required = true, description = "A new application id, e.g. caretrail-timeline-v3")
     String applicationId;
 
     @Option(names = "--suffix", defaultValue = ".rebuild", description = "Suffix of the rebuilt output topics (default: ${DEFAULT-VALUE})")

@@ -7,8 +7,10 @@ import org.caretrail.events.model.TimelineEntry;
 
 /**
  * Which change subscribers see when a care item's displayed entry goes from {@code before} to
- * {@code after}. Nothing when nothing visible changed (a duplicate, a lower version) or when the
- * item was never on the timeline and still is not (a cancellation that arrived first).
+ * {@code after} (null: the item is not, or no longer, on this timeline). Nothing when nothing visible
+ * changed (a duplicate, a lower version) or when the item was never on the timeline and still is not (a
+ * cancellation that arrived first); WITHDRAWN when a current item is cancelled or leaves the timeline (an
+ * unmerge or a visit move took it to another patient).
  */
 public final class TimelineChanges {
 
@@ -17,7 +19,7 @@ public final class TimelineChanges {
 
     public static Optional<ChangeKind> between(TimelineEntry before, TimelineEntry after) {
         boolean wasCurrent = before != null && before.getStatus() == EntryStatus.CURRENT;
-        boolean isCurrent = after.getStatus() == EntryStatus.CURRENT;
+        boolean isCurrent = after != null && after.getStatus() == EntryStatus.CURRENT;
         if (!wasCurrent) {
             return isCurrent ? Optional.of(ChangeKind.ADDED) : Optional.empty();
         }

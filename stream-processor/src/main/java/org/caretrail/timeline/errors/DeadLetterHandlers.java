@@ -47,6 +47,13 @@ public final class DeadLetterHandlers {
                 c.partition(), c.offset()));
     }
 
+    private static byte[] keyBytes(Object key) {
+        if (key instanceof byte[] b) {
+            return b;
+        }
+        return key == null ? null : key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** True when {@code e} (or a cause) says the registry could not be asked, rather than refused. */
     public static boolean registryUnavailable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -106,13 +113,28 @@ public final class DeadLetterHandlers {
         }
     }
 
-    /** Failures writing output (serialization, a record too large, ...). */
+    /**
+     * Failures writing output. A record refused as too large by its serializer
+     * ({@link OversizedRecordException}: see {@link BoundedSerde} for why the check is there) is replaced by a
+     * dead letter keyed by the record's key (the patient), with the input record being processed as its value
+     * (when Kafka Streams still holds it) and the reason; processing goes on and, under exactly_once_v2, the
+     * transaction commits.
+     *
+     * <p>A write the producer or the broker refuses ({@code RecordTooLargeException} and the like) is
+     * dead-lettered under at_least_once. Under exactly_once_v2 the producer has doomed the transaction by then
+     * (it cannot send the dead letter, nor commit), so the handler fails at once with the real cause rather than
+     * ask for a dead letter that cannot be written: the task is retried, and the stream thread's retry budget
+     * stops a loop.
+     */
     public static final class Production implements ProductionExceptionHandler {
         private String dlq = CareTopics.DEAD_LETTER;
+        private boolean exactlyOnce;
 
         @Override
         public void configure(Map<String, ?> configs) {
             dlq = topic(configs);
+            exactlyOnce = StreamsConfig.EXACTLY_ONCE_V2.equals(String.valueOf(
+                    configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)));
         }
 
         @Override
@@ -121,6 +143,12 @@ public final class DeadLetterHandlers {
                 LOG.warn("Retrying write to {} for input {}-{}@{}: {}", record.topic(), c.topic(), c.partition(),
                         c.offset(), e.toString());
                 return Response.retry();
+            }
+            if (exactlyOnce) {
+                LOG.error("Cannot write to {} for input {}-{}@{}: {}; under exactly_once_v2 the transaction cannot "
+                        + "commit any more, failing the task", record.topic(), c.topic(), c.partition(), c.offset(),
+                        e.toString());
+                return Response.fail();
             }
             String reason = reason("cannot write to " + record.topic(), e);
             LOG.error("Dead-lettering input {}-{}@{}: {}", c.topic(), c.partition(), c.offset(), reason, e);
@@ -135,6 +163,13 @@ public final class DeadLetterHandlers {
                 LOG.error("Schema registry unavailable writing to {} for input {}-{}@{}; failing the task so it "
                         + "is retried", record.topic(), c.topic(), c.partition(), c.offset(), e);
                 return Response.fail();
+            }
+            if (e instanceof OversizedRecordException oversized) {
+                String reason = "the output for " + record.topic() + " was not written: " + oversized.getMessage();
+                LOG.error("Dead-lettering the output for {} of key {} (input {}-{}@{}): {}", record.topic(),
+                        record.key(), c.topic(), c.partition(), c.offset(), reason);
+                return Response.resume(List.of(DeadLetters.record(dlq, keyBytes(record.key()), c.sourceRawValue(),
+                        reason, c.topic(), c.partition(), c.offset())));
             }
             String reason = reason("cannot serialize " + origin.name().toLowerCase() + " for " + record.topic(), e);
             LOG.error("Dead-lettering input {}-{}@{}: {}", c.topic(), c.partition(), c.offset(), reason, e);

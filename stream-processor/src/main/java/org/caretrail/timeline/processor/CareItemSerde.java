@@ -1,42 +1,38 @@
 package org.caretrail.timeline.processor;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 import org.caretrail.events.model.TimelineEntry;
-import org.caretrail.events.serde.AvroSerde;
 import org.caretrail.events.serde.SchemaRegistry;
 import org.caretrail.timeline.domain.CareItem;
 
 /**
- * Store format of a {@link CareItem}: a 4-byte length, the winner, then the stated entry (absent
- * when only cancellations were seen); each a Confluent-framed {@code TimelineEntry} registered under
- * subject {@value #SUBJECT_TOPIC}-value, so the stores evolve with the schema like the topics do.
+ * Store format of a {@link CareItem}: its distinct events ({@link EventListSerde}, Confluent-framed
+ * {@code TimelineEntry} records under subject {@value #SUBJECT_TOPIC}-value).
+ *
+ * <p>Also reads the format of earlier versions (a 0/1 flag, the winner's length and bytes, then the stated
+ * entry), so state written by an earlier version never stops a start: such an item becomes the set of its
+ * winner and stated events.
  */
 public final class CareItemSerde implements Serde<CareItem>, Serializer<CareItem>, Deserializer<CareItem> {
 
     static final String SUBJECT_TOPIC = "caretrail.timeline-item";
-    private final AvroSerde<TimelineEntry> entries;
+    private final EventListSerde<TimelineEntry> lists;
 
     public CareItemSerde(SchemaRegistry registry) {
-        this.entries = AvroSerde.of(TimelineEntry.class, registry);
+        this.lists = new EventListSerde<>(TimelineEntry.class, registry, SUBJECT_TOPIC);
     }
 
     @Override
     public byte[] serialize(String topic, CareItem item) {
-        if (item == null) {
-            return null;
-        }
-        byte[] winner = entries.serialize(SUBJECT_TOPIC, item.winner());
-        byte[] stated = item.stated() == null || item.stated() == item.winner() ? new byte[0]
-                : entries.serialize(SUBJECT_TOPIC, item.stated());
-        boolean same = item.stated() == item.winner();
-        return ByteBuffer.allocate(5 + winner.length + stated.length)
-                .put((byte) (same ? 1 : 0)).putInt(winner.length).put(winner).put(stated).array();
+        return item == null ? null : lists.serialize(topic, item.events());
     }
 
     @Override
@@ -44,17 +40,31 @@ public final class CareItemSerde implements Serde<CareItem>, Serializer<CareItem
         if (data == null) {
             return null;
         }
-        if (data.length < 5) {
-            throw new SerializationException("care item record too short: " + data.length + " bytes");
+        if (data.length > 0 && data[0] == EventListSerde.FORMAT) {
+            return CareItem.of(lists.deserialize(topic, data));
+        }
+        return legacy(data);
+    }
+
+    /** The first format: flag (1: stated is the winner), winner length, winner, stated (absent: none). */
+    private CareItem legacy(byte[] data) {
+        if (data.length < 5 || (data[0] != 0 && data[0] != 1)) {
+            throw new SerializationException("not a care item (" + data.length + " bytes, first byte "
+                    + (data.length == 0 ? "none" : data[0]) + ")");
         }
         ByteBuffer buf = ByteBuffer.wrap(data);
         boolean same = buf.get() == 1;
         int winnerLength = buf.getInt();
-        TimelineEntry winner = entries.deserialize(SUBJECT_TOPIC, Arrays.copyOfRange(data, 5, 5 + winnerLength));
-        TimelineEntry stated = same ? winner
-                : data.length == 5 + winnerLength ? null
-                : entries.deserialize(SUBJECT_TOPIC, Arrays.copyOfRange(data, 5 + winnerLength, data.length));
-        return new CareItem(winner, stated);
+        if (winnerLength < 0 || 5 + winnerLength > data.length) {
+            throw new SerializationException("not a care item: winner length " + winnerLength);
+        }
+        List<TimelineEntry> events = new ArrayList<>();
+        events.add(lists.events().deserialize(lists.subject(), Arrays.copyOfRange(data, 5, 5 + winnerLength)));
+        if (!same && data.length > 5 + winnerLength) {
+            events.add(lists.events().deserialize(lists.subject(),
+                    Arrays.copyOfRange(data, 5 + winnerLength, data.length)));
+        }
+        return CareItem.of(events);
     }
 
     @Override

@@ -14,6 +14,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.CareEventValidator;
 import org.caretrail.events.CareEvents;
+import org.caretrail.events.NhsNumber;
 import org.caretrail.events.model.PatientIdentity;
 import org.caretrail.events.topic.Topics;
 import org.caretrail.timeline.errors.DeadLetterHandlers;
@@ -23,12 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decodes a care event from its original bytes with the topic's Avro serde and checks it with the
- * {@link CareEventValidator}. A valid event goes on keyed by the patient (NHS number, else
- * {@code system|value}; see {@link #key}); anything else (not Avro, unknown schema id, invalid) goes on
- * as a rejection carrying the original bytes and dead-letter headers naming the reason, source topic,
- * partition and offset. Never throws for bad input; only an unreachable schema registry stops it
- * (the record is not at fault, see {@link RegistryUnavailableException}).
+ * Decodes a care event from its original bytes with the topic's Avro serde, puts every NHS number it carries
+ * in the canonical ten-digit form ({@link CareEvents#canonical}: "999-000-1006" from a third-party producer
+ * lands on 9990001006's timeline) and checks it with the shared {@link CareEventValidator} (contract rules and
+ * the size limits of {@code CareEventLimits}: no field, list or event over its limit gets any further). A
+ * valid event goes on keyed by the patient (NHS number, else {@code system|value}; see {@link #key}), without
+ * the producer's headers (they are not the timeline's to carry); anything else (not Avro, unknown schema id,
+ * invalid, over a limit) goes on as a rejection carrying the original bytes and dead-letter headers naming the
+ * reason, source topic, partition and offset. Never throws for bad input; only an unreachable schema registry
+ * stops it (the record is not at fault, see {@link RegistryUnavailableException}).
  */
 public final class DecodeAndValidate implements Processor<byte[], byte[], String, Decoded> {
 
@@ -65,20 +69,20 @@ public final class DecodeAndValidate implements Processor<byte[], byte[], String
         long offset = meta.map(RecordMetadata::offset).orElse(-1L);
         String problem;
         try {
-            SpecificRecord event = decode(topic, record.value());
-            context.forward(record.withKey(key(event))
-                    .withValue(Decoded.valid(event, new HeldEvent(topic, partition, offset, 0, record.key(),
-                            record.value()))));
+            SpecificRecord event = decode(topic, record.key(), record.value());
+            context.forward(new Record<>(key(event), Decoded.valid(event, new HeldEvent(topic, partition, offset, 0,
+                    record.key(), record.value())), record.timestamp(), new RecordHeaders()));
             return;
         } catch (Rejected r) {
             problem = r.getMessage();
         }
         LOG.warn("Rejected care event {}-{}@{}: {}", topic, partition, offset, problem);
         rejected.record();
-        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+        RecordHeaders headers = DeadLetters.keptHeaders(record.headers());
         DeadLetters.headers(headers, problem, topic, partition, offset);
-        context.forward(new Record<String, Decoded>(null, Decoded.rejected(record.key(), record.value(), problem),
-                record.timestamp(), headers));
+        DeadLetters.truncation(headers, record.key(), record.value());
+        context.forward(new Record<String, Decoded>(null, Decoded.rejected(DeadLetters.boundedKey(record.key()),
+                DeadLetters.boundedValue(record.value()), problem), record.timestamp(), headers));
     }
 
     /**
@@ -91,19 +95,26 @@ public final class DecodeAndValidate implements Processor<byte[], byte[], String
                 return CareEvents.localKey(id.getLocalId());
             }
             if (id.getSupersededNhsNumber() != null && !id.getSupersededNhsNumber().isBlank()) {
-                return id.getSupersededNhsNumber().replace(" ", "");
+                return NhsNumber.canonicalOrSame(id.getSupersededNhsNumber());
             }
         }
         return CareEvents.patientKey(event);
     }
 
-    private SpecificRecord decode(String topic, byte[] value) {
+    /** Longest record key accepted: events are keyed by NHS number or {@code system|value}. */
+    public static final int MAX_KEY_BYTES = 1024;
+
+    private SpecificRecord decode(String topic, byte[] key, byte[] value) {
         CareEventType type = typesByTopic.get(topic);
         if (type == null) {
             throw new Rejected("topic " + topic + " is not an input topic of the timeline");
         }
         if (value == null) {
             throw new Rejected("empty record (no value) on " + topic);
+        }
+        if (key != null && key.length > MAX_KEY_BYTES) {
+            throw new Rejected("the record key is " + key.length + " bytes; the limit is " + MAX_KEY_BYTES
+                    + " (events are keyed by NHS number or local identifier)");
         }
         SpecificRecord event;
         try {
@@ -117,6 +128,7 @@ public final class DecodeAndValidate implements Processor<byte[], byte[], String
         } catch (RuntimeException e) {
             throw new Rejected("cannot decode " + type.jsonName() + " event: " + e);
         }
+        CareEvents.canonical(event);
         List<String> problems = validator.problems(event);
         if (!problems.isEmpty()) {
             throw new Rejected("invalid " + type.jsonName() + " event: " + String.join("; ", problems));

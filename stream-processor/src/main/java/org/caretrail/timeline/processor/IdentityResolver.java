@@ -3,6 +3,9 @@ package org.caretrail.timeline.processor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
@@ -19,26 +22,38 @@ import org.caretrail.events.CareEvents;
 import org.caretrail.events.model.IdentityKind;
 import org.caretrail.events.model.PatientIdentity;
 import org.caretrail.events.topic.Topics;
+import org.caretrail.timeline.domain.IdentityItem;
 import org.caretrail.timeline.errors.DeadLetters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Identity resolution for events known only by a local identifier (design rule 4, the LINK part),
- * keyed by that identifier ({@code system|value}). Two processors share two stores:
+ * keyed by that identifier ({@code system|value}). Two processors share three stores:
  * <ul>
- *   <li>{@link Links} reads {@code care.patient-identities}: a LINK (or a MERGE of a local identity; the
- *       NHS-number part of a merge is {@link PatientMerges}'s)
- *       records {@code system|value → NHS number} in {@link TimelineStores#IDENTITY_LINKS} and
- *       releases every event held for that identifier, keyed by the NHS number;
+ *   <li>{@link Links} reads the identity events of a local identifier: its LINKs (every PID-3 that pairs an NHS
+ *       number with a hospital number) and the MERGEs of it (HL7 A40/A34/A36 by hospital number). They are one
+ *       {@link IdentityItem} per identifier ({@link TimelineStores#IDENTITY_EVENTS}), read with the usual rules,
+ *       so their arrival order does not matter:
+ *       <ul>
+ *         <li>its events go to the survivor of the standing MERGE, else to the NHS number of the standing LINK,
+ *             else nowhere: they are held ({@link TimelineStores#IDENTITY_LINKS}). A cancelled LINK (HL7 A29,
+ *             "delete person information") unlinks: later events are held again; entries already placed stay
+ *             where they are;
+ *         <li>a MERGE of an identifier linked to another NHS number nX is a merge of nX into the survivor: it
+ *             is passed on as a merge of nX (same eventId, {@code supersededNhsNumber} = nX) to
+ *             {@link PatientMerges}, which moves nX's entries as for a merge by NHS number; likewise its
+ *             cancellation (A37) and single-visit moves (A44/A45). A LINK arriving after the MERGE passes the
+ *             merge on then;
+ *         <li>every event held for the identifier is released, keyed by the NHS number it now goes to;
+ *       </ul>
  *   <li>{@link HoldOrPlace} reads local-only events: with a known link it passes them on keyed by
  *       the NHS number, else holds them, as they arrived, in {@link TimelineStores#UNRESOLVED}; events
  *       still unresolved after the configured time go to the dead-letter topic with their original
  *       bytes and the reason.
  * </ul>
- * Output is {@link Decoded}: a placed event (keyed by NHS number) or an expired one (a rejection).
- * Placed events then take the same path as every other event into the timeline builder, so they
- * land at their right place in timeline order.
+ * Placed events then take the same path as every other event into the timeline builder, so they land at
+ * their right place in timeline order.
  */
 public final class IdentityResolver {
 
@@ -49,22 +64,32 @@ public final class IdentityResolver {
 
     /** The stores both processors need connected. */
     public static String[] storeNames() {
-        return new String[] {TimelineStores.IDENTITY_LINKS, TimelineStores.UNRESOLVED};
+        return TimelineStores.identityStores();
+    }
+
+    /**
+     * What {@link Links} puts out: an event released for its NHS number, or a merge by hospital number passed
+     * on as a merge of the NHS number the hospital number is linked to (keyed by that number).
+     */
+    public record Output(Decoded released, PatientIdentity derivedMerge) {
     }
 
     private static SpecificRecord decode(Topics topics, HeldEvent held) {
         CareEventType type = CareEventType.byTopic(held.topic()).orElseThrow(() -> new IllegalStateException(
                 "held event from unknown topic " + held.topic()));
-        return topics.events(type).valueSerde().deserializer().deserialize(held.topic(), held.originalValue());
+        return CareEvents.canonical(topics.events(type).valueSerde().deserializer().deserialize(held.topic(),
+                held.originalValue()));
     }
 
-    /** Identity events: record the link, release what was held. */
-    public static final class Links implements Processor<String, PatientIdentity, String, Decoded> {
+    /** Identity events of local identifiers: link, merge by hospital number, release what was held. */
+    public static final class Links implements Processor<String, PatientIdentity, String, Output> {
         private final Topics topics;
-        private ProcessorContext<String, Decoded> context;
+        private ProcessorContext<String, Output> context;
         private KeyValueStore<String, String> links;
+        private KeyValueStore<String, IdentityItem> identities;
         private KeyValueStore<String, HeldEvent> unresolved;
         private Sensor released;
+        private Sensor derived;
         private Sensor unsupported;
 
         public Links(Topics topics) {
@@ -72,14 +97,19 @@ public final class IdentityResolver {
         }
 
         @Override
-        public void init(ProcessorContext<String, Decoded> context) {
+        public void init(ProcessorContext<String, Output> context) {
             this.context = context;
             this.links = context.getStateStore(TimelineStores.IDENTITY_LINKS);
+            this.identities = context.getStateStore(TimelineStores.IDENTITY_EVENTS);
             this.unresolved = context.getStateStore(TimelineStores.UNRESOLVED);
-            this.released = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, "identity-resolver",
-                    "released-events", Sensor.RecordingLevel.INFO);
-            this.unsupported = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE,
-                    "identity-resolver", "unsupported-identity-events", Sensor.RecordingLevel.INFO);
+            this.released = sensor("released-events");
+            this.derived = sensor("merges-by-local-identifier");
+            this.unsupported = sensor("unsupported-identity-events");
+        }
+
+        private Sensor sensor(String name) {
+            return context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, "identity-resolver", name,
+                    Sensor.RecordingLevel.INFO);
         }
 
         @Override
@@ -94,21 +124,62 @@ public final class IdentityResolver {
                 return;
             }
             String local = CareEvents.localKey(id.getLocalId());
-            String nhs = id.getNhsNumber().replace(" ", "");
-            String previous = links.get(local);
-            if (previous != null && !previous.equals(nhs)) {
-                LOG.warn("Local identifier {} was linked to {}, now to {}: later events follow the new link; "
-                        + "entries already placed stay where they are", local, previous, nhs);
+            IdentityItem known = identities.get(local);
+            IdentityItem item = known == null ? IdentityItem.of(List.of(id)) : known.with(id);
+            if (item == known) {
+                return; // a duplicate
             }
-            links.put(local, nhs);
+            identities.put(local, item);
+            Optional<String> linkedBefore = known == null ? Optional.empty() : known.linkedTo();
+            Optional<String> linked = item.linkedTo();
+            // a merge by hospital number is a merge of the NHS number it is linked to
+            if (linked.isPresent()) {
+                List<PatientIdentity> toPass = !linked.equals(linkedBefore) ? item.merges()
+                        : id.getKind() == IdentityKind.MERGE ? List.of(id) : List.of();
+                for (PatientIdentity merge : toPass) {
+                    passOn(record, merge, linked.get());
+                }
+            }
+            String before = links.get(local);
+            String now = item.mergedInto().or(() -> linked).orElse(null);
+            if (Objects.equals(before, now)) {
+                return;
+            }
+            if (now == null) {
+                links.delete(local);
+                LOG.info("Local identifier {} is no longer linked to {} (identity event {}): its later events are "
+                        + "held; entries already placed stay", local, before, id.getHeader().getEventId());
+                return;
+            }
+            if (before != null) {
+                LOG.info("Local identifier {} was linked to {}, now to {}: later events follow the new link; "
+                        + "entries already placed stay where they are (unless a merge moves them)", local, before, now);
+            }
+            links.put(local, now);
+            release(record, local, now);
+        }
+
+        /** A MERGE of a hospital number linked to {@code linked}: the same event as a merge of {@code linked}. */
+        private void passOn(Record<String, PatientIdentity> record, PatientIdentity merge, String linked) {
+            if (merge.getHeader().getAction() != org.caretrail.events.model.Action.CANCEL
+                    && linked.equals(org.caretrail.events.NhsNumber.canonicalOrSame(merge.getNhsNumber()))) {
+                return; // the hospital number already belongs to the survivor
+            }
+            PatientIdentity copy = SpecificData.get().deepCopy(merge.getSchema(), merge);
+            copy.setSupersededNhsNumber(linked);
+            context.forward(new Record<>(linked, new Output(null, copy), record.timestamp(), new RecordHeaders()));
+            derived.record();
+        }
+
+        private void release(Record<String, PatientIdentity> record, String local, String nhs) {
             List<KeyValue<String, HeldEvent>> held = new ArrayList<>();
             try (KeyValueIterator<String, HeldEvent> it = unresolved.prefixScan(local + "|",
                     Serdes.String().serializer())) {
                 it.forEachRemaining(held::add);
             }
             for (KeyValue<String, HeldEvent> kv : held) {
-                context.forward(new Record<>(nhs, Decoded.valid(decode(topics, kv.value), kv.value),
-                        record.timestamp()));
+                context.forward(new Record<>(nhs, new Output(Decoded.valid(decode(topics, kv.value), kv.value), null),
+                        record.timestamp(), new RecordHeaders()));
                 unresolved.delete(kv.key);
                 released.record();
             }

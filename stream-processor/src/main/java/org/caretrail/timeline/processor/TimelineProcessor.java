@@ -1,310 +1,273 @@
 package org.caretrail.timeline.processor;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.streams.KeyValue;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.caretrail.events.NhsNumber;
-import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.common.serialization.Serdes;
-import org.caretrail.events.model.ChangeKind;
-import org.caretrail.events.model.EventType;
 import org.caretrail.events.model.Timeline;
 import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.model.TimelineEntry;
 import org.caretrail.events.model.TimelineSummary;
 import org.caretrail.timeline.domain.CareItem;
 import org.caretrail.timeline.domain.TimelineChanges;
-import org.caretrail.timeline.domain.TimelineOrder;
-import org.caretrail.timeline.domain.TimelineSummaries;
+import org.caretrail.timeline.domain.TimelineEntries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The per-patient timeline builder, fed entries keyed by NHS number. For each entry: merge it into
- * its care item ({@link CareItem}: highest version wins, CANCEL withdraws), and when the item's
- * displayed entry changed, move it in the order index, adjust the summary, emit one
- * {@link TimelineChange} and mark the patient's {@link Timeline} record due. A duplicate or a lower
- * version changes no store and emits nothing.
+ * The per-patient timeline builder, fed entries keyed by NHS number. For each entry: add it to its care
+ * item's set of events ({@link CareItem}), and when what the item shows changed, keep the stores in step
+ * ({@link PatientTimelines#replace}), emit one {@link TimelineChange} and mark the patient's {@link Timeline}
+ * record due. A duplicate changes no store and emits nothing; an entry for a patient merged away (or for a
+ * visit moved to another patient) goes on to the survivor ({@link Redirects}).
  *
+ * <p>The builder fills each entry's {@code originNhsNumber} with the number it was published for or linked
+ * to (its key here), before any redirect.
  */
 public final class TimelineProcessor implements Processor<String, TimelineEntry, String, TimelineOutput> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TimelineProcessor.class);
 
-    private final int maxEntries;
-    private final Duration emitInterval;
     /** Header counting how many merges an entry has followed: a guard against merge cycles (A → B → A). */
-    public static final String MERGE_HOPS_HEADER = "caretrail-merge-hops";
+    public static final String MERGE_HOPS_HEADER = MoveHeaders.HOPS;
     /** Hops after which an entry is placed where it is: only a cycle of merges gets this far. */
     public static final int MAX_MERGE_HOPS = 32;
 
-    private final boolean mergedEntries;
+    private final int maxEntries;
+    private final Duration emitInterval;
+    private final long recordBudget;
+    private final boolean placer;
     private final String entity;
     private ProcessorContext<String, TimelineOutput> context;
-    private KeyValueStore<String, CareItem> items;
-    private KeyValueStore<String, String> order;
-    private KeyValueStore<String, TimelineSummary> summaries;
-    private KeyValueStore<String, String> pending;
-    private KeyValueStore<String, String> spells;
-    private KeyValueStore<String, TimelineEntry> events;
-    private KeyValueStore<String, String> mergedInto;
-    private TimelineReader reader;
+    private PatientTimelines timelines;
+    private KeyValueStore<String, Redirects> redirects;
+    private KeyValueStore<String, String> mergedFrom;
     private Sensor unchanged;
     private Sensor redirected;
     private Sensor cycles;
+    private Sensor returned;
+    private Sensor foreign;
 
-    /** The timeline builder: entries keyed by their patient's NHS number. */
-    public TimelineProcessor(int maxEntries, Duration emitInterval) {
-        this(maxEntries, emitInterval, false, "timeline-builder");
+    /**
+     * The timeline builder: entries keyed by their patient's NHS number.
+     *
+     * @param maxEntries most recent entries in a care.timelines record
+     * @param emitInterval how often due care.timelines records are written (zero: after every change)
+     * @param recordBudget bytes a care.timelines record is built to
+     */
+    public TimelineProcessor(int maxEntries, Duration emitInterval, long recordBudget) {
+        this(maxEntries, emitInterval, recordBudget, false, "timeline-builder");
     }
 
-    private TimelineProcessor(int maxEntries, Duration emitInterval, boolean mergedEntries, String entity) {
+    private TimelineProcessor(int maxEntries, Duration emitInterval, long recordBudget, boolean placer,
+            String entity) {
         this.maxEntries = maxEntries;
         this.emitInterval = emitInterval;
-        this.mergedEntries = mergedEntries;
+        this.recordBudget = recordBudget;
+        this.placer = placer;
         this.entity = entity;
     }
 
     /**
-     * The placer of merged entries: entries moved from a merged-away patient (or arriving for it
-     * after the merge), keyed by the surviving NHS number. Same rules as the builder; its changes'
-     * ids carry the survivor's NHS number ({@code eventId|KIND|nhs}), since the merged-away patient
-     * may already have announced {@code eventId|ADDED}. It shares the builder's stores and task
-     * (the builder's punctuation writes its due care.timelines records).
+     * The placer of moved entries: entries moved from a merged-away patient (or arriving for it after the
+     * merge, or given back by the survivor of an undone merge), keyed by the patient they go to. Same rules as
+     * the builder; its changes' ids carry the NHS number and the cause ({@code eventId|KIND|nhs|cause}), since
+     * the patient they came from may already have announced {@code eventId|ADDED}. It shares the builder's
+     * stores and task (the builder's punctuation writes its due care.timelines records).
      *
-     * <p>When the survivor has itself been merged away since (a merge chain, A → B → C → ...), the
-     * entry is forwarded again, keyed by the next survivor, as often as the chain is long. The
-     * {@value #MERGE_HOPS_HEADER} header counts the hops; an entry that has followed
-     * {@value #MAX_MERGE_HOPS} merges can only be going round a cycle (A → B → A, which contradictory
-     * merges make), and is placed where it is, with a warning and the {@code merge-cycle-events} metric.
+     * <p>When the patient has itself been merged away since (a merge chain, A → B → C → ...), the entry goes
+     * on again, as often as the chain is long; the {@value #MERGE_HOPS_HEADER} header counts the hops, and an
+     * entry that has followed {@value #MAX_MERGE_HOPS} merges can only be going round a cycle (A → B → A, which
+     * contradictory merges make): it is placed where it is, with a warning and the {@code merge-cycle-events}
+     * metric. A record without a value asks for entries back (see {@link MoveHeaders}).
      *
      * @param name the processor's name (its metrics' entity)
      */
-    public static TimelineProcessor forMergedEntries(int maxEntries, Duration emitInterval, String name) {
-        return new TimelineProcessor(maxEntries, emitInterval, true, name);
+    public static TimelineProcessor forMovedEntries(int maxEntries, Duration emitInterval, long recordBudget,
+            String name) {
+        return new TimelineProcessor(maxEntries, emitInterval, recordBudget, true, name);
     }
 
     /** The stores this processor needs connected. */
     public static String[] storeNames() {
-        return new String[] {TimelineStores.ITEMS, TimelineStores.ORDER, TimelineStores.SUMMARIES,
-            TimelineStores.PENDING, TimelineStores.SPELLS, TimelineStores.EVENTS, TimelineStores.MERGED_INTO};
+        return TimelineStores.timelineStores();
     }
 
     @Override
     public void init(ProcessorContext<String, TimelineOutput> context) {
         this.context = context;
-        this.items = context.getStateStore(TimelineStores.ITEMS);
-        this.order = context.getStateStore(TimelineStores.ORDER);
-        this.summaries = context.getStateStore(TimelineStores.SUMMARIES);
-        this.pending = context.getStateStore(TimelineStores.PENDING);
-        this.spells = context.getStateStore(TimelineStores.SPELLS);
-        this.events = context.getStateStore(TimelineStores.EVENTS);
-        this.mergedInto = context.getStateStore(TimelineStores.MERGED_INTO);
-        this.reader = new TimelineReader(items, order, summaries);
-        this.unchanged = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
-                "unchanged-events", Sensor.RecordingLevel.INFO);
-        this.redirected = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
-                "redirected-merged-events", Sensor.RecordingLevel.INFO);
-        this.cycles = context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity,
-                "merge-cycle-events", Sensor.RecordingLevel.INFO);
-        if (!emitInterval.isZero() && !mergedEntries) {
-            context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitPending());
+        this.timelines = new PatientTimelines(context);
+        this.redirects = context.getStateStore(TimelineStores.MERGED_INTO);
+        this.mergedFrom = context.getStateStore(TimelineStores.MERGED_FROM);
+        this.unchanged = sensor("unchanged-events");
+        this.redirected = sensor("redirected-merged-events");
+        this.cycles = sensor("merge-cycle-events");
+        this.returned = sensor("returned-events");
+        this.foreign = sensor("foreign-merge-moves");
+        if (!emitInterval.isZero() && !placer) {
+            context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitDue(now));
         }
+    }
+
+    private Sensor sensor(String name) {
+        return context.metrics().addRateTotalSensor(DecodeAndValidate.METRICS_SCOPE, entity, name,
+                Sensor.RecordingLevel.INFO);
     }
 
     @Override
     public void process(Record<String, TimelineEntry> record) {
         String nhs = record.key();
-        TimelineEntry entry = record.value();
-        if (nhs == null || entry == null) {
-            LOG.warn("Ignoring a timeline record without key or value");
-            return;
-        }
-        if (!NhsNumber.isValid(nhs)) {
+        if (nhs == null || !NhsNumber.isValid(nhs)) {
             // cannot happen: the topology sends only NHS-keyed entries here (local ones are resolved first)
-            LOG.error("Timeline entry {} reached the timeline builder without an NHS number; ignored",
-                    entry.getEventId());
+            LOG.error("A timeline record reached {} without an NHS number as its key; ignored", entity);
             return;
         }
-        String survivor = mergedInto.get(nhs);
-        if (survivor != null) {
-            int hops = hops(record.headers());
+        if (placer && !MoveHeaders.ours(record.headers(), context.applicationId())) {
+            foreign.record(); // left on the moves topic by another version of the stream processor
+            return;
+        }
+        if (record.value() == null) {
+            if (placer && MoveHeaders.isReturnRequest(record.headers())) {
+                giveBack(record);
+            } else {
+                LOG.warn("Ignoring a timeline record without value for {}", nhs);
+            }
+            return;
+        }
+        TimelineEntry entry = placer ? record.value() : TimelineEntries.placedFor(record.value(), nhs);
+        Redirects r = redirects.get(nhs);
+        Optional<Redirects.Target> target = r == null ? Optional.empty() : r.target(entry);
+        if (target.isPresent()) {
+            int hops = MoveHeaders.hops(record.headers(), MAX_MERGE_HOPS);
             if (hops < MAX_MERGE_HOPS) {
-                // the patient was merged away: the entry follows to the survivor's timeline
                 redirected.record();
-                Headers headers = new RecordHeaders(record.headers().toArray());
-                headers.remove(MERGE_HOPS_HEADER);
-                headers.add(MERGE_HOPS_HEADER, Integer.toString(hops + 1).getBytes(StandardCharsets.UTF_8));
-                context.forward(new Record<>(survivor, TimelineOutput.moved(entry), record.timestamp(), headers));
+                if (entry.getOriginNhsNumber() != null && !entry.getOriginNhsNumber().equals(nhs)) {
+                    mergedFrom.put(nhs + "|" + entry.getOriginNhsNumber(), "");
+                }
+                context.forward(new Record<>(target.get().nhsNumber(), TimelineOutput.moved(entry),
+                        record.timestamp(), MoveHeaders.moving(hops + 1,
+                                MoveHeaders.then(MoveHeaders.cause(record.headers()), target.get().cause()),
+                                context.applicationId())));
                 return;
             }
             cycles.record();
-            LOG.warn("Entry {} has followed {} merges and reached {}, merged into {}: the merges form a cycle; it is "
-                    + "placed on {}", entry.getEventId(), hops, nhs, survivor, nhs);
+            LOG.warn("Entry {} has followed {} merges and reached {}, which goes on to {}: the merges form a cycle; "
+                    + "it is placed on {}", entry.getEventId(), hops, nhs, target.get().nhsNumber(), nhs);
         }
-        // the history, for as-of queries (a lower version may have been the winner at some moment); the
-        // key separates what a reused eventId could hide, so the history too depends only on the set
-        String eventKey = nhs + "|" + entry.getEntryId() + "|" + entry.getEventId() + "|" + entry.getAction() + "|"
-                + entry.getVersion();
-        TimelineEntry known = events.get(eventKey);
-        if (known == null || CareItem.PRECEDENCE.compare(entry, known) > 0) {
-            events.put(eventKey, entry);
-        }
-        String itemKey = nhs + "|" + entry.getEntryId();
-        CareItem old = items.get(itemKey);
+        place(record, nhs, entry);
+    }
+
+    private void place(Record<String, TimelineEntry> record, String nhs, TimelineEntry entry) {
+        CareItem old = timelines.item(nhs, entry.getEntryId());
         CareItem updated = old == null ? CareItem.of(entry) : old.with(entry);
         if (updated == old) {
             unchanged.record();
-            return; // a duplicate, a lower version or a losing tie: nothing changes
+            return; // a duplicate: nothing changes
         }
-        TimelineEntry before = old == null ? null : old.displayed();
-        TimelineEntry after = updated.displayed();
-        items.put(itemKey, updated);
-        if (before != null) {
-            order.delete(nhs + "|" + TimelineOrder.sortKey(before));
+        PatientTimelines.ItemChange change = timelines.replace(nhs, old, updated, now());
+        if (change.shown()) {
+            announce(nhs, change, placer ? suffix(nhs, MoveHeaders.cause(record.headers())) : "", record.timestamp());
+            due(nhs, record.timestamp());
         }
-        order.put(nhs + "|" + TimelineOrder.sortKey(after), (current(after) ? "C|" : "W|") + after.getEntryId());
+    }
 
-        TimelineSummary summary = summaries.get(nhs);
-        if (summary == null) {
-            summary = TimelineSummaries.empty();
+    /** Gives back the events of the origins a return request names (or passes the request on along a chain). */
+    private void giveBack(Record<String, TimelineEntry> record) {
+        String nhs = record.key();
+        Set<String> origins = MoveHeaders.origins(record.headers());
+        String cause = MoveHeaders.cause(record.headers());
+        int hops = MoveHeaders.hops(record.headers(), MAX_MERGE_HOPS);
+        Redirects r = redirects.get(nhs);
+        if (r != null && r.survivor() != null) {
+            if (hops < MAX_MERGE_HOPS) {
+                context.forward(new Record<>(r.survivor(), TimelineOutput.askingBack(), record.timestamp(),
+                        MoveHeaders.returning(origins, hops + 1, cause, context.applicationId())));
+                return;
+            }
+            cycles.record();
+            LOG.warn("A request to give back the entries of {} has followed {} merges and reached {}: the merges "
+                    + "form a cycle; what is here is given back", origins, hops, nhs);
         }
-        indexSpellMember(nhs, before, after);
-        if (!after.equals(before)) {
-            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-            TimelineSummaries.count(summary, before, after);
-            TimelineSummaries.update(summary, before, after, viewSource(nhs), now);
-            List<TimelineEntry> first = reader.walk(nhs, null, null, false, false, t -> true, 0, 1);
-            List<TimelineEntry> last = reader.walk(nhs, null, null, true, false, t -> true, 0, 1);
-            summary.setFirstOccurredAt(first.isEmpty() ? null : first.get(0).getOccurredAt());
-            summary.setLastOccurredAt(last.isEmpty() ? null : last.get(0).getOccurredAt());
-            summaries.put(nhs, summary);
+        boolean hadTimeline = timelines.summary(nhs).isPresent();
+        int given = 0;
+        for (String entryId : timelines.entryIds(nhs)) {
+            CareItem item = timelines.item(nhs, entryId);
+            CareItem rest = item.without(e -> origins.contains(e.getOriginNhsNumber()));
+            if (rest == item) {
+                continue;
+            }
+            List<TimelineEntry> leaving = item.events().stream()
+                    .filter(e -> origins.contains(e.getOriginNhsNumber())).toList();
+            PatientTimelines.ItemChange change = timelines.replace(nhs, item, rest, now());
+            if (change.shown()) {
+                announce(nhs, change, suffix(nhs, cause), record.timestamp());
+            }
+            for (TimelineEntry e : leaving) {
+                context.forward(new Record<>(e.getOriginNhsNumber(), TimelineOutput.moved(e), record.timestamp(),
+                        MoveHeaders.moving(0, cause, context.applicationId())));
+                returned.record();
+                given++;
+            }
         }
+        if (given > 0) {
+            LOG.info("Gave back {} events of {} from {} (identity event {})", given, origins, nhs, cause);
+            if (hadTimeline && timelines.summary(nhs).isEmpty()) {
+                context.forward(new Record<>(nhs, TimelineOutput.tombstone(), record.timestamp()));
+            } else {
+                due(nhs, record.timestamp());
+            }
+        }
+    }
 
-        TimelineChanges.between(before, after).ifPresent(kind -> emitChange(record, nhs, kind, after));
+    private static String suffix(String nhs, String cause) {
+        return "|" + nhs + (cause == null ? "" : "|" + cause);
+    }
+
+    private void announce(String nhs, PatientTimelines.ItemChange change, String idSuffix, long timestamp) {
+        change.kind().ifPresent(kind -> {
+            TimelineEntry entry = change.announced();
+            TimelineSummary summary = timelines.summary(nhs).orElse(null);
+            TimelineChange c = TimelineChange.newBuilder()
+                    .setChangeId(TimelineChanges.changeId(entry, kind) + idSuffix)
+                    .setNhsNumber(nhs)
+                    .setKind(kind)
+                    .setEntry(entry)
+                    .setChangedAt(now())
+                    .setRegisteredPracticeOdsCode(summary == null ? null : summary.getRegisteredPracticeOdsCode())
+                    .build();
+            context.forward(new Record<>(nhs, TimelineOutput.of(c), timestamp));
+        });
+    }
+
+    private void due(String nhs, long timestamp) {
         if (emitInterval.isZero()) {
-            emitTimeline(record.withValue((TimelineOutput) null), nhs);
+            emit(nhs, timestamp);
         } else {
-            pending.put(nhs, "");
+            timelines.due(nhs);
         }
     }
 
-    private static int hops(Headers headers) {
-        Header header = headers.lastHeader(MERGE_HOPS_HEADER);
-        if (header == null) {
-            return 0;
-        }
-        try {
-            return Integer.parseInt(new String(header.value(), StandardCharsets.UTF_8));
-        } catch (NumberFormatException e) {
-            return MAX_MERGE_HOPS;
+    private void emit(String nhs, long timestamp) {
+        Timeline timeline = timelines.record(nhs, now(), maxEntries, recordBudget);
+        context.forward(new Record<>(nhs, timeline == null ? TimelineOutput.tombstone() : TimelineOutput.of(timeline),
+                timestamp));
+    }
+
+    private void emitDue(long now) {
+        for (String nhs : timelines.takeDue()) {
+            emit(nhs, now);
         }
     }
 
-    /** Keeps {@link TimelineStores#SPELLS} in step: which items belong to which spell. */
-    private void indexSpellMember(String nhs, TimelineEntry before, TimelineEntry after) {
-        if (after.getType() != EventType.ADMISSION && after.getType() != EventType.TRANSFER
-                && after.getType() != EventType.DISCHARGE) {
-            return;
-        }
-        if (before != null) {
-            spells.delete(spellKey(nhs, before));
-        }
-        if (TimelineSummaries.spellId(after) != null) {
-            spells.put(spellKey(nhs, after), "");
-        }
-    }
-
-    private static String spellKey(String nhs, TimelineEntry e) {
-        return nhs + "|" + e.getSource().getOdsCode() + "|" + TimelineSummaries.spellId(e) + "|" + e.getEntryId();
-    }
-
-    private TimelineSummaries.ViewSource viewSource(String nhs) {
-        return new TimelineSummaries.ViewSource() {
-            @Override
-            public java.util.Collection<TimelineEntry> itemsOfType(EventType type) {
-                return reader.itemsOfType(nhs, type);
-            }
-
-            @Override
-            public java.util.Collection<TimelineEntry> spellMembers(String odsCode, String spellId) {
-                List<TimelineEntry> members = new ArrayList<>();
-                try (KeyValueIterator<String, String> it = spells.prefixScan(
-                        nhs + "|" + odsCode + "|" + spellId + "|", Serdes.String().serializer())) {
-                    while (it.hasNext()) {
-                        String key = it.next().key;
-                        String entryId = key.substring((nhs + "|" + odsCode + "|" + spellId + "|").length());
-                        reader.entry(nhs, entryId).ifPresent(members::add);
-                    }
-                }
-                return members;
-            }
-
-            @Override
-            public List<TimelineEntry> entriesAfter(Instant t, int limit) {
-                return reader.walk(nhs, t.plusMillis(1), null, false, false, type -> true, 0, limit);
-            }
-        };
-    }
-
-    private void emitChange(Record<String, TimelineEntry> record, String nhs, ChangeKind kind, TimelineEntry after) {
-        TimelineSummary summary = summaries.get(nhs);
-        String changeId = TimelineChanges.changeId(after, kind);
-        TimelineChange change = TimelineChange.newBuilder()
-                .setChangeId(mergedEntries ? changeId + "|" + nhs : changeId)
-                .setNhsNumber(nhs)
-                .setKind(kind)
-                .setEntry(after)
-                .setChangedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
-                .setRegisteredPracticeOdsCode(summary == null ? null : summary.getRegisteredPracticeOdsCode())
-                .build();
-        context.forward(record.withValue(TimelineOutput.of(change)));
-    }
-
-    private void emitTimeline(Record<String, ?> like, String nhs) {
-        TimelineSummary summary = summaries.get(nhs);
-        if (summary == null) {
-            return;
-        }
-        List<TimelineEntry> latest = reader.latest(nhs, maxEntries);
-        Timeline timeline = Timeline.newBuilder()
-                .setNhsNumber(nhs)
-                .setUpdatedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
-                .setSummary(summary)
-                .setEntries(latest)
-                .setTruncated(summary.getCurrentEntries() > latest.size())
-                .build();
-        context.forward(new Record<>(nhs, TimelineOutput.of(timeline), like.timestamp(), like.headers()));
-    }
-
-    private void emitPending() {
-        List<String> due = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = pending.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, String> kv = it.next();
-                due.add(kv.key);
-            }
-        }
-        long now = context.currentSystemTimeMs();
-        for (String nhs : due) {
-            emitTimeline(new Record<>(nhs, null, now), nhs);
-            pending.delete(nhs);
-        }
-    }
-
-    private static boolean current(TimelineEntry e) {
-        return e.getStatus() == org.caretrail.events.model.EntryStatus.CURRENT;
+    private Instant now() {
+        return Instant.ofEpochMilli(context.currentSystemTimeMs());
     }
 }

@@ -17,74 +17,77 @@ import org.caretrail.timeline.domain.CareItem;
 import org.caretrail.timeline.domain.TimelineOrder;
 
 /**
- * Reads one patient's timeline from the three stores (see {@link TimelineStores} for the key
- * layout), walking the order index by range scan so no read ever loads the whole history. Used by
- * the timeline builder and by the interactive queries alike.
+ * Reads one patient's timeline from the stores (see {@link TimelineStores} for the key layout),
+ * walking the order index by range scan so no read ever loads the whole history. Used by the
+ * timeline builder and by the interactive queries alike.
  */
 public final class TimelineReader {
 
     private final ReadOnlyKeyValueStore<String, CareItem> items;
     private final ReadOnlyKeyValueStore<String, String> order;
     private final ReadOnlyKeyValueStore<String, TimelineSummary> summaries;
-    private final ReadOnlyKeyValueStore<String, TimelineEntry> events;
-    private final ReadOnlyKeyValueStore<String, String> mergedInto;
+    private final ReadOnlyKeyValueStore<String, Redirects> mergedInto;
 
     public TimelineReader(ReadOnlyKeyValueStore<String, CareItem> items, ReadOnlyKeyValueStore<String, String> order,
             ReadOnlyKeyValueStore<String, TimelineSummary> summaries) {
         this(items, order, summaries, null);
     }
 
-    /** With the event history store, for {@link #asOf}. */
+    /** With the merge redirects, for {@link #mergedInto}. */
     public TimelineReader(ReadOnlyKeyValueStore<String, CareItem> items, ReadOnlyKeyValueStore<String, String> order,
             ReadOnlyKeyValueStore<String, TimelineSummary> summaries,
-            ReadOnlyKeyValueStore<String, TimelineEntry> events) {
-        this(items, order, summaries, events, null);
-    }
-
-    /** With the event history store and the merge redirects, for {@link #asOf} and {@link #mergedInto}. */
-    public TimelineReader(ReadOnlyKeyValueStore<String, CareItem> items, ReadOnlyKeyValueStore<String, String> order,
-            ReadOnlyKeyValueStore<String, TimelineSummary> summaries,
-            ReadOnlyKeyValueStore<String, TimelineEntry> events, ReadOnlyKeyValueStore<String, String> mergedInto) {
+            ReadOnlyKeyValueStore<String, Redirects> mergedInto) {
         this.items = items;
         this.order = order;
         this.summaries = summaries;
-        this.events = events;
         this.mergedInto = mergedInto;
     }
 
     /** The NHS number this one was merged into (MERGE or SUPERSEDE), if it was and the store is known. */
     public Optional<String> mergedInto(String nhs) {
-        return mergedInto == null ? Optional.empty() : Optional.ofNullable(mergedInto.get(nhs));
+        if (mergedInto == null) {
+            return Optional.empty();
+        }
+        Redirects r = mergedInto.get(nhs);
+        return r == null ? Optional.empty() : Optional.ofNullable(r.survivor());
     }
 
     /**
-     * Every item's displayed entry as it was known from the events recorded at or before
-     * {@code asOf} (current and withdrawn), in timeline order: the same rules, applied to the events
-     * known then. Reads the patient's whole event history.
+     * Every care item as it was known from the events recorded at or before {@code asOf} (items with no event
+     * recorded by then left out): the same rules, applied to the events known then. Reads every item of the
+     * patient.
      */
-    public List<TimelineEntry> asOf(String nhs, Instant asOf) {
-        if (events == null) {
-            throw new IllegalStateException("as-of queries need the " + TimelineStores.EVENTS + " store");
-        }
-        List<TimelineEntry> result = new ArrayList<>();
-        CareItem item = null;
-        try (KeyValueIterator<String, TimelineEntry> it = events.prefixScan(nhs + "|", Serdes.String().serializer())) {
+    public List<CareItem> itemsAsOf(String nhs, Instant asOf) {
+        List<CareItem> result = new ArrayList<>();
+        try (KeyValueIterator<String, CareItem> it = items.prefixScan(nhs + "|", Serdes.String().serializer())) {
             while (it.hasNext()) {
-                TimelineEntry e = it.next().value;
-                if (e.getRecordedAt().isAfter(asOf)) {
-                    continue;
+                CareItem known = it.next().value.knownAt(asOf);
+                if (known != null) {
+                    result.add(known);
                 }
-                if (item != null && !item.winner().getEntryId().equals(e.getEntryId())) {
-                    result.add(item.displayed());
-                    item = null;
-                }
-                item = item == null ? CareItem.of(e) : item.with(e);
             }
         }
-        if (item != null) {
-            result.add(item.displayed());
+        return result;
+    }
+
+    /**
+     * Every item's displayed entry as it was known from the events recorded at or before {@code asOf}
+     * (current and withdrawn), in timeline order.
+     */
+    public List<TimelineEntry> asOf(String nhs, Instant asOf) {
+        return displayed(itemsAsOf(nhs, asOf));
+    }
+
+    /** The displayed entries of {@code items} (invisible ones left out), in timeline order. */
+    public static List<TimelineEntry> displayed(Collection<CareItem> items) {
+        List<TimelineEntry> result = new ArrayList<>();
+        for (CareItem item : items) {
+            TimelineEntry shown = item.displayed();
+            if (shown != null) {
+                result.add(shown);
+            }
         }
-        result.sort(org.caretrail.timeline.domain.TimelineOrder.ORDER);
+        result.sort(TimelineOrder.ORDER);
         return result;
     }
 
@@ -92,10 +95,15 @@ public final class TimelineReader {
         return Optional.ofNullable(summaries.get(nhs));
     }
 
-    /** The displayed entry of one care item. */
+    /** The care item (all its events), if known. */
+    public Optional<CareItem> item(String nhs, String entryId) {
+        return Optional.ofNullable(items.get(nhs + "|" + entryId));
+    }
+
+    /** The displayed entry of one care item (empty while it is invisible: only cancellations known). */
     public Optional<TimelineEntry> entry(String nhs, String entryId) {
         CareItem item = items.get(nhs + "|" + entryId);
-        return item == null ? Optional.empty() : Optional.of(item.displayed());
+        return item == null ? Optional.empty() : Optional.ofNullable(item.displayed());
     }
 
     /** Displayed entries (current and withdrawn) of every care item of one type. */
@@ -103,7 +111,12 @@ public final class TimelineReader {
         List<TimelineEntry> result = new ArrayList<>();
         try (KeyValueIterator<String, CareItem> it = items.prefixScan(nhs + "|" + type.name() + "|",
                 Serdes.String().serializer())) {
-            it.forEachRemaining(kv -> result.add(kv.value.displayed()));
+            it.forEachRemaining(kv -> {
+                TimelineEntry shown = kv.value.displayed();
+                if (shown != null) {
+                    result.add(shown);
+                }
+            });
         }
         return result;
     }
@@ -136,8 +149,9 @@ public final class TimelineReader {
                     continue;
                 }
                 CareItem item = items.get(nhs + "|" + entryId);
-                if (item != null) {
-                    result.add(item.displayed());
+                TimelineEntry shown = item == null ? null : item.displayed();
+                if (shown != null) {
+                    result.add(shown);
                 }
             }
         }

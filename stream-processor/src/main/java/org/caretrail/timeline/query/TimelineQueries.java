@@ -17,6 +17,7 @@ import org.caretrail.events.model.TimelineEntry;
 import org.caretrail.timeline.domain.TimelineSummaries;
 import org.caretrail.events.model.TimelineSummary;
 import org.caretrail.timeline.domain.CareItem;
+import org.caretrail.timeline.processor.Redirects;
 import org.caretrail.timeline.processor.TimelineReader;
 import org.caretrail.timeline.processor.TimelineStores;
 
@@ -67,10 +68,8 @@ public final class TimelineQueries {
                             QueryableStoreTypes.<String, String>keyValueStore())),
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.SUMMARIES,
                             QueryableStoreTypes.<String, TimelineSummary>keyValueStore())),
-                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.EVENTS,
-                            QueryableStoreTypes.<String, TimelineEntry>keyValueStore())),
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.MERGED_INTO,
-                            QueryableStoreTypes.<String, String>keyValueStore()))), Clock.systemUTC());
+                            QueryableStoreTypes.<String, Redirects>keyValueStore()))), Clock.systemUTC());
         }
         return new TimelineQueries((Function<String, TimelineReader>) nhs -> {
             KeyQueryMetadata meta = streams.queryMetadataForKey(TimelineStores.SUMMARIES, nhs,
@@ -87,10 +86,8 @@ public final class TimelineQueries {
                             QueryableStoreTypes.<String, String>keyValueStore()).withPartition(partition)),
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.SUMMARIES,
                             QueryableStoreTypes.<String, TimelineSummary>keyValueStore()).withPartition(partition)),
-                    streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.EVENTS,
-                            QueryableStoreTypes.<String, TimelineEntry>keyValueStore()).withPartition(partition)),
                     streams.store(StoreQueryParameters.fromNameAndType(TimelineStores.MERGED_INTO,
-                            QueryableStoreTypes.<String, String>keyValueStore()).withPartition(partition)));
+                            QueryableStoreTypes.<String, Redirects>keyValueStore()).withPartition(partition)));
         }, Clock.systemUTC());
     }
 
@@ -124,9 +121,15 @@ public final class TimelineQueries {
         return readerFor.apply(nhs).mergedInto(nhs);
     }
 
-    /** The timeline as known from events recorded at or before {@code q.asOf()}: rebuilt from the history. */
+    /**
+     * The timeline as known from events recorded at or before {@code q.asOf()}: every item's set of events
+     * cut at that moment, read with the same rules, and the summary derived from those entries.
+     */
     private static TimelinePage asOf(TimelineReader r, TimelineQuery q) {
-        List<TimelineEntry> known = r.asOf(q.nhsNumber(), q.asOf());
+        List<CareItem> items = r.itemsAsOf(q.nhsNumber(), q.asOf());
+        List<TimelineEntry> known = TimelineReader.displayed(items);
+        java.util.Set<String> admissionsSeen = new java.util.HashSet<>();
+        items.stream().filter(CareItem::statedByNew).forEach(i -> admissionsSeen.add(i.entryId()));
         List<TimelineEntry> matching = known.stream()
                 .filter(e -> q.history() || e.getStatus() == EntryStatus.CURRENT)
                 .filter(e -> q.includes(e.getType()))
@@ -135,7 +138,7 @@ public final class TimelineQueries {
                 .toList();
         int from = (int) Math.min(matching.size(), (long) q.page() * q.size());
         int to = Math.min(matching.size(), from + q.size());
-        return new TimelinePage(q, TimelineSummaries.of(known, q.asOf()), matching.subList(from, to),
-                matching.size(), q.asOf());
+        return new TimelinePage(q, TimelineSummaries.of(known, e -> admissionsSeen.contains(e.getEntryId()),
+                q.asOf()), matching.subList(from, to), matching.size(), q.asOf());
     }
 }

@@ -42,7 +42,7 @@ class TimelineSummariesTest {
             return items.values().stream().filter(e -> e.getType() == EventType.ADMISSION
                             || e.getType() == EventType.TRANSFER || e.getType() == EventType.DISCHARGE)
                     .filter(e -> e.getSource().getOdsCode().equals(odsCode)
-                            && spellId.equals(TimelineSummaries.spellId(e)))
+                            && spellId.equals(HospitalSpells.spellId(e)))
                     .toList();
         }
 
@@ -68,7 +68,7 @@ class TimelineSummariesTest {
         var json = CareEventJson.toJson(s);
         return json.get("spells") + " " + json.get("openReferrals") + " " + json.get("currentPrescriptions") + " "
                 + json.get("registeredPracticeOdsCode") + " " + json.get("deceased") + " "
-                + json.get("activityAfterDeath");
+                + json.get("activityAfterDeath") + " " + json.get("medications") + " " + json.get("omitted");
     }
 
     @Test
@@ -82,6 +82,17 @@ class TimelineSummariesTest {
             TimelineEntry after;
             int kind = random.nextInt(6);
             boolean withdraw = !subjects.isEmpty() && random.nextInt(5) == 0;
+            boolean leave = !withdraw && !subjects.isEmpty() && random.nextInt(12) == 0;
+            if (leave) {
+                // an item leaves the timeline (an unmerge or a visit move took it to another patient)
+                String gone = subjects.remove(random.nextInt(subjects.size()));
+                TimelineEntry before = items.remove(gone);
+                TimelineSummaries.update(incremental, before, null, source, now);
+                TimelineSummary reference = TimelineSummaries.empty();
+                TimelineSummaries.deriveViews(reference, source, now);
+                assertThat(views(incremental)).as("after step %d (%s left)", step, gone).isEqualTo(views(reference));
+                continue;
+            }
             if (withdraw) {
                 TimelineEntry old = items.get(subjects.get(random.nextInt(subjects.size())));
                 after = TimelineEntry.newBuilder(old)
@@ -100,7 +111,8 @@ class TimelineSummariesTest {
                             Map.of("spellId", spell, "destination", "Home"));
                     case 3 -> entry(EventType.REFERRAL, subject, hour, EntryStatus.CURRENT,
                             Map.of("status", random.nextBoolean() ? "open" : "completed"));
-                    case 4 -> entry(EventType.PRESCRIPTION, subject, hour, EntryStatus.CURRENT, Map.of("medication", "x"));
+                    case 4 -> entry(EventType.PRESCRIPTION, subject, hour, EntryStatus.CURRENT,
+                            Map.of("medication", "Medicine " + random.nextInt(70)));
                     default -> entry(EventType.DEATH, subject, hour + 1500, EntryStatus.CURRENT, Map.of());
                 };
             }
@@ -117,5 +129,6 @@ class TimelineSummariesTest {
                     .isEqualTo(views(reference));
         }
         assertThat(incremental.getSpells()).hasSize(TimelineSummaries.MAX_LISTED);
+        assertThat(incremental.getOmitted()).containsKeys(TimelineSummaries.SPELLS);
     }
 }

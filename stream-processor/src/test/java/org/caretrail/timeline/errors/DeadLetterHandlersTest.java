@@ -103,6 +103,17 @@ class DeadLetterHandlersTest {
     }
 
     @Test
+    void underExactlyOnceARefusedWriteFailsAtOnceForTheTransactionCannotCommit() {
+        var handler = new DeadLetterHandlers.Production();
+        handler.configure(Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));
+        var out = new ProducerRecord<byte[], byte[]>("care.timelines", KEY, VALUE);
+        var response = handler.handleError(context, out,
+                new org.apache.kafka.common.errors.RecordTooLargeException("too large"));
+        assertThat(response.result()).isEqualTo(ProductionExceptionHandler.Result.FAIL);
+        assertThat(response.deadLetterQueueRecords()).isEmpty();
+    }
+
+    @Test
     void anUnwritableOutputIsDeadLetteredButATimeoutIsRetried() {
         var handler = new DeadLetterHandlers.Production();
         handler.configure(CONFIG);
@@ -112,5 +123,41 @@ class DeadLetterHandlersTest {
                 .isEqualTo(ProductionExceptionHandler.Result.RESUME);
         assertThat(handler.handleError(context, out, new org.apache.kafka.common.errors.TimeoutException("slow"))
                 .result()).isEqualTo(ProductionExceptionHandler.Result.RETRY);
+    }
+
+    @Test
+    void anOutputRefusedAsTooLargeByItsSerializerBecomesADeadLetterForThatPatient() {
+        var handler = new DeadLetterHandlers.Production();
+        handler.configure(CONFIG);
+        var serde = new BoundedSerde<>(org.apache.kafka.common.serialization.Serdes.String(), 10);
+        OversizedRecordException refused = org.assertj.core.api.Assertions.catchThrowableOfType(
+                OversizedRecordException.class, () -> serde.serializer().serialize("care.timelines", "x".repeat(11)));
+        assertThat(refused.size()).isEqualTo(11);
+        assertThat(serde.serializer().serialize("care.timelines", "x".repeat(10))).hasSize(10);
+        var out = new ProducerRecord<Object, Object>("care.timelines", "9990000018", "a timeline");
+        var response = handler.handleSerializationError(context, out, refused,
+                ProductionExceptionHandler.SerializationExceptionOrigin.VALUE);
+        assertThat(response.result()).isEqualTo(ProductionExceptionHandler.Result.RESUME);
+        ProducerRecord<byte[], byte[]> dead = response.deadLetterQueueRecords().get(0);
+        assertThat(dead.topic()).isEqualTo("care.dead-letter-test");
+        assertThat(new String(dead.key(), StandardCharsets.UTF_8)).as("the patient").isEqualTo("9990000018");
+        assertThat(dead.value()).as("the input being processed").isEqualTo(VALUE);
+        assertThat(DeadLetters.header(dead.headers(), CareTopics.HEADER_REASON))
+                .contains("the output for care.timelines was not written").contains("11 bytes; the limit is 10");
+    }
+
+    @Test
+    void aDeadLetterIsBoundedWhateverTheInput() {
+        byte[] huge = new byte[DeadLetters.MAX_VALUE_BYTES + 10];
+        ProducerRecord<byte[], byte[]> dead = DeadLetters.record("dlq", new byte[DeadLetters.MAX_KEY_BYTES + 1], huge,
+                "r".repeat(10_000), "care.admissions", 0, 1);
+        assertThat(dead.value()).hasSize(DeadLetters.MAX_VALUE_BYTES);
+        assertThat(dead.key()).hasSize(DeadLetters.MAX_KEY_BYTES);
+        assertThat(DeadLetters.header(dead.headers(), DeadLetters.HEADER_TRUNCATED))
+                .isEqualTo("key=" + (DeadLetters.MAX_KEY_BYTES + 1) + ",value=" + huge.length);
+        assertThat(DeadLetters.header(dead.headers(), CareTopics.HEADER_REASON)).hasSize(DeadLetters.MAX_REASON);
+        Headers many = new RecordHeaders();
+        many.add("bulk", new byte[DeadLetters.MAX_KEPT_HEADER_BYTES + 1]);
+        assertThat(DeadLetters.keptHeaders(many).toArray()).isEmpty();
     }
 }

@@ -219,4 +219,36 @@ class TimelineApiTest {
             later.stop(0);
         }
     }
+
+    /** The new views (medication list, whole location, admission seen, who recorded a death) in JSON, now and as of. */
+    @Test
+    void theJsonAndTheAsOfPathCarryTheDerivedViews() throws Exception {
+        var admit = admission(PATIENT, "V1", Action.NEW, 1, T0, "AMU", "admit");
+        admit.setLocation(org.caretrail.timeline.CareEventFixtures.location("AMU", "2", "4", "RJ101"));
+        var rx = prescription(PATIENT, "rx-1", Action.NEW, 1, T0.plus(Duration.ofHours(2)), null, "rx");
+        rx.setMedicationCode(org.caretrail.timeline.CareEventFixtures.dmd("39108711000001109", "Metformin 500mg"));
+        var died = org.caretrail.timeline.CareEventFixtures.death(PATIENT, T0.plus(Duration.ofDays(2)), "died");
+        died.setRecordedBy("Dr A Khan");
+        t.publish(admit, rx, died);
+
+        JsonNode now = JSON.readTree(get("/api/v1/patients/" + PATIENT + "/timeline").body()).path("summary");
+        JsonNode asOf = JSON.readTree(get("/api/v1/patients/" + PATIENT + "/timeline?asOf="
+                + T0.plus(Duration.ofDays(30))).body()).path("summary");
+        for (JsonNode summary : List.of(now, asOf)) {
+            JsonNode spell = summary.path("spells").get(0);
+            assertThat(spell.path("location").path("bed").asText()).isEqualTo("4");
+            assertThat(spell.path("location").path("room").asText()).isEqualTo("2");
+            assertThat(spell.path("admissionSeen").asBoolean()).isTrue();
+            JsonNode medicine = summary.path("medications").get(0);
+            assertThat(medicine.path("medication").asText()).isEqualTo("Metformin 500mg");
+            assertThat(medicine.path("code").path("code").asText()).isEqualTo("39108711000001109");
+            assertThat(medicine.path("lastIssuedBy").path("odsCode").asText()).isEqualTo("FA123");
+            assertThat(summary.path("deathRecordedBy").asText()).isEqualTo("Dr A Khan, A81001");
+            assertThat(summary.has("omitted")).isTrue();
+        }
+        JsonNode beforeDeath = JSON.readTree(get("/api/v1/patients/" + PATIENT + "/timeline?asOf="
+                + T0.plus(Duration.ofDays(1))).body()).path("summary");
+        assertThat(beforeDeath.path("deceased").asBoolean()).isFalse();
+        assertThat(beforeDeath.path("medications")).hasSize(1);
+    }
 }
