@@ -17,9 +17,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
@@ -27,10 +25,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.caretrail.events.kafka.DurableProducer;
 import org.caretrail.events.CareEventType;
 import org.caretrail.events.model.Action;
 import org.caretrail.events.topic.CareTopics;
-import org.caretrail.producers.publisher.CarePublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,14 +72,13 @@ public final class Hl7MessageLog implements PublishedItems, AutoCloseable {
 
     /** A log on the cluster at {@code bootstrapServers}, with its own producer and consumer. */
     public static Hl7MessageLog connect(String bootstrapServers, Hl7Settings settings) {
-        Properties producerConfig = CarePublisher.producerConfig(bootstrapServers, "caretrail-hl7-message-log");
-        producerConfig.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) settings.publishTimeout().toMillis());
         Properties consumerConfig = new Properties();
         consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "caretrail-hl7-message-log-reader");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new Hl7MessageLog(CareTopics.HL7_MESSAGE_LOG, new KafkaProducer<>(producerConfig),
+        return new Hl7MessageLog(CareTopics.HL7_MESSAGE_LOG, DurableProducer.create(bootstrapServers,
+                "caretrail-hl7-message-log", new StringSerializer(), new ByteArraySerializer()),
                 new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer()), settings,
                 Clock.systemUTC());
     }

@@ -165,7 +165,8 @@ class MllpFrontDoorTest {
     @Test
     void idle_sockets_filling_every_slot_do_not_lock_out_a_real_sender_and_are_closed_after_the_idle_timeout()
             throws Exception {
-        start(Duration.ofSeconds(3));
+        // long enough that no idle socket times out before the newcomer comes, even on a loaded machine
+        start(Duration.ofSeconds(10));
         realSender.servedAgain(1);
         for (int i = 0; i < PER_PEER; i++) {
             attacker("127.0.0.2");
