@@ -9,7 +9,6 @@ import org.caretrail.events.model.EventType;
 import org.caretrail.timeline.query.TimelinePage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -71,9 +70,6 @@ class Hl7IdentityIT {
     }
 
     @Test
-    @Tag("needs-h1")
-    @Disabled("needs h1's rules: a MERGE carrying only a local id merges the NHS number that local id is linked to; "
-            + "a MERGE CANCEL (A37) moves the entries back")
     void an_a40_by_hospital_number_alone_moves_the_retired_records_entries_and_a37_moves_them_back() throws Exception {
         String survivor = Hl7TimelineFixture.nhsNumber(300140);
         String retired = Hl7TimelineFixture.nhsNumber(300150);

@@ -13,7 +13,6 @@ import org.caretrail.producers.hl7.AdtMessageBuilder;
 import org.caretrail.timeline.query.TimelinePage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -113,8 +112,6 @@ class Hl7MovesIT {
     }
 
     @Test
-    @Tag("needs-h1")
-    @Disabled("needs h1's rules: a spell made from a transfer or discharge whose admission was never seen")
     void a_patient_first_seen_at_a_transfer_is_in_hospital_and_the_discharge_closes_that_spell() throws Exception {
         String nhs = Hl7TimelineFixture.nhsNumber(200150);
         Instant moved = DAY.plusSeconds(9 * 3600);
@@ -136,8 +133,6 @@ class Hl7MovesIT {
     }
 
     @Test
-    @Tag("needs-h1")
-    @Disabled("needs h1's rules: a spell made from a discharge whose admission was never seen")
     void a_patient_first_seen_at_discharge_has_a_closed_spell() throws Exception {
         String nhs = Hl7TimelineFixture.nhsNumber(200160);
         Instant discharged = DAY.plusSeconds(15 * 3600);

@@ -40,7 +40,6 @@ import org.caretrail.it.consumers.TestGuard;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -222,7 +221,6 @@ class TimelineWebViewIT {
     }
 
     @Test
-    @Disabled("needs h1-timeline-rules: summary.deathRecordedBy")
     void whoRecordedTheDeathIsShown() throws Exception {
         Document page = page("died", base + "/?nhs=" + AdtPatients.DIED);
         assertThat(page.selectFirst("[data-fact=death-recorded-by]").text()).contains("Dr C Synthetic");
@@ -255,8 +253,6 @@ class TimelineWebViewIT {
     }
 
     @Test
-    @Disabled("needs h1-timeline-rules (a spell from the first message naming its visit; spell.location) "
-            + "and h2-hl7 (A06 as a move)")
     void afterTheMoveThePatientIsInHospitalOnTheirWardBayAndBed() throws Exception {
         Document page = page("ed-to-ward", base + "/?nhs=" + AdtPatients.ED_TO_WARD);
         assertThat(page.selectFirst("[data-fact=in-hospital] [data-fact=location]").text())
@@ -264,7 +260,6 @@ class TimelineWebViewIT {
     }
 
     @Test
-    @Disabled("needs h1-timeline-rules: a merge by hospital number alone moves the entries (issue 8 item 5)")
     void aMergeByHospitalNumberSendsTheOldNumberToTheSurvivor() throws Exception {
         HttpClient client = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
@@ -285,7 +280,6 @@ class TimelineWebViewIT {
     }
 
     @Test
-    @Disabled("needs h1-timeline-rules: summary.medications (one line per medicine)")
     void theMedicationListHasOneLinePerMedicineWithItsLastIssueAndWhoIssuedIt() throws Exception {
         Document page = page("medicines", base + "/?nhs=" + AdtPatients.MEDICINES);
         Elements lines = page.select("[data-view=medications] li");
@@ -296,7 +290,6 @@ class TimelineWebViewIT {
     }
 
     @Test
-    @Disabled("needs h1-timeline-rules: a spell from the first message naming its visit (admissionSeen, location)")
     void aSpellFirstSeenMidStayIsInHospitalWithItsWholeLocation() throws Exception {
         Document page = page("mid-stay", base + "/?nhs=" + AdtPatients.MID_STAY);
         Element inHospital = page.selectFirst("[data-fact=in-hospital]");
