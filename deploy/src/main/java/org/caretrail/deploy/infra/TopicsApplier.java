@@ -106,10 +106,10 @@ public final class TopicsApplier {
         Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         try (Admin admin = Admin.create(config)) {
-            int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            int brokers = brokers(admin, specs, existing);
             Map<String, Replication> wanted = plan(specs, brokers);
             applied = (override != null ? override : CareTopics.REPLICATION).on(brokers);
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<Outcome> outcomes = new ArrayList<>();
             Map<String, NewTopic> toCreate = new LinkedHashMap<>();
             List<TopicSpec> toCheck = new ArrayList<>();
@@ -148,6 +148,22 @@ public final class TopicsApplier {
             awaitServed(admin, specs.stream().map(TopicSpec::name).toList(), Duration.ofSeconds(60));
             return outcomes;
         }
+    }
+
+    /**
+     * How many brokers the cluster has: those registered now, or more if a topic already has more
+     * copies (a broker that is down for a moment, or restarting, does not make the cluster smaller).
+     */
+    private static int brokers(Admin admin, Collection<TopicSpec> specs, Set<String> existing)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        int registered = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+        List<String> ours = specs.stream().map(TopicSpec::name).filter(existing::contains).toList();
+        if (ours.isEmpty()) {
+            return registered;
+        }
+        int copies = admin.describeTopics(ours).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                .flatMap(d -> d.partitions().stream()).mapToInt(p -> p.replicas().size()).max().orElse(0);
+        return Math.max(registered, copies);
     }
 
     /** The replication each topic gets on {@code brokers}; refuses an unsafe one on a cluster. */
