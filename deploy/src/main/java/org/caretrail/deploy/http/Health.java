@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code /health/ready}: 200 when every part is UP, else 503. Readiness: send traffic here or not.
  *       A broker or registry that cannot be reached makes the platform not ready.</li>
- *   <li>{@code /health/live}: 200 unless a part that a restart of this process would mend is DOWN
- *       (a part registered as {@code liveness}); a broker that is away is not such a part, so the
- *       probe does not restart pods while Kafka is down.</li>
+ *   <li>{@code /health/live}: 200 unless a part is broken in a way only a restart of this process
+ *       would mend ({@link Status#broken}); a broker that is away is not, so the probe does not
+ *       restart pods while Kafka is down.</li>
  *   <li>{@code /health}: the overall view, as ready, with every part named.</li>
  * </ul>
  * Checks run on their own thread every {@link #PERIOD} and the answers come from their last
@@ -35,21 +35,27 @@ public final class Health implements AutoCloseable {
     static final Duration PERIOD = Duration.ofSeconds(1);
     private static final Logger LOG = LoggerFactory.getLogger(Health.class);
 
-    /** One part's state and why. */
-    public record Status(boolean up, String detail) {
+    /**
+     * One part's state and why. {@code broken}: DOWN in a way this process will not mend by itself
+     * (a restart of it may), which fails {@code /health/live} too.
+     */
+    public record Status(boolean up, boolean broken, String detail) {
         public static Status up(String detail) {
-            return new Status(true, detail);
+            return new Status(true, false, detail);
         }
 
+        /** Not working now, but it may come back by itself (e.g. Kafka is away). */
         public static Status down(String detail) {
-            return new Status(false, detail);
+            return new Status(false, false, detail);
+        }
+
+        /** Not working and will not come back without a restart of this process. */
+        public static Status broken(String detail) {
+            return new Status(false, true, detail);
         }
     }
 
-    private record Part(Supplier<Status> check, boolean liveness) {
-    }
-
-    private final Map<String, Part> parts = new LinkedHashMap<>();
+    private final Map<String, Supplier<Status>> parts = new LinkedHashMap<>();
     private volatile Map<String, Status> last = Map.of();
     private volatile Instant checkedAt = Instant.EPOCH;
     private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -62,18 +68,15 @@ public final class Health implements AutoCloseable {
         checker.scheduleWithFixedDelay(this::check, 0, PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * Adds a part. {@code liveness}: when it is DOWN the process itself is broken (restarting it may
-     * help), so {@code /health/live} fails too.
-     */
-    public synchronized Health part(String name, Supplier<Status> check, boolean liveness) {
-        parts.put(name, new Part(check, liveness));
+    /** Adds a part, checked every {@link #PERIOD}; a check should answer within about two seconds. */
+    public synchronized Health part(String name, Supplier<Status> check) {
+        parts.put(name, check);
         return this;
     }
 
     /** Checks every part now (also done every second in the background). */
     public void check() {
-        Map<String, Part> snapshot;
+        Map<String, Supplier<Status>> snapshot;
         synchronized (this) {
             snapshot = new LinkedHashMap<>(parts);
         }
@@ -81,7 +84,7 @@ public final class Health implements AutoCloseable {
         snapshot.forEach((name, part) -> {
             Status status;
             try {
-                status = part.check().get();
+                status = part.get();
             } catch (RuntimeException e) {
                 status = Status.down(e.getClass().getSimpleName() + ": " + e.getMessage());
             }
@@ -109,11 +112,7 @@ public final class Health implements AutoCloseable {
     }
 
     public boolean live() {
-        Map<String, Status> now = last;
-        synchronized (this) {
-            return parts.entrySet().stream().filter(e -> e.getValue().liveness())
-                    .allMatch(e -> now.getOrDefault(e.getKey(), Status.up("not checked yet")).up());
-        }
+        return last.values().stream().noneMatch(Status::broken);
     }
 
     /** Serves {@code /health}, {@code /health/live} and {@code /health/ready}: mount it at {@code /health}. */
@@ -148,7 +147,8 @@ public final class Health implements AutoCloseable {
         for (Map.Entry<String, Status> part : last.entrySet()) {
             json.append(first ? "" : ",").append('"').append(escape(part.getKey())).append("\":{\"status\":\"")
                     .append(part.getValue().up() ? "UP" : "DOWN").append("\",\"detail\":\"")
-                    .append(escape(String.valueOf(part.getValue().detail()))).append("\"}");
+                    .append(escape(String.valueOf(part.getValue().detail()))).append('"')
+                    .append(part.getValue().broken() ? ",\"broken\":true" : "").append('}');
             first = false;
         }
         return json.append("},\"checkedAt\":\"").append(checkedAt).append("\"}").toString();

@@ -79,8 +79,17 @@ public final class PlatformHttpServer implements AutoCloseable {
 
     /** Serves {@code handler} under {@code path}, to callers the {@link ApiAccess} allows, audited if asked. */
     public PlatformHttpServer mount(String path, HttpHandler handler) {
-        server.createContext(path, guarded(handler));
+        server.createContext(contextPath(path), guarded(handler));
         return this;
+    }
+
+    /**
+     * The context path Jetty matches as the JDK server did: the JDK matches a context as a string
+     * prefix, Jetty by whole path segments, so {@code /api/v1/patients/} (trailing slash) would match
+     * nothing below it; without the slash it matches {@code /api/v1/patients/{nhs}/timeline}.
+     */
+    static String contextPath(String path) {
+        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     }
 
     /** The guard chain around a mounted handler: access first, then the audit records the outcome. */
@@ -91,13 +100,13 @@ public final class PlatformHttpServer implements AutoCloseable {
 
     /** Serves {@code handler} under {@code path} to anyone: for what holds no patient data (the web view's files). */
     public PlatformHttpServer mountPublic(String path, HttpHandler handler) {
-        server.createContext(path, handler);
+        server.createContext(contextPath(path), handler);
         return this;
     }
 
     /** Adds a named part to {@code /health}: DOWN makes the platform not ready (and the overall 503). */
     public PlatformHttpServer healthCheck(String name, Supplier<Boolean> up) {
-        health.part(name, () -> up.get() ? Health.Status.up("") : Health.Status.down(""), false);
+        health.part(name, () -> up.get() ? Health.Status.up("") : Health.Status.down(""));
         return this;
     }
 

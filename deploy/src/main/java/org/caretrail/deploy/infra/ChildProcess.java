@@ -47,7 +47,7 @@ final class ChildProcess implements AutoCloseable {
     static ChildProcess start(String name, List<String> command, Path workDir, Path logFile) throws IOException {
         PrivateFiles.directory(logFile.getParent());
         Path pidFile = logFile.resolveSibling(name + ".pid");
-        stopStale(name, pidFile);
+        stopStaleByPidFile(name, pidFile);
         if (!Files.exists(logFile)) {
             PrivateFiles.write(logFile, "");
         }
@@ -95,7 +95,16 @@ final class ChildProcess implements AutoCloseable {
         return output;
     }
 
-    private static void stopStale(String name, Path pidFile) throws IOException {
+    /**
+     * Stops a {@code name} child left running by an earlier CareTrail that was killed (children run in
+     * their own sessions, so they outlive a kill -9 of their parent): its pid file is beside
+     * {@code logFile}. Call before checking whether the child's ports are free.
+     */
+    static void stopStale(String name, Path logFile) throws IOException {
+        stopStaleByPidFile(name, logFile.resolveSibling(name + ".pid"));
+    }
+
+    private static void stopStaleByPidFile(String name, Path pidFile) throws IOException {
         if (!Files.exists(pidFile)) {
             return;
         }

@@ -27,6 +27,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public static EmbeddedKafkaBroker start(Path dataDir, int port, String classpath, Duration timeout)
             throws IOException {
+        ChildProcess.stopStale("kafka", dataDir.toAbsolutePath().resolve("logs/kafka.log"));
         if (Ports.listening("localhost", port)) {
             throw new IOException("port " + port + " is already in use: is another broker running? "
                     + "Use --kafka-port to choose another or --bootstrap-servers to use it");

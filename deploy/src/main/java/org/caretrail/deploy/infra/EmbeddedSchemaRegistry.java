@@ -56,6 +56,7 @@ public final class EmbeddedSchemaRegistry implements Supervisor.Child {
                     + " (no quarkus-run.jar): build with `mvn -pl deploy -am package -DskipTests`, or pass "
                     + "--schema-registry-url to use a running registry");
         }
+        ChildProcess.stopStale("registry", dataDir.resolve("logs/registry.log"));
         if (Ports.listening("127.0.0.1", port)) {
             throw new IOException("port " + port + " is already in use: is another registry running? "
                     + "Use --registry-port to choose another or --schema-registry-url to use it");

@@ -49,6 +49,9 @@ public final class KafkaCluster implements AutoCloseable {
         Map<Integer, Integer> clientPorts = new LinkedHashMap<>();
         Map<Integer, Integer> controllerPorts = new LinkedHashMap<>();
         for (int id = 1; id <= brokers; id++) {
+            ChildProcess.stopStale("kafka-" + id, root.resolve("node-" + id).resolve("logs/kafka-" + id + ".log"));
+        }
+        for (int id = 1; id <= brokers; id++) {
             int port = firstPort == 0 ? Ports.free() : firstPort + id - 1;
             if (Ports.listening("localhost", port)) {
                 throw new IOException("port " + port + " (broker " + id + ") is already in use: choose other ports "

@@ -78,6 +78,11 @@ public final class Supervisor implements AutoCloseable {
         return states.get(name);
     }
 
+    /** Whether a child whose name starts with {@code prefix} (e.g. "Kafka broker") is in {@code state}. */
+    public boolean any(String prefix, State state) {
+        return states.entrySet().stream().anyMatch(e -> e.getKey().startsWith(prefix) && e.getValue() == state);
+    }
+
     private void exited(Child child, long pid, int code) {
         if (closing) {
             return;

@@ -47,7 +47,7 @@ class HttpFrontDoorFaultsIT {
     @Test
     void slowClientsAreClosedInTimeWhileRealClientsAreAnswered() throws Exception {
         HttpLimits limits = HttpLimits.defaults();
-        Health health = new Health().part("test", () -> Health.Status.up("always"), true);
+        Health health = new Health().part("test", () -> Health.Status.up("always"));
         int port = Ports.free();
         try (PlatformHttpServer http = new PlatformHttpServer("127.0.0.1", port, 0, limits, health, () -> "# none\n")) {
             http.mount("/api/v1/echo", exchange -> {
