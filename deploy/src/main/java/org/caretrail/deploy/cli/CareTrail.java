@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             "Then look at a patient:            caretrail timeline 9912003888"},
         subcommands = {
             UpCommand.class,
+            ClusterCommand.class,
             TopicsCommand.class,
             PublishCommand.class,
             ImportCommand.class,
