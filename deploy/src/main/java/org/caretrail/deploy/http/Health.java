@@ -92,8 +92,10 @@ public final class Health implements AutoCloseable {
             if (before != null && before.up() != status.up()) {
                 if (status.up()) {
                     LOG.warn("health: {} is UP again ({})", name, status.detail());
+                } else if (status.broken()) {
+                    LOG.error("health: {} is DOWN and will not recover by itself ({})", name, status.detail());
                 } else {
-                    LOG.error("health: {} is DOWN ({})", name, status.detail());
+                    LOG.warn("health: {} is DOWN ({})", name, status.detail());
                 }
             }
             results.put(name, status);
