@@ -73,7 +73,8 @@ final class KafkaNode implements Supervisor.Child {
 
     /** Starts the JVM (returns at once; see {@link #awaitReady}). */
     void launch() throws IOException {
-        List<String> command = new ArrayList<>(List.of(java(), "-Xms128m", "-Xmx" + heap, "-XX:+UseG1GC",
+        List<String> command = new ArrayList<>(List.of(java(), "-Xms" + (heap.equals("1g") ? "256m" : "128m"),
+                "-Xmx" + heap, "-XX:+UseG1GC",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, "kafka.Kafka",
                 dir.resolve("server.properties").toString()));
         process = ChildProcess.start(name, command, dir, dir.resolve("logs").resolve(name + ".log"));

@@ -52,6 +52,7 @@ public final class Supervisor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
 
     private final Consumer<String> giveUp;
+    private final Duration firstPause;
     private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "caretrail-supervisor");
         t.setDaemon(true);
@@ -63,7 +64,13 @@ public final class Supervisor implements AutoCloseable {
 
     /** @param giveUp told, with the reason, when a child keeps dying; expected to stop the platform */
     public Supervisor(Consumer<String> giveUp) {
+        this(giveUp, Duration.ofSeconds(1));
+    }
+
+    /** With another first pause (doubled at each death): for tests. */
+    Supervisor(Consumer<String> giveUp, Duration firstPause) {
         this.giveUp = giveUp;
+        this.firstPause = firstPause;
     }
 
     /** Starts watching {@code child} (already running). */
@@ -106,7 +113,7 @@ public final class Supervisor implements AutoCloseable {
             return;
         }
         states.put(child.name(), State.RESTARTING);
-        long pause = Math.min(MAX_PAUSE.toMillis(), 1000L << (attempt - 1));
+        long pause = Math.min(MAX_PAUSE.toMillis(), firstPause.toMillis() << (attempt - 1));
         LOG.error("the {} (pid {}) exited unexpectedly with code {}; starting it again in {} s (restart {} of at most "
                 + "{} within {} minutes)", child.name(), pid, code, pause / 1000.0, attempt, MAX_RESTARTS,
                 WINDOW.toMinutes());

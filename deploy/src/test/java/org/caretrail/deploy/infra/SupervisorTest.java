@@ -71,10 +71,10 @@ class SupervisorTest {
         FakeChild child = new FakeChild();
         child.failRestart = true; // every restart fails at once: counted as another death
         AtomicReference<String> gaveUp = new AtomicReference<>();
-        try (Supervisor supervisor = new Supervisor(gaveUp::set)) {
+        try (Supervisor supervisor = new Supervisor(gaveUp::set, Duration.ofMillis(100))) {
             supervisor.watch(child);
             child.die();
-            // deaths at 0 s, then failed restarts after 1, 2, 4, 8 and 16 s: the sixth death gives up
+            // deaths at 0 s, then failed restarts after 0.1, 0.2, 0.4, 0.8 and 1.6 s: the sixth death gives up
             await().atMost(Duration.ofSeconds(60)).until(() -> gaveUp.get() != null);
             assertThat(gaveUp.get()).contains("the Kafka broker died 6 times within 10 minutes");
             assertThat(supervisor.state("Kafka broker")).isEqualTo(Supervisor.State.GAVE_UP);
