@@ -74,12 +74,12 @@ public final class Health implements AutoCloseable {
         return this;
     }
 
-    /** Checks every part now (also done every second in the background). */
-    public void check() {
-        Map<String, Supplier<Status>> snapshot;
-        synchronized (this) {
-            snapshot = new LinkedHashMap<>(parts);
-        }
+    /**
+     * Checks every part now (also done every second in the background). One check at a time, so the
+     * last result always covers every part registered before it began.
+     */
+    public synchronized void check() {
+        Map<String, Supplier<Status>> snapshot = new LinkedHashMap<>(parts);
         Map<String, Status> results = new LinkedHashMap<>();
         snapshot.forEach((name, part) -> {
             Status status;
