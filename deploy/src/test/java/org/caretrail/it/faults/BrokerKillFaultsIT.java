@@ -92,6 +92,37 @@ class BrokerKillFaultsIT {
         }
     }
 
+    /**
+     * SIGTERM while Kafka is away (an external broker, killed, so nothing restarts it): the platform must
+     * still stop within seconds; a service still waiting for Kafka is left behind with a warning.
+     */
+    @Test
+    void sigtermStopsInBoundedTimeWhileKafkaIsAway() throws Exception {
+        java.nio.file.Path data = java.nio.file.Files.createTempDirectory(java.nio.file.Files.createDirectories(
+                java.nio.file.Path.of("target", "it-data")), "external-kafka-");
+        org.caretrail.deploy.infra.EmbeddedKafkaBroker broker = org.caretrail.deploy.infra.EmbeddedKafkaBroker.start(
+                data, org.caretrail.deploy.infra.Ports.free(), System.getProperty("java.class.path"),
+                Duration.ofSeconds(90));
+        try (PlatformProcess up = new PlatformProcess("kafka-away", List.of("--bootstrap-servers",
+                broker.bootstrapServers(), "--schema-registry-url", org.caretrail.it.RealInfrastructure.registryUrl(),
+                "--patients", "50", "--rate", "20"))) {
+            up.start().awaitUp(Duration.ofMinutes(3));
+            broker.kill();
+            awaitHealth(up, 503, "\"broker\":\"DOWN\"", Duration.ofSeconds(30));
+            Thread.sleep(3_000); // let the simulator and the stream processor run into the missing broker
+            ProcessHandle jvm = up.platformJvm().orElseThrow();
+            long term = System.nanoTime();
+            jvm.destroy();
+            jvm.onExit().get(60, TimeUnit.SECONDS);
+            double stopped = (System.nanoTime() - term) / 1e9;
+            System.out.printf("SIGTERM with Kafka away: stopped in %.1f s%n", stopped);
+            assertThat(stopped).as("stop time with Kafka away").isLessThan(30);
+            assertThat(up.output()).contains("Stopped (");
+        } finally {
+            broker.close();
+        }
+    }
+
     private static HttpResponse<String> awaitHealth(PlatformProcess up, int status, String containing,
             Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
