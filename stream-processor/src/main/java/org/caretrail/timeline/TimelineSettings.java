@@ -181,6 +181,22 @@ public final class TimelineSettings {
                     + "a rebuild side by side uses its own.",
             Function.identity(), TimelineSettings::topicNameProblem);
 
+    public static final Setting<String> INTERNAL_TOPICS_REPLICATION = define("timeline.internal.topics.replication",
+            "", "Replication of the stream processor's own changelog and repartition topics as FACTOR/MIN_ISR "
+                    + "(e.g. 3/2 on a cluster, as the care topics; caretrail up sets it to what they were applied "
+                    + "with). Empty: the brokers' default.replication.factor and min.insync.replicas.",
+            Function.identity(), v -> {
+                if (v.isEmpty()) {
+                    return null;
+                }
+                try {
+                    org.caretrail.events.topic.Replication.parse(v);
+                    return null;
+                } catch (IllegalArgumentException e) {
+                    return e.getMessage();
+                }
+            });
+
     private final Map<Setting<?>, Object> values;
 
     private TimelineSettings(Map<Setting<?>, Object> values) {
@@ -321,6 +337,13 @@ public final class TimelineSettings {
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         if (!get(APPLICATION_SERVER).isEmpty()) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, get(APPLICATION_SERVER));
+        }
+        if (!get(INTERNAL_TOPICS_REPLICATION).isEmpty()) {
+            org.caretrail.events.topic.Replication r = org.caretrail.events.topic.Replication.parse(
+                    get(INTERNAL_TOPICS_REPLICATION));
+            p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, r.factor());
+            p.put(StreamsConfig.topicPrefix(org.apache.kafka.common.config.TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
+                    Integer.toString(r.minInsyncReplicas()));
         }
         // read every event from the start of the topics when the application id is new
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
