@@ -54,6 +54,8 @@ public final class Platform implements AutoCloseable {
 
     /** How long the services together may take to stop before CareTrail goes on without them. */
     static final Duration SERVICES_STOP_BUDGET = Duration.ofSeconds(10);
+    /** The stream processor's own stop budget, whatever the services before it took. */
+    static final Duration TIMELINE_STOP_BUDGET = Duration.ofSeconds(15);
 
     private final PlatformSettings settings;
     private final SimulatorFailureLog simulatorLog = new SimulatorFailureLog();
@@ -174,7 +176,9 @@ public final class Platform implements AutoCloseable {
                 .with(TimelineSettings.NUM_STANDBY_REPLICAS, settings.timelineStandbyReplicas())
                 .with(TimelineSettings.INTERNAL_TOPICS_REPLICATION, appliedReplication.toString());
         TimelineApplication timeline = new TimelineApplication(timelineSettings, topics);
-        running.push(Stop.service("timeline stream processor", timeline));
+        // its clean close commits and writes the stores' checkpoints (under exactly-once an unclean one means a full
+        // restore on the next start), so it has a share of its own rather than what the services before it left
+        running.push(Stop.service("timeline stream processor", timeline, TIMELINE_STOP_BUDGET));
         timeline.start();
         // Kafka Streams makes its directories group-readable (0750); the state holds timelines: owner only
         PrivateFiles.directory(PrivateFiles.directory(settings.dataDir().resolve("streams"))
@@ -295,7 +299,8 @@ public final class Platform implements AutoCloseable {
     /**
      * Stops everything in reverse order of starting: the simulator, the HTTP front door, the adapters,
      * subscriptions and the stream processor, then the registry, then the broker. The services together
-     * get {@link #SERVICES_STOP_BUDGET}: one that does not stop in its share (e.g. a producer waiting for
+     * get {@link #SERVICES_STOP_BUDGET} (the stream processor at least {@link #TIMELINE_STOP_BUDGET} of its own):
+     * one that does not stop in its share (e.g. a producer waiting for
      * a broker that has gone) is left behind with a warning, so a stop always finishes in seconds. The
      * children get SIGTERM, and SIGKILL when they do not exit in time.
      */
@@ -308,7 +313,7 @@ public final class Platform implements AutoCloseable {
                 stop(stop, null);
             } else {
                 long left = Math.max(Duration.ofSeconds(1).toNanos(), deadline - System.nanoTime());
-                stop(stop, Duration.ofNanos(left));
+                stop(stop, Duration.ofNanos(Math.max(left, stop.reserved().toNanos())));
             }
         }
         health.close();
@@ -341,14 +346,21 @@ public final class Platform implements AutoCloseable {
         }
     }
 
-    /** Something to stop: a service in this JVM (bounded wait) or a child process (bounded by itself). */
-    private record Stop(String name, AutoCloseable what, boolean child) {
+    /**
+     * Something to stop: a service in this JVM (bounded wait: the services' shared budget, or at least
+     * {@code reserved}) or a child process (bounded by itself).
+     */
+    private record Stop(String name, AutoCloseable what, boolean child, Duration reserved) {
         static Stop service(String name, AutoCloseable what) {
-            return new Stop(name, what, false);
+            return new Stop(name, what, false, Duration.ZERO);
+        }
+
+        static Stop service(String name, AutoCloseable what, Duration reserved) {
+            return new Stop(name, what, false, reserved);
         }
 
         static Stop child(String name, AutoCloseable what) {
-            return new Stop(name, what, true);
+            return new Stop(name, what, true, Duration.ZERO);
         }
     }
 
