@@ -80,8 +80,11 @@ class ClusterFaultsIT {
             String bootstrap = cluster.bootstrapServers();
             new TopicsApplier(bootstrap).apply();
             assertReplicatedThreeWithTwoInSync(bootstrap);
+            // the two instances forward queries to each other, signed with one shared peer secret
+            Path peerSecret = data.resolve("peer-secret");
+            Files.writeString(peerSecret, java.util.UUID.randomUUID() + "-" + java.util.UUID.randomUUID() + "\n");
             List<String> options = List.of("--bootstrap-servers", bootstrap, "--schema-registry-url", registryUrl,
-                    "--standby-replicas", "1", "--patients", "0");
+                    "--standby-replicas", "1", "--patients", "0", "--peer-secret-file", peerSecret.toString());
             try (PlatformProcess a = new PlatformProcess("cluster-a", options);
                  PlatformProcess b = new PlatformProcess("cluster-b", options)) {
                 a.start();

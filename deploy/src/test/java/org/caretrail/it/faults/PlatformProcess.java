@@ -184,9 +184,15 @@ final class PlatformProcess implements AutoCloseable {
         return childPid("caretrail").flatMap(ProcessHandle::of);
     }
 
+    /** GET, with the platform's API token (made on its first start in the data directory) once there is one. */
     HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5));
+        Path token = data.resolve("api-token");
+        if (Files.isReadable(token)) {
+            request.header("Authorization", "Bearer " + Files.readAllLines(token).get(0).strip());
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     String bootstrapServers() {
