@@ -158,6 +158,8 @@ public final class Platform implements AutoCloseable {
                 }
             }
             security.writeClientFiles();
+            addresses.put("Kafka clients", security.dir().resolve("clients")
+                    + " (settings per principal, for the commands and Kafka's own tools)");
         }
         progress.step("applying topics and registering schemas");
         TopicsApplier applier = new TopicsApplier(kafka.as(CarePrincipal.ADMIN))

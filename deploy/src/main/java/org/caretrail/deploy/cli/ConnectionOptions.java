@@ -47,6 +47,10 @@ public final class ConnectionOptions {
                     + "whichever principal it names (env CARETRAIL_KAFKA_CONFIG); wins over --kafka-security-dir")
     Path kafkaConfig;
 
+    @Option(names = "--no-kafka-security", description = "Connect without TLS or authentication (a Kafka run with "
+            + "`up --no-kafka-security`), even when data/kafka-security exists")
+    boolean noKafkaSecurity;
+
     public String bootstrapServers() {
         return bootstrapServers;
     }
@@ -58,25 +62,34 @@ public final class ConnectionOptions {
     /** How this command connects to Kafka when its job is {@code principal}'s. */
     public KafkaClientSettings kafka(CarePrincipal principal) {
         try {
-            if (kafkaConfig != null) {
+            if (kafkaConfig != null && !noKafkaSecurity) {
                 return KafkaClientSettings.fromFile(bootstrapServers, kafkaConfig);
             }
-            Path dir = kafkaSecurityDir != null ? kafkaSecurityDir
-                    : Files.isDirectory(DEFAULT_SECURITY_DIR.resolve("credentials")) ? DEFAULT_SECURITY_DIR : null;
+            Path dir = securityDir();
             return KafkaAccess.of(bootstrapServers, dir == null ? null : KafkaSecurity.existing(dir)).as(principal);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** The security directory: the one given, else {@code data/kafka-security} when it exists; null for none. */
+    private Path securityDir() {
+        if (noKafkaSecurity) {
+            return null;
+        }
+        if (kafkaSecurityDir != null) {
+            return kafkaSecurityDir;
+        }
+        return Files.isDirectory(DEFAULT_SECURITY_DIR.resolve("credentials")) ? DEFAULT_SECURITY_DIR : null;
+    }
+
     /** The Kafka security files in use, if any (the operator's commands apply principals from them). */
     public java.util.Optional<KafkaSecurity> kafkaSecurity() {
         try {
-            if (kafkaConfig != null) {
+            if (kafkaConfig != null || noKafkaSecurity) {
                 return java.util.Optional.empty();
             }
-            Path dir = kafkaSecurityDir != null ? kafkaSecurityDir
-                    : Files.isDirectory(DEFAULT_SECURITY_DIR.resolve("credentials")) ? DEFAULT_SECURITY_DIR : null;
+            Path dir = securityDir();
             return dir == null ? java.util.Optional.empty() : java.util.Optional.of(KafkaSecurity.existing(dir));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
