@@ -24,7 +24,11 @@ import java.util.function.Consumer;
 import org.caretrail.deploy.http.AccessAudit;
 import org.caretrail.deploy.http.ApiAccess;
 import org.caretrail.deploy.http.Health;
+import org.caretrail.deploy.infra.KafkaAccess;
 import org.caretrail.deploy.infra.KafkaCluster;
+import org.caretrail.deploy.infra.KafkaSecurity;
+import org.caretrail.deploy.infra.PrincipalsApplier;
+import org.caretrail.events.topic.CarePrincipal;
 import org.caretrail.deploy.infra.PrivateFiles;
 import org.caretrail.deploy.infra.Supervisor;
 import org.caretrail.events.topic.Replication;
@@ -71,6 +75,7 @@ public final class Platform implements AutoCloseable {
     private static final String FHIR_PATH = "/fhir/r4";
 
     private String bootstrapServers;
+    private KafkaAccess kafka;
     private int mllpPort;
     private String httpBase;
     private String registryUrl;
@@ -105,10 +110,18 @@ public final class Platform implements AutoCloseable {
     private void startInfrastructure(ProgressListener progress) throws Exception {
         Path data = PrivateFiles.directory(settings.dataDir());
         supervisor = new Supervisor(reason -> onFatal.accept(reason));
+        KafkaSecurity security = null;
+        if (settings.kafkaSecurityDir() != null && settings.bootstrapServers() == null) {
+            progress.step("securing Kafka: TLS certificates from the CareTrail CA, a SCRAM principal per component, "
+                    + "ACLs (in " + settings.kafkaSecurityDir() + ")");
+            security = KafkaSecurity.generate(settings.kafkaSecurityDir(), settings.brokers());
+        } else if (settings.kafkaSecurityDir() != null) {
+            security = KafkaSecurity.existing(settings.kafkaSecurityDir());
+        }
         if (settings.bootstrapServers() == null && settings.brokers() == 1) {
             progress.step("starting Kafka broker (KRaft) on localhost:" + settings.kafkaPort() + ", data in " + data.resolve("kafka"));
             broker = EmbeddedKafkaBroker.start(data, settings.kafkaPort(), settings.brokerClasspath(),
-                    Duration.ofSeconds(120));
+                    Duration.ofSeconds(120), security);
             running.push(Stop.child("Kafka broker", broker));
             supervisor.watch(broker.node());
             bootstrapServers = broker.bootstrapServers();
@@ -117,14 +130,15 @@ public final class Platform implements AutoCloseable {
                     + settings.kafkaPort() + "-" + (settings.kafkaPort() + settings.brokers() - 1) + ", data in "
                     + data.resolve("cluster"));
             cluster = KafkaCluster.start(data, settings.brokers(), settings.kafkaPort(), settings.brokerClasspath(),
-                    Duration.ofSeconds(180));
+                    Duration.ofSeconds(180), security);
             running.push(Stop.child("Kafka cluster", cluster));
             cluster.children().forEach(supervisor::watch);
             bootstrapServers = cluster.bootstrapServers();
         } else {
             bootstrapServers = settings.bootstrapServers();
         }
-        addresses.put("Kafka", bootstrapServers);
+        kafka = KafkaAccess.of(bootstrapServers, security);
+        addresses.put("Kafka", kafka.toString());
         if (settings.schemaRegistryUrl() == null) {
             progress.step("starting schema registry (Apicurio) on 127.0.0.1:" + settings.registryPort());
             registry = EmbeddedSchemaRegistry.start(settings.registryHome(), data, settings.registryPort(),
@@ -138,8 +152,20 @@ public final class Platform implements AutoCloseable {
         // from here on a child's exit is a crash to restart, until the supervisor is stopped (first, on close)
         running.push(Stop.service("supervisor", supervisor));
         addresses.put("Schema registry", registryUrl);
+        if (security != null) {
+            progress.step("applying Kafka principals and ACLs");
+            for (PrincipalsApplier.Outcome outcome : new PrincipalsApplier(kafka.as(CarePrincipal.ADMIN), security).apply()) {
+                if (outcome.action().equals("extra")) {
+                    LOG.warn("Kafka has {} that CareTrail does not declare: {}", outcome.subject(), outcome.detail());
+                }
+            }
+            security.writeClientFiles();
+            addresses.put("Kafka clients", security.dir().resolve("clients")
+                    + " (settings per principal, for the commands and Kafka's own tools)");
+        }
         progress.step("applying topics and registering schemas");
-        TopicsApplier applier = new TopicsApplier(bootstrapServers).allowUnsafe(settings.allowUnsafeReplication());
+        TopicsApplier applier = new TopicsApplier(kafka.as(CarePrincipal.ADMIN))
+                .allowUnsafe(settings.allowUnsafeReplication());
         for (TopicsApplier.Outcome outcome : applier.apply()) {
             if (outcome.shortfall() != null) {
                 LOG.warn("topic {} is not as declared: {}", outcome.topic(), outcome.shortfall());
@@ -155,9 +181,9 @@ public final class Platform implements AutoCloseable {
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmGcMetrics().bindTo(metrics);
-        AccessAudit audit = AccessAudit.toKafka(bootstrapServers);
+        AccessAudit audit = AccessAudit.toKafka(kafka.as(CarePrincipal.AUDIT));
         running.push(Stop.service("access audit", audit));
-        PlatformParts parts = new PlatformParts(bootstrapServers, registryUrl, supervisor);
+        PlatformParts parts = new PlatformParts(kafka.as(CarePrincipal.AUDIT), registryUrl, supervisor);
         running.push(Stop.service("health checks", parts));
         health.part("broker", parts::broker);
         health.part("registry", parts::registry);
@@ -170,7 +196,7 @@ public final class Platform implements AutoCloseable {
 
         progress.step("starting the timeline stream processor (state in " + settings.dataDir().resolve("streams") + ")");
         TimelineSettings timelineSettings = TimelineSettings.defaults()
-                .with(TimelineSettings.BOOTSTRAP_SERVERS, bootstrapServers)
+                .withKafkaClient(kafka.as(CarePrincipal.TIMELINE))
                 .with(TimelineSettings.STATE_DIR, settings.dataDir().resolve("streams"))
                 .with(TimelineSettings.APPLICATION_SERVER, settings.advertisedHttpHost() + ":" + settings.httpPort())
                 .with(TimelineSettings.NUM_STANDBY_REPLICAS, settings.timelineStandbyReplicas())
@@ -200,9 +226,10 @@ public final class Platform implements AutoCloseable {
 
         progress.step("starting the HL7v2 MLLP listener on " + settings.httpHost() + ":" + settings.mllpPort()
                 + " and the FHIR R4 gateway");
-        CarePublisher adapterPublisher = CarePublisher.connect(bootstrapServers, topics, "caretrail-adapters");
+        CarePublisher adapterPublisher = CarePublisher.connect(kafka.as(CarePrincipal.ADAPTERS), topics,
+                "caretrail-adapters");
         running.push(Stop.service("adapters' publisher", adapterPublisher));
-        MllpAdapter mllp = MllpAdapter.connect(adapterPublisher, bootstrapServers,
+        MllpAdapter mllp = MllpAdapter.connect(adapterPublisher, kafka.as(CarePrincipal.ADAPTERS),
                 Hl7Settings.defaults().withPort(settings.mllpPort()).withBindAddress(settings.httpHost()));
         mllp.start();
         running.push(Stop.service("MLLP listener", mllp));
@@ -220,7 +247,8 @@ public final class Platform implements AutoCloseable {
         progress.step("starting subscriptions and webhook delivery");
         // the operator's callback allow-list, subscriptions per caller and the secrets' keys: see consumers/README.md
         Subscriptions subscriptions = new Subscriptions(
-                DeliveryConfig.fromEnvironment(bootstrapServers, settings.dataDir(), System.getenv()), topics);
+                DeliveryConfig.fromEnvironment(bootstrapServers, settings.dataDir(), System.getenv())
+                        .withKafka(kafka.as(CarePrincipal.SUBSCRIPTIONS).config()), topics);
         running.push(Stop.service("subscriptions", subscriptions));
         subscriptions.start();
         http.mount(SubscriptionApi.PATH, subscriptions.handler());
@@ -242,7 +270,7 @@ public final class Platform implements AutoCloseable {
     private void startSimulator(ProgressListener progress) {
         progress.step(String.format("starting the simulator: %,d synthetic patients at %.0f events/s (seed %d)",
                 settings.simulatedPatients(), settings.simulationRate(), settings.seed()));
-        CarePublisher publisher = CarePublisher.connect(bootstrapServers, topics, "caretrail-simulator");
+        CarePublisher publisher = CarePublisher.connect(kafka.as(CarePrincipal.ADAPTERS), topics, "caretrail-simulator");
         running.push(Stop.service("simulator's publisher", publisher));
         PopulationSimulator population = new PopulationSimulator(settings.seed(), settings.simulatedPatients(),
                 Clock.systemUTC());
@@ -266,6 +294,11 @@ public final class Platform implements AutoCloseable {
 
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** How {@code principal} connects to this platform's Kafka (TLS and SCRAM when it is secured). */
+    public org.caretrail.events.kafka.KafkaClientSettings kafka(CarePrincipal principal) {
+        return kafka.as(principal);
     }
 
     public String registryUrl() {

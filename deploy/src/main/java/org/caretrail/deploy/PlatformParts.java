@@ -31,15 +31,16 @@ final class PlatformParts implements AutoCloseable {
     private final Admin admin;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
-    PlatformParts(String bootstrapServers, String registryUrl, Supervisor supervisor) {
-        this.bootstrapServers = bootstrapServers;
+    /** @param kafka how the check connects (describing the cluster needs no ACL, only authentication) */
+    PlatformParts(org.caretrail.events.kafka.KafkaClientSettings kafka, String registryUrl, Supervisor supervisor) {
+        this.bootstrapServers = kafka.bootstrapServers();
         this.registryUrl = registryUrl;
         this.supervisor = supervisor;
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        this.admin = Admin.create(kafka.config(Map.of(
                 AdminClientConfig.CLIENT_ID_CONFIG, "caretrail-health",
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis() + 500,
-                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000));
+                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000)));
     }
 
     Health.Status broker() {

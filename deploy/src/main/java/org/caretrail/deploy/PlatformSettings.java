@@ -16,6 +16,9 @@ import org.caretrail.deploy.http.HttpLimits;
  * @param allowUnsafeReplication {@code --i-know}: apply topics to a cluster even with a replication that
  *     loses acknowledged writes with one broker
  * @param timelineStandbyReplicas warm copies of the stream processor's state on other instances
+ * @param kafkaSecurityDir Kafka's TLS and SASL/SCRAM files ({@code KafkaSecurity}); null: Kafka not secured.
+ *     With embedded brokers they are made there when missing and the brokers are secured; with
+ *     {@code bootstrapServers} the operator provides them for the cluster named
  */
 public record PlatformSettings(
         Path dataDir,
@@ -37,7 +40,8 @@ public record PlatformSettings(
         int healthPort,
         HttpLimits httpLimits,
         boolean allowUnsafeReplication,
-        int timelineStandbyReplicas) {
+        int timelineStandbyReplicas,
+        Path kafkaSecurityDir) {
 
     public static final int DEFAULT_KAFKA_PORT = 9092;
     public static final int DEFAULT_REGISTRY_PORT = 8081;
@@ -52,7 +56,14 @@ public record PlatformSettings(
             String advertisedHttpHost) {
         this(dataDir, bootstrapServers, schemaRegistryUrl, kafkaPort, registryPort, httpHost, httpPort, mllpPort,
                 registryHome, brokerClasspath, simulatedPatients, simulationRate, seed, apiAccess, advertisedHttpHost,
-                1, -1, null, false, 0);
+                1, -1, null, false, 0, null);
+    }
+
+    /** The same settings with Kafka secured by the files in {@code dir} (null: not secured). */
+    public PlatformSettings withKafkaSecurity(Path dir) {
+        return new PlatformSettings(dataDir, bootstrapServers, schemaRegistryUrl, kafkaPort, registryPort, httpHost,
+                httpPort, mllpPort, registryHome, brokerClasspath, simulatedPatients, simulationRate, seed, apiAccess,
+                advertisedHttpHost, brokers, healthPort, httpLimits, allowUnsafeReplication, timelineStandbyReplicas, dir);
     }
 
     public PlatformSettings {

@@ -198,9 +198,32 @@ public final class TimelineSettings {
             });
 
     private final Map<Setting<?>, Object> values;
+    /** How the stream processor connects to Kafka (TLS, SCRAM principal); null: plain, on {@link #BOOTSTRAP_SERVERS}. */
+    private final org.caretrail.events.kafka.KafkaClientSettings kafkaClient;
 
     private TimelineSettings(Map<Setting<?>, Object> values) {
+        this(values, null);
+    }
+
+    private TimelineSettings(Map<Setting<?>, Object> values, org.caretrail.events.kafka.KafkaClientSettings kafkaClient) {
         this.values = Collections.unmodifiableMap(values);
+        this.kafkaClient = kafkaClient;
+    }
+
+    /**
+     * A copy connecting as {@code kafka}: its bootstrap servers become {@link #BOOTSTRAP_SERVERS} and its
+     * security settings (TLS, the stream processor's SCRAM principal) go to every client Kafka Streams makes.
+     */
+    public TimelineSettings withKafkaClient(org.caretrail.events.kafka.KafkaClientSettings kafka) {
+        Map<Setting<?>, Object> copy = new LinkedHashMap<>(values);
+        copy.put(BOOTSTRAP_SERVERS, BOOTSTRAP_SERVERS.check(kafka.bootstrapServers()));
+        return new TimelineSettings(copy, kafka);
+    }
+
+    /** How the stream processor connects to Kafka: {@link #withKafkaClient}, or plain on the bootstrap servers. */
+    public org.caretrail.events.kafka.KafkaClientSettings kafkaClient() {
+        return kafkaClient != null ? kafkaClient.withBootstrapServers(get(BOOTSTRAP_SERVERS))
+                : org.caretrail.events.kafka.KafkaClientSettings.plaintext(get(BOOTSTRAP_SERVERS));
     }
 
     private static <T> Setting<T> define(String name, T defaultValue, String doc, Function<String, T> parser,
@@ -250,7 +273,7 @@ public final class TimelineSettings {
     public <T> TimelineSettings with(Setting<T> setting, T value) {
         Map<Setting<?>, Object> copy = new LinkedHashMap<>(values);
         copy.put(setting, setting.check(value));
-        return new TimelineSettings(copy);
+        return new TimelineSettings(copy, kafkaClient);
     }
 
     @SuppressWarnings("unchecked")
@@ -322,7 +345,7 @@ public final class TimelineSettings {
     public Properties toStreamsProperties() {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, get(APPLICATION_ID));
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, get(BOOTSTRAP_SERVERS));
+        p.putAll(kafkaClient().config());
         p.put(StreamsConfig.STATE_DIR_CONFIG, get(STATE_DIR).toAbsolutePath().toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, get(PROCESSING_GUARANTEE));
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, get(NUM_STANDBY_REPLICAS));

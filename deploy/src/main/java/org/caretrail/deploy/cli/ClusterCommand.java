@@ -5,7 +5,11 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.caretrail.deploy.infra.EmbeddedSchemaRegistry;
+import org.caretrail.deploy.infra.KafkaAccess;
 import org.caretrail.deploy.infra.KafkaCluster;
+import org.caretrail.deploy.infra.KafkaSecurity;
+import org.caretrail.deploy.infra.PrincipalsApplier;
+import org.caretrail.events.topic.CarePrincipal;
 import org.caretrail.deploy.infra.Supervisor;
 import org.caretrail.deploy.infra.TopicsApplier;
 import org.caretrail.events.serde.RestSchemaRegistry;
@@ -33,13 +37,24 @@ final class ClusterCommand implements Callable<Integer> {
             + "their data (default: ${DEFAULT-VALUE})")
     Path dataDir;
 
+    @Option(names = "--no-kafka-security", description = "No TLS, SASL or ACLs: every user of this machine can read "
+            + "and write every topic (a throw-away demo only)")
+    boolean noKafkaSecurity;
+
     @Override
     public Integer call() throws Exception {
         Path data = dataDir.toAbsolutePath();
+        KafkaSecurity security = null;
+        if (!noKafkaSecurity) {
+            System.out.printf("  securing Kafka: TLS certificates from the CareTrail CA, a SCRAM principal per component, "
+                    + "ACLs (in %s)...%n", data.resolve("kafka-security"));
+            security = KafkaSecurity.generate(data.resolve("kafka-security"), brokers);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         System.out.printf("  starting %d Kafka brokers (KRaft, a controller quorum of %d) on localhost:%d-%d...%n",
                 brokers, brokers, kafkaPort, kafkaPort + brokers - 1);
-        KafkaCluster cluster = KafkaCluster.start(data, brokers, kafkaPort, Launch.classpath(), Duration.ofSeconds(180));
+        KafkaCluster cluster = KafkaCluster.start(data, brokers, kafkaPort, Launch.classpath(), Duration.ofSeconds(180),
+                security);
         EmbeddedSchemaRegistry registry;
         try {
             System.out.printf("  starting the schema registry on 127.0.0.1:%d...%n", registryPort);
@@ -60,14 +75,20 @@ final class ClusterCommand implements Callable<Integer> {
             System.out.println("Stopped.");
             stopped.countDown();
         }, "cluster-shutdown"));
-        new TopicsApplier(cluster.bootstrapServers()).apply();
+        KafkaAccess kafka = KafkaAccess.of(cluster.bootstrapServers(), security);
+        if (security != null) {
+            new PrincipalsApplier(kafka.as(CarePrincipal.ADMIN), security).apply();
+            security.writeClientFiles();
+        }
+        new TopicsApplier(kafka.as(CarePrincipal.ADMIN)).apply();
         new Topics(new RestSchemaRegistry(registry.url())).registerSchemas();
-        System.out.printf("%nCluster up. Ctrl-C to stop.%n  %-18s %s%n  %-18s %s%n", "Kafka", cluster.bootstrapServers(),
+        System.out.printf("%nCluster up. Ctrl-C to stop.%n  %-18s %s%n  %-18s %s%n", "Kafka", kafka,
                 "Schema registry", registry.url());
         System.out.printf("%nStart CareTrail on it (one line per instance, each with its own ports and data):%n"
                 + "  ./caretrail up --bootstrap-servers %s --schema-registry-url %s --standby-replicas 1 --patients 0 "
-                + "--http-port 8180 --mllp-port 2675 --health-port 8190 --data-dir data/instance-1%n",
-                cluster.bootstrapServers(), registry.url());
+                + "--http-port 8180 --mllp-port 2675 --health-port 8190 --data-dir data/instance-1%s%n",
+                cluster.bootstrapServers(), registry.url(), security == null ? ""
+                        : " --kafka-security-dir " + security.dir());
         System.out.flush();
         stopped.await();
         return 0;

@@ -49,7 +49,15 @@ final class TopicsCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            List<TopicsApplier.Outcome> outcomes = new TopicsApplier(connection.bootstrapServers())
+            org.caretrail.events.kafka.KafkaClientSettings admin = connection.kafka(
+                    org.caretrail.events.topic.CarePrincipal.ADMIN);
+            if (connection.kafkaSecurity().isPresent()) {
+                for (org.caretrail.deploy.infra.PrincipalsApplier.Outcome o : new org.caretrail.deploy.infra.PrincipalsApplier(
+                        admin, connection.kafkaSecurity().get()).apply()) {
+                    System.out.printf("%-28s %-9s %s%n", o.subject(), o.action(), o.detail());
+                }
+            }
+            List<TopicsApplier.Outcome> outcomes = new TopicsApplier(admin)
                     .withReplication(replication == null ? null : Replication.parse(replication))
                     .allowUnsafe(iKnow).apply();
             int shortfalls = 0;

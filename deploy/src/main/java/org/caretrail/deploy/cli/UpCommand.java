@@ -96,6 +96,30 @@ final class UpCommand implements Callable<Integer> {
                     + "closed (0: off; default: ${DEFAULT-VALUE})")
     long httpMinBodyRate;
 
+    @Option(names = "--no-kafka-security", description = "Run the embedded Kafka without TLS, SASL and ACLs: every "
+            + "user of this machine can then read and write every topic on the Kafka port (a throw-away demo only)")
+    boolean noKafkaSecurity;
+
+    @Option(names = "--kafka-security-dir", paramLabel = "DIR", description = "Kafka's TLS trust store and the "
+            + "components' SCRAM passwords (default: <data-dir>/kafka-security, made on first start for the embedded "
+            + "brokers; with --bootstrap-servers, give it to connect to a secured cluster)")
+    Path kafkaSecurityDir;
+
+    /** Where Kafka's security files are, or null when Kafka is not secured. */
+    Path kafkaSecurity() {
+        if (noKafkaSecurity) {
+            if (kafkaSecurityDir != null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--no-kafka-security and --kafka-security-dir contradict each other");
+            }
+            return null;
+        }
+        if (kafkaSecurityDir != null) {
+            return kafkaSecurityDir.toAbsolutePath();
+        }
+        return bootstrapServers == null ? dataDir.toAbsolutePath().resolve("kafka-security") : null;
+    }
+
     @Override
     public Integer call() throws Exception {
         PlatformSettings settings = new PlatformSettings(dataDir.toAbsolutePath(), bootstrapServers, schemaRegistryUrl,
@@ -105,7 +129,11 @@ final class UpCommand implements Callable<Integer> {
                 brokers, healthPort, HttpLimits.defaults().withMaxConnections(httpMaxConnections)
                         .withHeaderTimeout(httpHeaderTimeout).withIdleTimeout(httpIdleTimeout)
                         .withMinBodyRate(httpMinBodyRate, HttpLimits.DEFAULT_BODY_GRACE),
-                iKnow, standbyReplicas);
+                iKnow, standbyReplicas, kafkaSecurity());
+        if (noKafkaSecurity) {
+            System.out.println("WARNING: --no-kafka-security: Kafka on localhost:" + kafkaPort + " has no TLS, no "
+                    + "authentication and no ACLs; every user of this machine can read and write every patient's events.");
+        }
         long started = System.nanoTime();
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<String> fatal = new AtomicReference<>();

@@ -82,8 +82,12 @@ public final class AccessAudit implements AutoCloseable {
      * ends, so a record is never written after its request was refused for want of it.
      */
     public static AccessAudit toKafka(String bootstrapServers) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return toKafka(org.caretrail.events.kafka.KafkaClientSettings.plaintext(bootstrapServers));
+    }
+
+    /** As {@link #toKafka(String)}, connecting as {@code kafka} (on a secured cluster: the audit's own principal). */
+    public static AccessAudit toKafka(org.caretrail.events.kafka.KafkaClientSettings kafka) {
+        Map<String, Object> config = kafka.config();
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.LINGER_MS_CONFIG, 0);

@@ -27,6 +27,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public static EmbeddedKafkaBroker start(Path dataDir, int port, String classpath, Duration timeout)
             throws IOException {
+        return start(dataDir, port, classpath, timeout, null);
+    }
+
+    /**
+     * The same, secured with {@code security} (null: not secured): clients on {@code port} authenticate with
+     * SASL/SCRAM over TLS, the broker's own traffic uses mutual TLS on another free port, ACLs are enforced.
+     * The first start sets the operator's SCRAM credential (as the broker itself); apply the principals and
+     * ACLs ({@link PrincipalsApplier}) as the operator before other clients connect.
+     */
+    public static EmbeddedKafkaBroker start(Path dataDir, int port, String classpath, Duration timeout,
+            KafkaSecurity security) throws IOException {
         ChildProcess.stopStale("kafka", dataDir.toAbsolutePath().resolve("logs/kafka.log"));
         if (Ports.listening("localhost", port)) {
             throw new IOException("port " + port + " is already in use: is another broker running? "
@@ -35,12 +46,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         dataDir = PrivateFiles.directory(dataDir.toAbsolutePath());
         Path logDir = dataDir.resolve("kafka");
         KafkaNodeConfig config = KafkaNodeConfig.node(1, port, Ports.free(), logDir, Replication.SINGLE_BROKER);
+        if (security != null) {
+            security.secure(config, 1, Ports.free());
+        }
         KafkaNode node = new KafkaNode("kafka", "Kafka broker", config, dataDir, logDir, classpath, "1g");
+        if (security != null) {
+            node.readyCheckedWith(security.broker(node.internalBootstrapServers(), 1));
+        }
         node.prepare(java.nio.file.Files.exists(logDir.resolve("meta.properties")) ? null
                 : KafkaNode.newClusterId(classpath));
         node.launch();
         try {
             node.awaitReady(timeout);
+            if (security != null) {
+                PrincipalsApplier.bootstrapOperator(security.broker(node.internalBootstrapServers(), 1),
+                        security.client(node.bootstrapServers(), org.caretrail.events.topic.CarePrincipal.ADMIN),
+                        security, timeout);
+            }
         } catch (IOException | RuntimeException e) {
             node.close();
             throw e;

@@ -41,6 +41,16 @@ public final class KafkaCluster implements AutoCloseable {
      */
     public static KafkaCluster start(Path dataDir, int brokers, int firstPort, String classpath, Duration timeout)
             throws IOException {
+        return start(dataDir, brokers, firstPort, classpath, timeout, null);
+    }
+
+    /**
+     * The same, secured with {@code security} (null: not secured): see {@link KafkaNodeConfig#secured}. The
+     * first start sets the operator's SCRAM credential (as a broker); apply the principals and ACLs
+     * ({@link PrincipalsApplier}) as the operator before other clients connect.
+     */
+    public static KafkaCluster start(Path dataDir, int brokers, int firstPort, String classpath, Duration timeout,
+            KafkaSecurity security) throws IOException {
         if (brokers < 3) {
             throw new IllegalArgumentException("a cluster that survives a broker's loss needs at least 3 brokers, not "
                     + brokers);
@@ -69,8 +79,15 @@ public final class KafkaCluster implements AutoCloseable {
             if (clusterId == null && !Files.exists(dir.resolve("kafka/meta.properties"))) {
                 clusterId = existingClusterId(root, brokers).orElse(KafkaNode.newClusterId(classpath));
             }
-            nodes.put(id, new KafkaNode("kafka-" + id, "Kafka broker " + id, config, dir, dir.resolve("kafka"),
-                    classpath, "512m"));
+            if (security != null) {
+                security.secure(config, id, Ports.free());
+            }
+            KafkaNode node = new KafkaNode("kafka-" + id, "Kafka broker " + id, config, dir, dir.resolve("kafka"),
+                    classpath, "512m");
+            if (security != null) {
+                node.readyCheckedWith(security.broker(node.internalBootstrapServers(), id));
+            }
+            nodes.put(id, node);
         }
         KafkaCluster cluster = new KafkaCluster(nodes);
         try {
@@ -80,6 +97,12 @@ public final class KafkaCluster implements AutoCloseable {
             }
             for (KafkaNode node : nodes.values()) {
                 node.awaitReady(timeout);
+            }
+            if (security != null) {
+                KafkaNode first = nodes.values().iterator().next();
+                PrincipalsApplier.bootstrapOperator(security.broker(first.internalBootstrapServers(), first.nodeId()),
+                        security.client(cluster.bootstrapServers(), org.caretrail.events.topic.CarePrincipal.ADMIN),
+                        security, timeout);
             }
         } catch (IOException | RuntimeException e) {
             cluster.close();

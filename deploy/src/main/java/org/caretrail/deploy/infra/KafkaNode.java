@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.caretrail.events.kafka.KafkaClientSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,7 @@ final class KafkaNode implements Supervisor.Child {
     private final Path logDir;
     private final String classpath;
     private final String heap;
+    private KafkaClientSettings readiness;
     private volatile ChildProcess process;
 
     KafkaNode(String name, String displayName, KafkaNodeConfig config, Path dir, Path logDir, String classpath,
@@ -42,6 +44,16 @@ final class KafkaNode implements Supervisor.Child {
         this.logDir = logDir;
         this.classpath = classpath;
         this.heap = heap;
+        this.readiness = KafkaClientSettings.plaintext(bootstrapServers());
+    }
+
+    /**
+     * How {@link #awaitReady} connects: on a secured node, as the broker itself (mutual TLS) on its internal
+     * listener, since no SCRAM credential exists before the first start.
+     */
+    KafkaNode readyCheckedWith(KafkaClientSettings settings) {
+        this.readiness = settings;
+        return this;
     }
 
     private static String java() {
@@ -83,15 +95,15 @@ final class KafkaNode implements Supervisor.Child {
     /** Waits until this node answers clients on its own port. */
     void awaitReady(Duration timeout) throws IOException {
         Instant deadline = Instant.now().plus(timeout);
-        Map<String, Object> admin = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
+        Map<String, Object> admin = readiness.config(Map.of(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
         ChildProcess p = process;
         while (Instant.now().isBefore(deadline)) {
             if (!p.isAlive()) {
                 throw new IOException("the " + displayName + " exited during start-up; its log " + p.logFile()
                         + " ends:\n" + p.tail(30));
             }
-            if (Ports.listening("localhost", config.clientPort())) {
+            if (Ports.listening("localhost", config.clientPort()) && Ports.listening("localhost", config.brokerPort())) {
                 try (Admin a = Admin.create(admin)) {
                     a.describeCluster().nodes().get(3, TimeUnit.SECONDS);
                     LOG.info("{} ready on localhost:{} (pid {})", displayName, config.clientPort(), p.pid());
@@ -116,6 +128,11 @@ final class KafkaNode implements Supervisor.Child {
 
     String bootstrapServers() {
         return "localhost:" + config.clientPort();
+    }
+
+    /** The brokers' own listener (mutual TLS on a secured node; the client listener otherwise). */
+    String internalBootstrapServers() {
+        return "localhost:" + config.brokerPort();
     }
 
     int nodeId() {

@@ -20,6 +20,10 @@ public final class KafkaNodeConfig {
 
     /** The listener clients use. */
     public static final String CLIENT_LISTENER = "PLAINTEXT";
+    /** The listener clients use on a secured node: SASL/SCRAM-SHA-512 over TLS. */
+    public static final String SECURED_CLIENT_LISTENER = "CLIENT";
+    /** The listener brokers replicate and send transaction markers on, on a secured node: mutual TLS. */
+    public static final String BROKER_LISTENER = "BROKER";
     /** The listener controllers use among themselves. */
     public static final String CONTROLLER_LISTENER = "CONTROLLER";
 
@@ -31,6 +35,7 @@ public final class KafkaNodeConfig {
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
     private String controllerQuorum;
+    private String clientListener = CLIENT_LISTENER;
 
     private KafkaNodeConfig(int nodeId) {
         this.nodeId = nodeId;
@@ -92,7 +97,63 @@ public final class KafkaNodeConfig {
     }
 
     public int clientPort() {
-        return listeners.get(CLIENT_LISTENER).port();
+        return listeners.get(clientListener).port();
+    }
+
+    /** The port of the brokers' own listener: the client port on a node that is not secured. */
+    public int brokerPort() {
+        Listener broker = listeners.get(BROKER_LISTENER);
+        return broker != null ? broker.port() : clientPort();
+    }
+
+    /**
+     * Secures this node: clients authenticate with SASL/SCRAM-SHA-512 over TLS on the client port; brokers
+     * replicate (and the transaction coordinator sends its markers) on {@code brokerPort} over mutual TLS; the
+     * controllers speak mutual TLS too. KRaft cannot use SCRAM on the controller listener (the credentials live
+     * in the metadata log the controllers serve), so brokers and controllers prove who they are with their
+     * certificates, issued by the CareTrail CA: the certificate's common name is the principal
+     * ({@code ssl.principal.mapping.rules}). Authorization is KRaft's {@code StandardAuthorizer} with
+     * {@code allow.everyone.if.no.acl.found=false}; the super users are the brokers and {@code superUsers}.
+     */
+    public KafkaNodeConfig secured(int brokerPort, Path keystore, String keystorePassword, Path truststore,
+            String truststorePassword, String brokerPrincipal, List<String> superUsers) {
+        Listener client = listeners.remove(CLIENT_LISTENER);
+        Listener controller = listeners.get(CONTROLLER_LISTENER);
+        clientListener = SECURED_CLIENT_LISTENER;
+        listener(SECURED_CLIENT_LISTENER, new Listener(client.host(), client.port(), "SASL_SSL"));
+        listener(BROKER_LISTENER, new Listener(client.host(), brokerPort, "SSL"));
+        listener(CONTROLLER_LISTENER, new Listener(controller.host(), controller.port(), "SSL"));
+        set("inter.broker.listener.name", BROKER_LISTENER);
+        String clientPrefix = "listener.name." + SECURED_CLIENT_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
+        set(clientPrefix + "sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        set(clientPrefix + "scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        set("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        set("ssl.keystore.type", "PKCS12");
+        set("ssl.keystore.location", keystore.toAbsolutePath().toString());
+        set("ssl.keystore.password", keystorePassword);
+        set("ssl.key.password", keystorePassword);
+        set("ssl.truststore.type", "PKCS12");
+        set("ssl.truststore.location", truststore.toAbsolutePath().toString());
+        set("ssl.truststore.password", truststorePassword);
+        set("ssl.endpoint.identification.algorithm", "https");
+        set("ssl.enabled.protocols", "TLSv1.3,TLSv1.2");
+        set("listener.name." + BROKER_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".ssl.client.auth", "required");
+        set("listener.name." + CONTROLLER_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".ssl.client.auth", "required");
+        // a certificate issued by the CareTrail CA as CN=<name>,O=CareTrail is the principal <name>
+        set("ssl.principal.mapping.rules", "RULE:^CN=([a-z0-9-]+),O=CareTrail$/$1/,DEFAULT");
+        set("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        set("allow.everyone.if.no.acl.found", "false");
+        List<String> supers = new java.util.ArrayList<>();
+        supers.add("User:" + brokerPrincipal);
+        superUsers.forEach(u -> supers.add("User:" + u));
+        set("super.users", String.join(";", supers));
+        return this;
+    }
+
+    /** Whether {@link #secured} was applied. */
+    public boolean isSecured() {
+        return listeners.containsKey(BROKER_LISTENER);
     }
 
     /** The settings as a properties file. */

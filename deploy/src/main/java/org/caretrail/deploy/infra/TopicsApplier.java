@@ -28,6 +28,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.caretrail.events.kafka.KafkaClientSettings;
 import org.caretrail.events.topic.CareTopics;
 import org.caretrail.events.topic.Replication;
 import org.caretrail.events.topic.TopicSpec;
@@ -65,13 +66,18 @@ public final class TopicsApplier {
         }
     }
 
-    private final String bootstrapServers;
+    private final KafkaClientSettings kafka;
     private Replication override;
     private boolean allowUnsafe;
     private volatile Replication applied;
 
     public TopicsApplier(String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+        this(KafkaClientSettings.plaintext(bootstrapServers));
+    }
+
+    /** Applies as {@code kafka} (on a secured cluster: the operator, {@code CarePrincipal.ADMIN}). */
+    public TopicsApplier(KafkaClientSettings kafka) {
+        this.kafka = kafka;
     }
 
     /** Replicate every topic as {@code replication} instead of its declaration (null: as declared). */
@@ -103,8 +109,7 @@ public final class TopicsApplier {
 
     public List<Outcome> apply(Collection<TopicSpec> specs) throws InterruptedException, ExecutionException,
             TimeoutException {
-        Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        Map<String, Object> config = kafka.config(Map.of(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
         try (Admin admin = Admin.create(config)) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             int brokers = brokers(admin, specs, existing);

@@ -50,7 +50,7 @@ class BrokerKillFaultsIT {
             String patient = FaultEvents.patients(1, 770_000).get(0);
             Instant t0 = Instant.now().minus(Duration.ofDays(30)).truncatedTo(ChronoUnit.SECONDS);
             int events = 20;
-            try (CarePublisher publisher = CarePublisher.connect(up.bootstrapServers(), up.registryUrl())) {
+            try (CarePublisher publisher = CarePublisher.connect(up.kafka(org.caretrail.events.topic.CarePrincipal.ADAPTERS), up.registryUrl())) {
                 CompletableFuture<?>[] sent = new CompletableFuture<?>[events];
                 for (int i = 0; i < events; i++) {
                     sent[i] = publisher.publish(FaultEvents.attendance(patient, t0.plusSeconds(3600L * i)));

@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -35,6 +34,10 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.caretrail.deploy.infra.KafkaCluster;
+import org.caretrail.deploy.infra.KafkaSecurity;
+import org.caretrail.deploy.infra.PrincipalsApplier;
+import org.caretrail.events.kafka.KafkaClientSettings;
+import org.caretrail.events.topic.CarePrincipal;
 import org.caretrail.deploy.infra.TopicsApplier;
 import org.caretrail.events.model.ChangeKind;
 import org.caretrail.events.model.TimelineChange;
@@ -75,16 +78,20 @@ class ClusterFaultsIT {
     void aBrokerAndThenAnInstanceDieUnderLoadAndNothingAcknowledgedIsLost() throws Exception {
         Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-data")), "cluster-");
         String registryUrl = RealInfrastructure.registryUrl();
+        // the cluster profile is secured: TLS, a SCRAM principal per component, ACLs
+        KafkaSecurity security = KafkaSecurity.generate(data.resolve("kafka-security"), 3);
         try (KafkaCluster cluster = KafkaCluster.start(data, 3, 0, System.getProperty("java.class.path"),
-                Duration.ofSeconds(180))) {
-            String bootstrap = cluster.bootstrapServers();
+                Duration.ofSeconds(180), security)) {
+            KafkaClientSettings bootstrap = security.client(cluster.bootstrapServers(), CarePrincipal.ADMIN);
+            new PrincipalsApplier(bootstrap, security).apply();
             new TopicsApplier(bootstrap).apply();
             assertReplicatedThreeWithTwoInSync(bootstrap);
             // the two instances forward queries to each other, signed with one shared peer secret
             Path peerSecret = data.resolve("peer-secret");
             Files.writeString(peerSecret, java.util.UUID.randomUUID() + "-" + java.util.UUID.randomUUID() + "\n");
-            List<String> options = List.of("--bootstrap-servers", bootstrap, "--schema-registry-url", registryUrl,
-                    "--standby-replicas", "1", "--patients", "0", "--peer-secret-file", peerSecret.toString());
+            List<String> options = List.of("--bootstrap-servers", cluster.bootstrapServers(), "--schema-registry-url",
+                    registryUrl, "--standby-replicas", "1", "--patients", "0", "--kafka-security-dir",
+                    security.dir().toString(), "--peer-secret-file", peerSecret.toString());
             try (PlatformProcess a = new PlatformProcess("cluster-a", options);
                  PlatformProcess b = new PlatformProcess("cluster-b", options)) {
                 a.start();
@@ -94,7 +101,8 @@ class ClusterFaultsIT {
                 List<String> patients = FaultEvents.patients(PATIENTS, 880_000);
                 Topics topics = new Topics(new RestSchemaRegistry(registryUrl));
 
-                Load load = new Load(a, bootstrap, registryUrl, patients);
+                Load load = new Load(a, security.client(cluster.bootstrapServers(), CarePrincipal.ADAPTERS), registryUrl,
+                        patients);
                 load.start();
                 Thread.sleep(LOAD_BEFORE_KILL.toMillis());
                 int victim = leaderOfMostPartitions(bootstrap);
@@ -183,11 +191,11 @@ class ClusterFaultsIT {
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final List<Thread> threads = new ArrayList<>();
         private final PlatformProcess a;
-        private final String bootstrap;
+        private final KafkaClientSettings bootstrap;
         private final String registryUrl;
         private final List<String> patients;
 
-        Load(PlatformProcess a, String bootstrap, String registryUrl, List<String> patients) {
+        Load(PlatformProcess a, KafkaClientSettings bootstrap, String registryUrl, List<String> patients) {
             this.a = a;
             this.bootstrap = bootstrap;
             this.registryUrl = registryUrl;
@@ -301,8 +309,8 @@ class ClusterFaultsIT {
         }
     }
 
-    private static void assertReplicatedThreeWithTwoInSync(String bootstrap) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    private static void assertReplicatedThreeWithTwoInSync(KafkaClientSettings bootstrap) throws Exception {
+        try (Admin admin = Admin.create(bootstrap.config())) {
             List<String> names = CareTopics.all().stream().map(TopicSpec::name).toList();
             Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
             assertThat(topics.values()).allSatisfy(t -> assertThat(t.partitions())
@@ -315,8 +323,8 @@ class ClusterFaultsIT {
     }
 
     /** The broker that leads the most partitions of CareTrail's topics and the stream processor's. */
-    private static int leaderOfMostPartitions(String bootstrap) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    private static int leaderOfMostPartitions(KafkaClientSettings bootstrap) throws Exception {
+        try (Admin admin = Admin.create(bootstrap.config())) {
             Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             Map<Integer, Integer> led = new HashMap<>();
             for (TopicDescription t : admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
@@ -328,7 +336,7 @@ class ClusterFaultsIT {
     }
 
     /** ADDED changes per entry subject, read committed, until every wanted subject is seen (or the timeout). */
-    private static Map<String, Integer> addedChangesBySubject(String bootstrap, Topics topics, Set<String> wanted,
+    private static Map<String, Integer> addedChangesBySubject(KafkaClientSettings bootstrap, Topics topics, Set<String> wanted,
             Duration timeout) {
         Map<String, Integer> added = new HashMap<>();
         var reader = topics.timelineChanges().valueSerde().deserializer();
@@ -350,7 +358,7 @@ class ClusterFaultsIT {
         return added;
     }
 
-    private static long committedRecords(String bootstrap, String topic) {
+    private static long committedRecords(KafkaClientSettings bootstrap, String topic) {
         long count = 0;
         try (KafkaConsumer<String, byte[]> consumer = committedConsumer(bootstrap, topic)) {
             long quiet = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -361,10 +369,9 @@ class ClusterFaultsIT {
         return count;
     }
 
-    private static KafkaConsumer<String, byte[]> committedConsumer(String bootstrap, String topic) {
-        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(),
+    private static KafkaConsumer<String, byte[]> committedConsumer(KafkaClientSettings bootstrap, String topic) {
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(bootstrap.config(Map.<String, Object>of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")), new StringDeserializer(),
                 new ByteArrayDeserializer());
         List<TopicPartition> partitions = c.partitionsFor(topic).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();

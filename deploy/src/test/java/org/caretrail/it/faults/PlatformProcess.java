@@ -199,6 +199,18 @@ final class PlatformProcess implements AutoCloseable {
         return "localhost:" + kafkaPort;
     }
 
+    /**
+     * How {@code principal} connects to this platform's embedded Kafka: secured by default, with the files
+     * {@code up} made under its data directory (plain when it runs with {@code --no-kafka-security}).
+     */
+    org.caretrail.events.kafka.KafkaClientSettings kafka(org.caretrail.events.topic.CarePrincipal principal)
+            throws IOException {
+        Path security = data.resolve("kafka-security");
+        return Files.isDirectory(security.resolve("credentials")) && !extra.contains("--no-kafka-security")
+                ? org.caretrail.deploy.infra.KafkaSecurity.existing(security).client(bootstrapServers(), principal)
+                : org.caretrail.events.kafka.KafkaClientSettings.plaintext(bootstrapServers());
+    }
+
     String registryUrl() {
         return "http://127.0.0.1:" + registryPort + "/apis/ccompat/v7";
     }
