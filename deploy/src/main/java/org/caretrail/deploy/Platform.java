@@ -21,6 +21,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.caretrail.deploy.http.AccessAudit;
+import org.caretrail.deploy.http.FhirR4Routes;
 import org.caretrail.deploy.http.ApiAccess;
 import org.caretrail.deploy.http.PlatformHttpServer;
 import org.caretrail.deploy.infra.EmbeddedKafkaBroker;
@@ -30,6 +31,7 @@ import org.caretrail.events.serde.RestSchemaRegistry;
 import org.caretrail.events.topic.Topics;
 import org.caretrail.timeline.TimelineApplication;
 import org.caretrail.timeline.TimelineSettings;
+import org.caretrail.timeline.fhir.FhirReadApi;
 import org.caretrail.timeline.query.TimelineApi;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -50,7 +52,7 @@ public final class Platform implements AutoCloseable {
     private final SimulatorFailureLog simulatorLog = new SimulatorFailureLog();
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Map<String, String> addresses = new LinkedHashMap<>();
-    private static final String FHIR_PATH = "/fhir/r4";
+    private static final String FHIR_PATH = FhirR4Routes.PATH;
 
     private String bootstrapServers;
     private int mllpPort;
@@ -151,8 +153,11 @@ public final class Platform implements AutoCloseable {
         Hl7Metrics.bind(mllp, metrics);
         mllpPort = mllp.port();
         addresses.put("HL7v2 MLLP", settings.httpHost() + ":" + mllp.port());
-        http.mount(FHIR_PATH, new FhirGateway(adapterPublisher));
-        addresses.put("FHIR R4", base + FHIR_PATH + "/metadata");
+        FhirGateway fhirWrites = new FhirGateway(adapterPublisher);
+        FhirReadApi fhirReads = new FhirReadApi(timeline.queries(), timeline.hostLookup(), timeline::isRunning);
+        if (access.peers().isPresent()) {
+            fhirReads = fhirReads.forwardingWith(access.peers().get()::sign);
+        }
 
         progress.step("starting subscriptions and webhook delivery");
         // the operator's callback allow-list, subscriptions per caller and the secrets' keys: see consumers/README.md
@@ -162,6 +167,9 @@ public final class Platform implements AutoCloseable {
         subscriptions.start();
         http.mount(SubscriptionApi.PATH, subscriptions.handler());
         addresses.put("Subscriptions", base + SubscriptionApi.PATH);
+        // one FHIR R4 server: the gateway's writes, the read API over the timeline, FHIR subscriptions
+        http.mount(FHIR_PATH, new FhirR4Routes(fhirWrites, fhirReads, null, FhirR4Routes.capabilities(fhirWrites)));
+        addresses.put("FHIR R4", base + FHIR_PATH + "/metadata");
 
         http.start();
         httpBase = base;
