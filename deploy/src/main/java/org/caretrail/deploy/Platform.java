@@ -3,6 +3,7 @@ package org.caretrail.deploy;
 import java.net.URI;
 import java.nio.file.Path;
 import org.caretrail.consumers.subscriptions.DeliveryConfig;
+import org.caretrail.consumers.subscriptions.FhirSubscriptionApi;
 import org.caretrail.consumers.subscriptions.SubscriptionApi;
 import org.caretrail.consumers.subscriptions.Subscriptions;
 import org.caretrail.consumers.webview.TimelineWebView;
@@ -22,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.caretrail.deploy.http.AccessAudit;
 import org.caretrail.deploy.http.FhirR4Routes;
+import org.caretrail.deploy.http.TimelineFhirFocus;
+import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.caretrail.deploy.http.ApiAccess;
 import org.caretrail.deploy.http.PlatformHttpServer;
 import org.caretrail.deploy.infra.EmbeddedKafkaBroker;
@@ -154,21 +157,25 @@ public final class Platform implements AutoCloseable {
         mllpPort = mllp.port();
         addresses.put("HL7v2 MLLP", settings.httpHost() + ":" + mllp.port());
         FhirGateway fhirWrites = new FhirGateway(adapterPublisher);
-        FhirReadApi fhirReads = new FhirReadApi(timeline.queries(), timeline.hostLookup(), timeline::isRunning);
-        if (access.peers().isPresent()) {
-            fhirReads = fhirReads.forwardingWith(access.peers().get()::sign);
-        }
+        FhirReadApi fhirReadApi = new FhirReadApi(timeline.queries(), timeline.hostLookup(), timeline::isRunning);
+        FhirReadApi fhirReads = access.peers().isPresent()
+                ? fhirReadApi.forwardingWith(access.peers().get()::sign) : fhirReadApi;
 
         progress.step("starting subscriptions and webhook delivery");
         // the operator's callback allow-list, subscriptions per caller and the secrets' keys: see consumers/README.md
+        // FHIR Subscriptions' notifications are about the read API's resources, read as the read API does
         Subscriptions subscriptions = new Subscriptions(
-                DeliveryConfig.fromEnvironment(bootstrapServers, settings.dataDir(), System.getenv()), topics);
+                DeliveryConfig.fromEnvironment(bootstrapServers, settings.dataDir(), System.getenv()), topics,
+                Clock.systemUTC(), new TimelineFhirFocus("http://" + settings.advertisedHttpHost() + ":"
+                        + settings.httpPort() + FHIR_PATH, fhirReads));
         running.push(subscriptions);
         subscriptions.start();
         http.mount(SubscriptionApi.PATH, subscriptions.handler());
         addresses.put("Subscriptions", base + SubscriptionApi.PATH);
         // one FHIR R4 server: the gateway's writes, the read API over the timeline, FHIR subscriptions
-        http.mount(FHIR_PATH, new FhirR4Routes(fhirWrites, fhirReads, null, FhirR4Routes.capabilities(fhirWrites)));
+        CapabilityStatement fhirCapabilities = FhirR4Routes.capabilities(fhirWrites);
+        FhirSubscriptionApi.describe(fhirCapabilities);
+        http.mount(FHIR_PATH, new FhirR4Routes(fhirWrites, fhirReads, subscriptions.fhirHandler(), fhirCapabilities));
         addresses.put("FHIR R4", base + FHIR_PATH + "/metadata");
 
         http.start();

@@ -580,7 +580,7 @@ final class DeliveryWorker implements Runnable {
             reference = focus.reference(change);
             if (subscription.fhir().content() == FhirChannel.Content.FULL_RESOURCE) {
                 try {
-                    resource = focus.resource(change, subscription.owner()).orElse(null);
+                    resource = focus.resource(change, subscription).orElse(null);
                 } catch (FhirFocus.Unavailable e) {
                     LOG.info("Delivery {}: the focus cannot be read at the moment: {}", deliveryId, e.getMessage());
                     return new Attempt(null, "focus not readable at the moment");

@@ -19,13 +19,13 @@ public interface FhirFocus {
     String reference(TimelineChange change);
 
     /**
-     * The resource now, as the subscription's owner may see it (RESTRICTED entries only with the owner's
-     * RESTRICTED_ACCESS); empty when there is none to show (the patient was merged away since, or the
-     * resource is no longer visible to the owner): the notification then carries its reference only.
+     * The resource now, as the subscription may receive it (RESTRICTED entries only when
+     * {@link Subscription#mayReceiveRestricted()}); empty when there is none to show (the patient was merged
+     * away since, or the resource is no longer visible to it): the notification then carries its reference only.
      *
      * @throws Unavailable when it cannot be read at the moment: the delivery is retried
      */
-    Optional<Resource> resource(TimelineChange change, SubscriptionOwner owner) throws Unavailable;
+    Optional<Resource> resource(TimelineChange change, Subscription subscription) throws Unavailable;
 
     /** The timeline cannot be read at the moment (starting, rebalancing, the owning instance away). */
     final class Unavailable extends Exception {

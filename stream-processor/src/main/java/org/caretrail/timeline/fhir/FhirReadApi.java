@@ -174,6 +174,54 @@ public final class FhirReadApi implements HttpHandler {
         };
     }
 
+    /**
+     * The resource {@code Type/id} as {@code caller} may see it, read here or from the instance that holds
+     * the patient (forwarded as the read API does); empty when there is none (or none {@code caller} may see).
+     * For the platform's own reads, e.g. a FHIR notification's focus.
+     *
+     * @throws InvalidStateStoreException when it cannot be read at the moment (try again)
+     */
+    public Optional<Resource> resource(String reference, Caller caller) {
+        String[] parts = reference.split("/");
+        Optional<String> nhsText = parts.length == 2 ? FhirIds.patientOf(parts[1]) : Optional.empty();
+        if (nhsText.isEmpty() || NhsNumber.problem(nhsText.get()) != null || !TimelineResources.TYPES.contains(parts[0])) {
+            return Optional.empty();
+        }
+        String nhs = NhsNumber.of(nhsText.get()).value();
+        if (!running.getAsBoolean()) {
+            throw new RetryLater("the timeline is not available yet");
+        }
+        Optional<HostInfo> owner = owner(nhs, caller);
+        if (owner.isPresent()) {
+            if (!forwarding.canForward()) {
+                throw new RetryLater("this instance cannot reach the instance holding the patient");
+            }
+            try {
+                PeerForwarding.Reply reply = forwarding.get(owner.get(), BASE + "/" + reference, caller,
+                        Map.of("Accept", "application/fhir+json"));
+                if (reply.status() == 404) {
+                    return Optional.empty();
+                }
+                if (reply.status() != 200) {
+                    throw new RetryLater("the instance holding the patient answered " + reply.status());
+                }
+                return Optional.of((Resource) fhir.newJsonParser().parseResource(new String(reply.body(),
+                        StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                throw new RetryLater("the instance holding the patient did not answer: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RetryLater("interrupted");
+            }
+        }
+        Optional<VisibleTimeline> timeline = VisibleTimeline.read(queries, nhs, caller);
+        if (timeline.isEmpty()) {
+            return Optional.empty();
+        }
+        return TimelineResources.ofType(timeline.get(), parts[0]).stream()
+                .filter(r -> r.getIdElement().getIdPart().equals(parts[1])).findFirst();
+    }
+
     @Override
     public void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
