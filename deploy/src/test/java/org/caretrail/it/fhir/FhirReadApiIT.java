@@ -279,7 +279,7 @@ class FhirReadApiIT {
         assertThat(catchThrowable(() -> plain.read().resource(ServiceRequest.class).withId(hidden.getIdPart())
                 .execute())).isInstanceOf(ResourceNotFoundException.class);
         Bundle everything = plain.operation().onInstance("Patient/" + nhs).named("$everything").withNoParameters(
-                org.hl7.fhir.r4.model.Parameters.class).returnResourceType(Bundle.class).execute();
+                org.hl7.fhir.r4.model.Parameters.class).useHttpGet().returnResourceType(Bundle.class).execute();
         assertThat(everything.getEntry()).noneMatch(e -> e.getResource().getIdPart().equals(hidden.getIdPart()));
     }
 
