@@ -186,6 +186,10 @@ final class DeliveryWorker implements Runnable {
         // small per-partition fetches so that one poll carries several partitions to deliver in parallel
         props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 600);
         props.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024);
+        if (subscription.isFhir()) {
+            // one instance delivers a FHIR Subscription: one sequence of event numbers
+            props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, SingleDelivererAssignor.class.getName());
+        }
         partitionPool = Executors.newFixedThreadPool(PARALLEL_PARTITIONS, runnable -> {
             Thread thread = new Thread(runnable, "caretrail-delivery-" + subscription.id() + "-partition");
             thread.setDaemon(true);
@@ -384,6 +388,10 @@ final class DeliveryWorker implements Runnable {
      */
     private void fhirChannel() {
         Instant now = clock.instant();
+        if (consumer.assignment().isEmpty()) {
+            followDeliverer();
+            return;
+        }
         if (handshakeAt == null) {
             if (!handshakeNeeded || (handshakeRetryAt != null && now.isBefore(handshakeRetryAt))) {
                 return;
@@ -423,6 +431,32 @@ final class DeliveryWorker implements Runnable {
                 channelError = true;
                 lastError = result.error;
                 lastErrorAt = now;
+            }
+        }
+    }
+
+    private long followedAt;
+
+    /**
+     * On an instance that does not deliver this FHIR Subscription (another holds its partitions): the count
+     * of events and the handshake as the deliverer last committed them, read every few seconds, for
+     * {@code $status} asked here.
+     */
+    private void followDeliverer() {
+        long t = System.nanoTime();
+        if (t - followedAt < 5_000_000_000L) {
+            return;
+        }
+        followedAt = t;
+        Set<TopicPartition> all = new HashSet<>();
+        consumer.partitionsFor(topic).forEach(p -> all.add(new TopicPartition(topic, p.partition())));
+        for (OffsetAndMetadata committed : consumer.committed(all).values()) {
+            if (committed != null) {
+                long[] channel = channelMetadata(committed.metadata());
+                fhirEvents = Math.max(fhirEvents, channel[0]);
+                if (channel[1] > 0 && handshakeAt == null) {
+                    handshakeAt = Instant.ofEpochMilli(channel[1]);
+                }
             }
         }
     }
