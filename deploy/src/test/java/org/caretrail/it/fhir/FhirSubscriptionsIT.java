@@ -399,6 +399,54 @@ class FhirSubscriptionsIT {
                 .isEqualTo(1);
     }
 
+    @Test
+    void subscriptions_that_cannot_be_served_are_refused_and_say_why() throws Exception {
+        IGenericClient client = client();
+        // an unknown topic, a filter the topics do not take, another channel type, XML payloads: 422, naming what
+        Subscription unknownTopic = subscription("admission", "id-only", "/refused", null);
+        unknownTopic.setCriteria("https://caretrail.example/SubscriptionTopic/everything-ever");
+        Subscription badFilter = subscription("admission", "id-only", "/refused", null);
+        badFilter.getCriteriaElement().getExtension().clear();
+        badFilter.getCriteriaElement().addExtension(
+                "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria",
+                new StringType("Encounter?class=EMER"));
+        Subscription websocket = subscription("admission", "id-only", "/refused", null);
+        websocket.getChannel().setType(Subscription.SubscriptionChannelType.WEBSOCKET);
+        Subscription xml = subscription("admission", "id-only", "/refused", null);
+        xml.getChannel().setPayload("application/fhir+xml");
+        Subscription badPatient = subscription("admission", "id-only", "/refused", null);
+        badPatient.getCriteriaElement().getExtension().clear();
+        badPatient.getCriteriaElement().addExtension(
+                "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria",
+                new StringType("Encounter?patient=Patient/9990000019"));
+        Subscription tooFrequent = subscription("admission", "id-only", "/refused", 1);
+        for (Map.Entry<Subscription, String> refused : Map.of(unknownTopic, "Subscription.criteria",
+                badFilter, "class", websocket, "rest-hook", xml, "application/fhir+json", badPatient, "patient",
+                tooFrequent, "heartbeat").entrySet()) {
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> client.create()
+                    .resource(refused.getKey()).execute());
+            assertThat(thrown).isInstanceOf(ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException.class)
+                    .hasMessageContaining(refused.getValue());
+        }
+        // the cloud's metadata service as the endpoint: refused by the callback policy whatever the allow-list says
+        Subscription metadata = subscription("admission", "id-only", "/refused", null);
+        metadata.getChannel().setEndpoint("http://169.254.169.254/latest/meta-data/");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> client.create().resource(metadata).execute()))
+                .isInstanceOf(ca.uhn.fhir.rest.server.exceptions.InvalidRequestException.class)
+                .hasMessageContaining("Subscription.channel.endpoint");
+        // RESTRICTED entries asked for by a caller without restricted access: 403
+        Subscription restricted = subscription("admission", "id-only", "/refused", null);
+        restricted.addExtension(FhirSubscriptionApi.ALLOW_RESTRICTED, new org.hl7.fhir.r4.model.BooleanType(true));
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> client.create().resource(restricted).execute()))
+                .isInstanceOf(ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException.class);
+        // no token at all: 401, as an OperationOutcome
+        IGenericClient anonymous = FHIR.newRestfulGenericClient(base);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> anonymous.create()
+                .resource(subscription("admission", "id-only", "/refused", null)).execute()))
+                .isInstanceOf(ca.uhn.fhir.rest.server.exceptions.AuthenticationException.class);
+        assertThat(receiver.at("/refused")).isEmpty();
+    }
+
     /** A real HTTP receiver of notifications, per path, that can be stopped and started again on its port. */
     static final class Receiver {
         private final int port;
