@@ -3,6 +3,7 @@ package org.caretrail.deploy;
 import java.net.URI;
 import java.nio.file.Path;
 import org.caretrail.consumers.subscriptions.DeliveryConfig;
+import org.caretrail.consumers.subscriptions.FhirSubscriptionApi;
 import org.caretrail.consumers.subscriptions.SubscriptionApi;
 import org.caretrail.consumers.subscriptions.Subscriptions;
 import org.caretrail.consumers.webview.TimelineWebView;
@@ -22,6 +23,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.caretrail.deploy.http.AccessAudit;
+import org.caretrail.deploy.http.FhirR4Routes;
+import org.caretrail.deploy.http.TimelineFhirFocus;
+import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.caretrail.deploy.http.ApiAccess;
 import org.caretrail.deploy.http.Health;
 import org.caretrail.deploy.infra.KafkaAccess;
@@ -40,6 +44,7 @@ import org.caretrail.events.serde.RestSchemaRegistry;
 import org.caretrail.events.topic.Topics;
 import org.caretrail.timeline.TimelineApplication;
 import org.caretrail.timeline.TimelineSettings;
+import org.caretrail.timeline.fhir.FhirReadApi;
 import org.caretrail.timeline.query.TimelineApi;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -72,7 +77,7 @@ public final class Platform implements AutoCloseable {
     private EmbeddedSchemaRegistry registry;
     private Replication appliedReplication;
     private final Map<String, String> addresses = new LinkedHashMap<>();
-    private static final String FHIR_PATH = "/fhir/r4";
+    private static final String FHIR_PATH = FhirR4Routes.PATH;
 
     private String bootstrapServers;
     private KafkaAccess kafka;
@@ -241,18 +246,28 @@ public final class Platform implements AutoCloseable {
                 ? Health.Status.up("listening on " + mllpHost + ":" + boundMllp)
                 : Health.Status.broken("not listening on " + mllpHost + ":" + boundMllp));
         addresses.put("HL7v2 MLLP", settings.httpHost() + ":" + mllp.port());
-        http.mount(FHIR_PATH, new FhirGateway(adapterPublisher));
-        addresses.put("FHIR R4", base + FHIR_PATH + "/metadata");
+        FhirGateway fhirWrites = new FhirGateway(adapterPublisher);
+        FhirReadApi fhirReadApi = new FhirReadApi(timeline.queries(), timeline.hostLookup(), timeline::isRunning);
+        FhirReadApi fhirReads = access.peers().isPresent()
+                ? fhirReadApi.forwardingWith(access.peers().get()::sign) : fhirReadApi;
 
         progress.step("starting subscriptions and webhook delivery");
         // the operator's callback allow-list, subscriptions per caller and the secrets' keys: see consumers/README.md
+        // FHIR Subscriptions' notifications are about the read API's resources, read as the read API does
         Subscriptions subscriptions = new Subscriptions(
                 DeliveryConfig.fromEnvironment(bootstrapServers, settings.dataDir(), System.getenv())
-                        .withKafka(kafka.as(CarePrincipal.SUBSCRIPTIONS).config()), topics);
+                        .withKafka(kafka.as(CarePrincipal.SUBSCRIPTIONS).config()), topics,
+                Clock.systemUTC(), new TimelineFhirFocus("http://" + settings.advertisedHttpHost() + ":"
+                        + settings.httpPort() + FHIR_PATH, fhirReads));
         running.push(Stop.service("subscriptions", subscriptions));
         subscriptions.start();
         http.mount(SubscriptionApi.PATH, subscriptions.handler());
         addresses.put("Subscriptions", base + SubscriptionApi.PATH);
+        // one FHIR R4 server: the gateway's writes, the read API over the timeline, FHIR subscriptions
+        CapabilityStatement fhirCapabilities = FhirR4Routes.capabilities(fhirWrites);
+        FhirSubscriptionApi.describe(fhirCapabilities);
+        http.mount(FHIR_PATH, new FhirR4Routes(fhirWrites, fhirReads, subscriptions.fhirHandler(), fhirCapabilities));
+        addresses.put("FHIR R4", base + FHIR_PATH + "/metadata");
 
         // the front door stops first: no new requests while the services behind it stop
         running.push(Stop.service("HTTP", http));
