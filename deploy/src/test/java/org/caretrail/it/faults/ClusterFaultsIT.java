@@ -76,7 +76,7 @@ class ClusterFaultsIT {
 
     @Test
     void aBrokerAndThenAnInstanceDieUnderLoadAndNothingAcknowledgedIsLost() throws Exception {
-        Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-data")), "cluster-");
+        Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it-data")), "cluster-").toAbsolutePath();
         String registryUrl = RealInfrastructure.registryUrl();
         // the cluster profile is secured: TLS, a SCRAM principal per component, ACLs
         KafkaSecurity security = KafkaSecurity.generate(data.resolve("kafka-security"), 3);

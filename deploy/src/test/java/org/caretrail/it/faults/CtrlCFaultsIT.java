@@ -78,7 +78,7 @@ class CtrlCFaultsIT {
                 }
                 System.out.printf("next start: %d state stores initialized from a checkpoint%n", fromCheckpoint.size());
                 assertThat(fromCheckpoint).as("stores starting from a checkpoint on the next start")
-                        .contains("timeline-event-history", "timeline-items", "timeline-summaries");
+                        .contains("timeline-items", "timeline-summaries");
                 assertThat(restart).doesNotContainIgnoringCase("wiping").doesNotContain("TaskCorruptedException");
             }
 
