@@ -1,5 +1,6 @@
 package org.caretrail.consumers.subscriptions;
 
+import org.caretrail.events.kafka.DurableProducer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -12,7 +13,6 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -71,12 +71,8 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
             return;
         }
         http = new WebhookClient(config.callbackPolicy(), config.requestTimeout());
-        Map<String, Object> producerConfig = new HashMap<>(config.kafka());
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "caretrail-delivery-audit");
-        audit = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer());
+        audit = DurableProducer.create(config.kafka(), "caretrail-delivery-audit", new StringSerializer(),
+                new StringSerializer());
         running = true;
         store.addListener(this);
         store.list().forEach(this::subscriptionSaved);

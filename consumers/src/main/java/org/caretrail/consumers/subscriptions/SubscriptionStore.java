@@ -1,5 +1,6 @@
 package org.caretrail.consumers.subscriptions;
 
+import org.caretrail.events.kafka.DurableProducer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,7 +23,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
@@ -96,11 +96,8 @@ public final class SubscriptionStore implements AutoCloseable {
         if (running) {
             return;
         }
-        Map<String, Object> producerConfig = new HashMap<>(kafka);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, "caretrail-subscriptions-writer");
-        producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new StringSerializer());
+        producer = DurableProducer.create(kafka, "caretrail-subscriptions-writer", new StringSerializer(),
+                new StringSerializer());
 
         Map<String, Object> consumerConfig = new HashMap<>(kafka);
         consumerConfig.remove(ConsumerConfig.GROUP_ID_CONFIG);

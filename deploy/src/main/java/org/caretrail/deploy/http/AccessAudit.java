@@ -1,5 +1,6 @@
 package org.caretrail.deploy.http;
 
+import org.caretrail.events.kafka.DurableProducer;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -90,14 +91,13 @@ public final class AccessAudit implements AutoCloseable {
 
     /** As {@link #toKafka(String)}, connecting as {@code kafka} (on a secured cluster: the audit's own principal). */
     public static AccessAudit toKafka(org.caretrail.events.kafka.KafkaClientSettings kafka) {
-        Map<String, Object> config = kafka.config();
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // durable as every producer that answers a caller, but quicker to give up: a read waits for its audit
+        // record (reads fail closed), so the audit's own wait is shorter than a caller's
+        Map<String, Object> config = DurableProducer.config(kafka.config(), "caretrail-access-audit");
         config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5_000);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "caretrail-access-audit");
         KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new StringSerializer());
         Sink send = (key, json) -> {
