@@ -82,7 +82,7 @@ class CliEndToEndIT {
                         .contains("Registered GP practice: The Synthetic Street Surgery (A81001)")
                         .contains("Deceased")
                         .containsPattern("Open referral: Referral to Cardiology.*, waiting \\d+ days")
-                        .contains("Current prescription: ");
+                        .contains("Medication: Atorvastatin 20mg tablets");
 
                 Result invalid = run("timeline", "9409401122", "--api-url", api);
                 assertThat(invalid.exit).isEqualTo(2);

@@ -34,6 +34,7 @@ final class HttpTransport implements AutoCloseable {
         threads.setDaemon(true);
         jetty = new Server(threads);
         jetty.setStopTimeout(2_000);
+        jetty.setErrorHandler(new QuietErrorPage());
         HttpConfiguration http = new HttpConfiguration();
         http.setRequestHeaderSize(limits.maxHeaderBytes());
         http.setIdleTimeout(limits.idleTimeout().toMillis());

@@ -85,6 +85,24 @@ class PlatformHttpServerTest {
         }
     }
 
+    @Test
+    void aRequestTheFrontDoorRefusesIsAnsweredWithoutQuotingWhatTheCallerSent() throws Exception {
+        int port = Ports.free();
+        try (PlatformHttpServer http = new PlatformHttpServer("127.0.0.1", port, -1, HttpLimits.defaults(),
+                new Health(), () -> "")) {
+            http.mount("/api", answer("api"));
+            http.start();
+            // an encoded tab before an NHS number: Jetty refuses the path before any handler sees it, and its own
+            // error page would quote the URI (the number) back
+            HttpResponse<String> refused = get(HttpClient.newHttpClient(),
+                    "http://127.0.0.1:" + port + "/api/v1/patients/%099990001006/timeline");
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("text/plain"));
+            assertThat(refused.body()).startsWith("HTTP 400 ").doesNotContain("9990001006").doesNotContain("api");
+        }
+    }
+
     private static HttpResponse<String> get(HttpClient client, String url) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
