@@ -93,6 +93,15 @@ public final class PlatformHttpServer implements AutoCloseable {
     }
 
     /**
+     * As {@link #mount(String, HttpHandler)}, with {@code outermost} around the guard chain: for what must see
+     * every request, refused ones included (e.g. {@link FhirRequestMetrics}).
+     */
+    public PlatformHttpServer mount(String path, HttpHandler handler, java.util.function.UnaryOperator<HttpHandler> outermost) {
+        server.createContext(contextPath(path), outermost.apply(guarded(handler)));
+        return this;
+    }
+
+    /**
      * The context path Jetty matches as the JDK server did: the JDK matches a context as a string
      * prefix, Jetty by whole path segments, so {@code /api/v1/patients/} (trailing slash) would match
      * nothing below it; without the slash it matches {@code /api/v1/patients/{nhs}/timeline}.
