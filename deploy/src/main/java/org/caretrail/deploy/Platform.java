@@ -291,6 +291,14 @@ public final class Platform implements AutoCloseable {
         addresses.put("Health", base + "/health" + (http.healthPort() > 0
                 ? " (and http://" + settings.httpHost() + ":" + http.healthPort() + "/health/live, /health/ready)" : ""));
         addresses.put("Metrics", base + "/metrics");
+        // each part of /health as a gauge, for alert rules (broker down, stream processor unhealthy ...)
+        for (String part : health.partNames()) {
+            io.micrometer.core.instrument.Gauge.builder(org.caretrail.events.metrics.CareMetrics.HEALTH_UP, health,
+                            h -> java.util.Optional.ofNullable(h.parts().get(part)).map(st -> st.up() ? 1.0 : 0.0)
+                                    .orElse(Double.NaN))
+                    .tag(org.caretrail.events.metrics.CareMetrics.PART, part)
+                    .description("1 while this part of /health is UP").register(metrics);
+        }
 
         if (settings.simulatedPatients() > 0) {
             startSimulator(progress);

@@ -54,6 +54,10 @@ public final class CareMetrics {
     /** One subscription's parked deliveries. Label: {@link #SUBSCRIPTION}. */
     public static final String SUBSCRIPTION_PARKED = "caretrail.subscription.parked";
 
+    /** 1 while a part of {@code /health} is UP, else 0. Label: {@link #PART} (broker, registry, timeline, mllp, delivery). */
+    public static final String HEALTH_UP = "caretrail.health.up";
+
+    public static final String PART = "part";
     public static final String TRIGGER = "trigger";
     public static final String ACK = "ack";
     public static final String RESOURCE = "resource";
