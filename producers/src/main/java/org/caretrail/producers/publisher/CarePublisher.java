@@ -135,9 +135,20 @@ public final class CarePublisher implements AutoCloseable {
      * broker did not take it), both by event type (admission, discharge ...: a fixed set).
      */
     public CarePublisher meterWith(MeterRegistry registry) {
+        // every type and reason starts at 0 (a few dozen series), so rates and the alert rules are defined at once
+        for (CareEventType type : CareEventType.values()) {
+            registry.counter(CareMetrics.EVENTS_PUBLISHED, CareMetrics.EVENT_TYPE, type.jsonName());
+            for (String reason : REJECTION_REASONS) {
+                registry.counter(CareMetrics.EVENTS_REJECTED, CareMetrics.EVENT_TYPE, type.jsonName(),
+                        CareMetrics.REASON, reason);
+            }
+        }
         this.meters = registry;
         return this;
     }
+
+    /** The reasons {@link CareMetrics#EVENTS_REJECTED} gives. */
+    static final java.util.Set<String> REJECTION_REASONS = java.util.Set.of("invalid", "unencodable", "not-stored");
 
     private void rejected(String type, String reason) {
         MeterRegistry registry = meters;
