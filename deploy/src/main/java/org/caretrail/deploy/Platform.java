@@ -273,9 +273,10 @@ public final class Platform implements AutoCloseable {
         running.push(Stop.service("subscriptions", subscriptions));
         subscriptions.start();
         http.mount(SubscriptionApi.PATH, subscriptions.handler());
-        DeliveryMetrics deliveryMetrics = DeliveryMetrics.bind(subscriptions.delivery(), metrics);
+        DeliveryMetrics deliveryMetrics = DeliveryMetrics.bind(subscriptions.delivery()::figures, metrics);
         beforeScrape.add(deliveryMetrics::refresh);
-        health.part("delivery", () -> PlatformParts.delivery(subscriptions.delivery()));
+        health.part("delivery", () -> PlatformParts.delivery(subscriptions.delivery().running(),
+                subscriptions.delivery().figures()));
         addresses.put("Subscriptions", base + SubscriptionApi.PATH);
         // one FHIR R4 server: the gateway's writes, the read API over the timeline, FHIR subscriptions
         CapabilityStatement fhirCapabilities = FhirR4Routes.capabilities(fhirWrites);

@@ -106,11 +106,11 @@ final class PlatformParts implements AutoCloseable {
      * (the receiver is away; nothing is lost: they wait for redelivery). A stopped service or a dead delivery
      * thread is DOWN (not ready), not broken: a restart of delivery mends it without a restart of the process.
      */
-    static Health.Status delivery(org.caretrail.consumers.subscriptions.DeliveryService delivery) {
-        if (!delivery.running()) {
+    static Health.Status delivery(boolean running,
+            java.util.List<org.caretrail.consumers.subscriptions.DeliveryService.Figures> all) {
+        if (!running) {
             return Health.Status.down("webhook delivery is not running");
         }
-        java.util.List<org.caretrail.consumers.subscriptions.DeliveryService.Figures> all = delivery.figures();
         long dead = all.stream().filter(f -> !f.alive()).count();
         long retrying = all.stream().filter(f -> "RETRYING".equals(f.state())).count();
         long parked = all.stream().mapToLong(f -> Math.max(0, f.parked())).sum();

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import org.caretrail.events.metrics.CareMetrics;
 
@@ -17,21 +18,22 @@ import org.caretrail.events.metrics.CareMetrics;
  * callback URL, never a patient). Names from {@link CareMetrics}.
  *
  * <p>The per-subscription rows follow the subscriptions that come and go: call {@link #refresh()} before
- * each scrape.
+ * each scrape. Keep the returned instance: the counters read the figures through it (Micrometer holds
+ * what a function counter reads weakly).
  */
 public final class DeliveryMetrics {
 
     /** The states a delivery worker reports ({@link DeliveryStatus}). */
     static final Set<String> STATES = Set.of("STARTING", "ACTIVE", "RESTARTING", "RETRYING", "STOPPED");
 
-    private final DeliveryService delivery;
+    private final Supplier<List<DeliveryService.Figures>> delivery;
     private final MultiGauge lagBySubscription;
     private final MultiGauge parkedBySubscription;
     private final MultiGauge byState;
 
-    private DeliveryMetrics(DeliveryService delivery, MeterRegistry registry) {
+    private DeliveryMetrics(Supplier<List<DeliveryService.Figures>> delivery, MeterRegistry registry) {
         this.delivery = delivery;
-        Gauge.builder(CareMetrics.DELIVERY_LAG, delivery, d -> sum(d, DeliveryService.Figures::lag))
+        Gauge.builder(CareMetrics.DELIVERY_LAG, delivery, d -> sum(d, DeliveryService.Figures::lag)).strongReference(true)
                 .description("timeline changes not yet delivered, skipped or parked, summed over subscriptions")
                 .register(registry);
         FunctionCounter.builder(CareMetrics.DELIVERY_RETRIES, delivery, d -> sum(d, DeliveryService.Figures::retried))
@@ -40,7 +42,7 @@ public final class DeliveryMetrics {
         FunctionCounter.builder(CareMetrics.DELIVERY_DELIVERED, delivery,
                         d -> sum(d, DeliveryService.Figures::delivered))
                 .description("notifications the receivers accepted (since each worker started)").register(registry);
-        Gauge.builder(CareMetrics.DELIVERY_PARKED, delivery, d -> sum(d, DeliveryService.Figures::parked))
+        Gauge.builder(CareMetrics.DELIVERY_PARKED, delivery, d -> sum(d, DeliveryService.Figures::parked)).strongReference(true)
                 .description("deliveries parked after the retry budget (kept for redelivery), over subscriptions")
                 .register(registry);
         lagBySubscription = MultiGauge.builder(CareMetrics.SUBSCRIPTION_LAG)
@@ -51,8 +53,11 @@ public final class DeliveryMetrics {
                 .description("subscriptions delivered here, by state").register(registry);
     }
 
-    /** Publishes {@code delivery}'s figures on {@code registry}; {@link #refresh()} before each scrape. */
-    public static DeliveryMetrics bind(DeliveryService delivery, MeterRegistry registry) {
+    /**
+     * Publishes the figures {@code delivery} gives (e.g. {@code deliveryService::figures}) on {@code registry};
+     * {@link #refresh()} before each scrape.
+     */
+    public static DeliveryMetrics bind(Supplier<List<DeliveryService.Figures>> delivery, MeterRegistry registry) {
         DeliveryMetrics metrics = new DeliveryMetrics(delivery, registry);
         metrics.refresh();
         return metrics;
@@ -60,7 +65,7 @@ public final class DeliveryMetrics {
 
     /** Brings the per-subscription and per-state rows in line with the subscriptions delivered now. */
     public void refresh() {
-        List<DeliveryService.Figures> all = delivery.figures();
+        List<DeliveryService.Figures> all = delivery.get();
         lagBySubscription.register(all.stream().filter(f -> f.lag() >= 0).map(f -> MultiGauge.Row.of(
                 Tags.of(CareMetrics.SUBSCRIPTION, f.subscriptionId()), f.lag())).toList(), true);
         parkedBySubscription.register(all.stream().map(f -> MultiGauge.Row.of(
@@ -69,7 +74,7 @@ public final class DeliveryMetrics {
                 all.stream().filter(f -> state.equals(f.state())).count())).toList(), true);
     }
 
-    private static double sum(DeliveryService d, ToDoubleFunction<DeliveryService.Figures> figure) {
-        return d.figures().stream().mapToDouble(f -> Math.max(0, figure.applyAsDouble(f))).sum();
+    private static double sum(Supplier<List<DeliveryService.Figures>> d, ToDoubleFunction<DeliveryService.Figures> figure) {
+        return d.get().stream().mapToDouble(f -> Math.max(0, figure.applyAsDouble(f))).sum();
     }
 }
