@@ -15,6 +15,7 @@ final class Hl7Metrics {
 
     static void bind(MllpAdapter mllp, MeterRegistry metrics) {
         Hl7Processor hl7 = mllp.processor();
+        hl7.meterWith(metrics); // caretrail_mllp_messages_total{trigger, ack}
         FunctionCounter.builder("caretrail.hl7.reused.control.ids", hl7, Hl7Processor::reusedControlIds)
                 .description("messages published under a control id (MSH-10) already used for other content: "
                         + "the sender reuses ids")

@@ -3,6 +3,7 @@ package org.caretrail.deploy;
 import java.net.URI;
 import java.nio.file.Path;
 import org.caretrail.consumers.subscriptions.DeliveryConfig;
+import org.caretrail.consumers.subscriptions.DeliveryMetrics;
 import org.caretrail.consumers.subscriptions.FhirSubscriptionApi;
 import org.caretrail.consumers.subscriptions.SubscriptionApi;
 import org.caretrail.consumers.subscriptions.Subscriptions;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.caretrail.deploy.http.AccessAudit;
 import org.caretrail.deploy.http.FhirR4Routes;
+import org.caretrail.deploy.http.FhirRequestMetrics;
 import org.caretrail.deploy.http.TimelineFhirFocus;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.caretrail.deploy.http.ApiAccess;
@@ -70,6 +72,8 @@ public final class Platform implements AutoCloseable {
     private final SimulatorFailureLog simulatorLog = new SimulatorFailureLog();
     private final Deque<Stop> running = new ArrayDeque<>();
     private final Health health = new Health();
+    /** What brings meters up to date just before {@code /metrics} is rendered (rows that come and go). */
+    private final java.util.List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Consumer<String> onFatal = reason -> { };
     private Supervisor supervisor;
     private EmbeddedKafkaBroker broker;
@@ -190,12 +194,18 @@ public final class Platform implements AutoCloseable {
         running.push(Stop.service("access audit", audit));
         PlatformParts parts = new PlatformParts(kafka.as(CarePrincipal.AUDIT), registryUrl, supervisor);
         running.push(Stop.service("health checks", parts));
+        // every dead letter written from now on, by whoever writes it, by reason category and origin
+        DeadLetterMeter deadLetters = new DeadLetterMeter(kafka.as(CarePrincipal.ADMIN), metrics).start();
+        running.push(Stop.service("dead-letter meter", deadLetters));
         health.part("broker", parts::broker);
         health.part("registry", parts::registry);
         ApiAccess access = settings.apiAccess().answeringTo(
                 java.util.List.of(settings.httpHost(), settings.advertisedHttpHost()));
         PlatformHttpServer http = new PlatformHttpServer(settings.httpHost(), settings.httpPort(),
-                settings.healthPort(), settings.httpLimits(), health, metrics::scrape)
+                settings.healthPort(), settings.httpLimits(), health, () -> {
+                    beforeScrape.forEach(Runnable::run);
+                    return metrics.scrape();
+                })
                 .protectWith(access).auditWith(audit);
         String base = "http://" + settings.httpHost() + ":" + settings.httpPort();
 
@@ -234,6 +244,7 @@ public final class Platform implements AutoCloseable {
         CarePublisher adapterPublisher = CarePublisher.connect(kafka.as(CarePrincipal.ADAPTERS), topics,
                 "caretrail-adapters");
         running.push(Stop.service("adapters' publisher", adapterPublisher));
+        adapterPublisher.meterWith(metrics);
         MllpAdapter mllp = MllpAdapter.connect(adapterPublisher, kafka.as(CarePrincipal.ADAPTERS),
                 Hl7Settings.defaults().withPort(settings.mllpPort()).withBindAddress(settings.httpHost()));
         mllp.start();
@@ -262,11 +273,16 @@ public final class Platform implements AutoCloseable {
         running.push(Stop.service("subscriptions", subscriptions));
         subscriptions.start();
         http.mount(SubscriptionApi.PATH, subscriptions.handler());
+        DeliveryMetrics deliveryMetrics = DeliveryMetrics.bind(subscriptions.delivery()::figures, metrics);
+        beforeScrape.add(deliveryMetrics::refresh);
+        health.part("delivery", () -> PlatformParts.delivery(subscriptions.delivery().running(),
+                subscriptions.delivery().figures()));
         addresses.put("Subscriptions", base + SubscriptionApi.PATH);
         // one FHIR R4 server: the gateway's writes, the read API over the timeline, FHIR subscriptions
         CapabilityStatement fhirCapabilities = FhirR4Routes.capabilities(fhirWrites);
         FhirSubscriptionApi.describe(fhirCapabilities);
-        http.mount(FHIR_PATH, new FhirR4Routes(fhirWrites, fhirReads, subscriptions.fhirHandler(), fhirCapabilities));
+        http.mount(FHIR_PATH, new FhirR4Routes(fhirWrites, fhirReads, subscriptions.fhirHandler(), fhirCapabilities),
+                new FhirRequestMetrics(metrics, fhirCapabilities)::around);
         addresses.put("FHIR R4", base + FHIR_PATH + "/metadata");
 
         // the front door stops first: no new requests while the services behind it stop
@@ -276,6 +292,14 @@ public final class Platform implements AutoCloseable {
         addresses.put("Health", base + "/health" + (http.healthPort() > 0
                 ? " (and http://" + settings.httpHost() + ":" + http.healthPort() + "/health/live, /health/ready)" : ""));
         addresses.put("Metrics", base + "/metrics");
+        // each part of /health as a gauge, for alert rules (broker down, stream processor unhealthy ...)
+        for (String part : health.partNames()) {
+            io.micrometer.core.instrument.Gauge.builder(org.caretrail.events.metrics.CareMetrics.HEALTH_UP, health,
+                            h -> java.util.Optional.ofNullable(h.parts().get(part)).map(st -> st.up() ? 1.0 : 0.0)
+                                    .orElse(Double.NaN))
+                    .tag(org.caretrail.events.metrics.CareMetrics.PART, part)
+                    .description("1 while this part of /health is UP").register(metrics);
+        }
 
         if (settings.simulatedPatients() > 0) {
             startSimulator(progress);

@@ -100,6 +100,27 @@ final class PlatformParts implements AutoCloseable {
         };
     }
 
+    /**
+     * Subscriptions' delivery: UP while it runs and every subscription's delivery thread is alive. Parked
+     * deliveries and a receiver being retried are reported in the detail but are not a failure of CareTrail
+     * (the receiver is away; nothing is lost: they wait for redelivery). A stopped service or a dead delivery
+     * thread is DOWN (not ready), not broken: a restart of delivery mends it without a restart of the process.
+     */
+    static Health.Status delivery(boolean running,
+            java.util.List<org.caretrail.consumers.subscriptions.DeliveryService.Figures> all) {
+        if (!running) {
+            return Health.Status.down("webhook delivery is not running");
+        }
+        long dead = all.stream().filter(f -> !f.alive()).count();
+        long retrying = all.stream().filter(f -> "RETRYING".equals(f.state())).count();
+        long parked = all.stream().mapToLong(f -> Math.max(0, f.parked())).sum();
+        long withParked = all.stream().filter(f -> f.parked() > 0).count();
+        String detail = all.size() + " subscription(s) delivering, " + retrying + " retrying, " + parked
+                + " parked deliveries in " + withParked + " subscription(s)";
+        return dead == 0 ? Health.Status.up(detail)
+                : Health.Status.down(dead + " subscription delivery thread(s) stopped; " + detail);
+    }
+
     @Override
     public void close() {
         admin.close(Duration.ofSeconds(2));

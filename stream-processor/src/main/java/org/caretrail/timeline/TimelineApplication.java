@@ -18,6 +18,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.HostInfo;
+import org.caretrail.events.metrics.CareMetrics;
 import org.caretrail.events.serde.SchemaRegistry;
 import org.caretrail.events.topic.Topics;
 import org.caretrail.timeline.query.TimelineApi;
@@ -64,6 +65,7 @@ public final class TimelineApplication implements AutoCloseable {
     private volatile Instant failedAt;
     private volatile boolean waitingForRegistry;
     private volatile boolean gaveUp;
+    private TimelineProgress progress;
 
     public TimelineApplication(TimelineSettings settings, SchemaRegistry registry) {
         this(settings, new Topics(registry));
@@ -205,17 +207,31 @@ public final class TimelineApplication implements AutoCloseable {
      * metric (including CareTrail's own {@code stream-caretrail-timeline-metrics}: rejected-events,
      * held-unresolved-events, unchanged-events as rate and total), plus
      * {@code caretrail.timeline.unresolved.events} (events held for identity resolution in this
-     * instance's stores) and {@code caretrail.timeline.running} (1 while RUNNING). Only after
+     * instance's stores), {@code caretrail.timeline.running} (1 while RUNNING), and the lag and freshness
+     * measured from the broker's side ({@link TimelineProgress}). Names: {@link CareMetrics}. Only after
      * {@link #start()}.
      */
     public void bindMetrics(MeterRegistry registry) {
         KafkaStreams s = requireStarted();
         new KafkaStreamsMetrics(s).bindTo(registry);
-        Gauge.builder("caretrail.timeline.running", this, app -> app.isRunning() ? 1 : 0)
+        Gauge.builder(CareMetrics.TIMELINE_RUNNING, this, app -> app.isRunning() ? 1 : 0)
                 .description("1 while the timeline stream processor is RUNNING").register(registry);
-        Gauge.builder("caretrail.timeline.unresolved.events", this, TimelineApplication::unresolvedEvents)
+        Gauge.builder(CareMetrics.TIMELINE_HELD, this, TimelineApplication::unresolvedEvents)
                 .description("events known only by a local identifier, held until identity resolution")
                 .register(registry);
+        TimelineProgress p = progress();
+        Gauge.builder(CareMetrics.TIMELINE_LAG, p, TimelineProgress::lag)
+                .description("records on the stream processor's input (and repartition) topics not yet processed: "
+                        + "last stable offsets minus committed offsets, summed").register(registry);
+        Gauge.builder(CareMetrics.TIMELINE_FRESHNESS, p, TimelineProgress::freshnessSeconds)
+                .description("seconds since the newest timeline change's record time").register(registry);
+    }
+
+    private synchronized TimelineProgress progress() {
+        if (progress == null) {
+            progress = new TimelineProgress(settings, Clock.systemUTC()).start();
+        }
+        return progress;
     }
 
     private double unresolvedEvents() {
@@ -243,6 +259,9 @@ public final class TimelineApplication implements AutoCloseable {
     /** Stops processing, commits and closes the stores; waits up to 30 s. Safe to call twice. */
     @Override
     public synchronized void close() {
+        if (progress != null) {
+            progress.close();
+        }
         KafkaStreams s = streams;
         if (s == null) {
             return;

@@ -147,6 +147,30 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
         }
     }
 
+    /**
+     * One subscription's delivery in figures, for metrics: no callback URL, no patient.
+     *
+     * @param retried failed attempts that will be retried, since its worker started here
+     * @param alive whether its delivery thread is running
+     */
+    public record Figures(String subscriptionId, String state, long lag, long parked, long retried, long delivered,
+            boolean alive) {
+    }
+
+    /** Every subscription delivered here, in figures. */
+    public synchronized java.util.List<Figures> figures() {
+        return workers.values().stream().map(r -> {
+            DeliveryStatus s = r.worker().status();
+            return new Figures(s.subscriptionId(), s.state(), s.lag(), s.parkedCount(), r.worker().retried(),
+                    s.delivered(), r.thread().isAlive());
+        }).toList();
+    }
+
+    /** Whether delivery has been started and not stopped. */
+    public synchronized boolean running() {
+        return running;
+    }
+
     /** The delivery status of a subscription, empty when it is not being delivered here. */
     public synchronized Optional<DeliveryStatus> status(String id) {
         return Optional.ofNullable(workers.get(id)).map(r -> r.worker().status());

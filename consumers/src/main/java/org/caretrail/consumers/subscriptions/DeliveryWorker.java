@@ -74,6 +74,7 @@ final class DeliveryWorker implements Runnable {
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong parkedCount = new AtomicLong();
+    private final AtomicLong retried = new AtomicLong();
     private final Deque<ParkedDelivery> parked = new ArrayDeque<>();
     private final java.util.function.Consumer<DeadLetterRecord> deadLetterSink;
     private volatile boolean running = true;
@@ -155,6 +156,11 @@ final class DeliveryWorker implements Runnable {
 
     void stop() {
         running = false;
+    }
+
+    /** Failed attempts that will be retried, since this worker started. */
+    long retried() {
+        return retried.get();
     }
 
     DeliveryStatus status() {
@@ -601,6 +607,7 @@ final class DeliveryWorker implements Runnable {
             return true;
         }
         f.retryAt = decision.retryAt();
+        retried.incrementAndGet();
         LOG.info("Delivery {} attempt {} failed ({}); retrying at {}", deliveryId, attempt, result.error,
                 decision.retryAt());
         return false;

@@ -104,6 +104,11 @@ public final class Health implements AutoCloseable {
         checkedAt = Instant.now();
     }
 
+    /** The names of the parts added so far, in order. */
+    public synchronized java.util.List<String> partNames() {
+        return java.util.List.copyOf(parts.keySet());
+    }
+
     /** The last result of every part. */
     public Map<String, Status> parts() {
         return last;

@@ -18,7 +18,11 @@ import org.slf4j.LoggerFactory;
  * <p>Two listeners, each an {@link HttpTransport} with its own threads and connection cap: the main
  * port, bounded by {@link HttpLimits}, and a <b>health port</b> serving only {@code /health},
  * {@code /health/live}, {@code /health/ready} and {@code /metrics}, so a flood of requests on the API
- * cannot fail a liveness probe. The main port serves {@code /health} too, for people.
+ * cannot fail a liveness probe. The main port serves {@code /health} too, for people, and {@code /metrics}
+ * to an operator ({@link org.caretrail.deploy.security.AccessPolicy}); the health port's {@code /metrics}
+ * asks for no token: it is for the local scraper beside the process (a Prometheus sidecar, a node agent),
+ * on the same interface as the API, and it carries no patient data (CareTrail's labels are bounded:
+ * {@link org.caretrail.events.metrics.CareMetrics}).
  *
  * <p>How a request reaches a handler is in two steps kept apart: the transport (here and in
  * {@link HttpTransport}) and the guard chain ({@link #guarded}: access, then audit).
@@ -54,7 +58,9 @@ public final class PlatformHttpServer implements AutoCloseable {
         server = main.server();
         HttpHandler metricsHandler = exchange -> send(exchange, 200, "text/plain; version=0.0.4", metrics.get());
         server.createContext("/health", health.handler());
-        server.createContext("/metrics", metricsHandler);
+        // the main port's /metrics: an operator only (AccessPolicy), checked with the access set at call time;
+        // not audited (no patient data, and a scrape every few seconds would drown the audit)
+        server.createContext("/metrics", exchange -> access.guard(metricsHandler).handle(exchange));
         if (healthPort >= 0) {
             healthPort = healthPort == 0 ? org.caretrail.deploy.infra.Ports.free() : healthPort;
             this.healthPort = new HttpTransport("health-" + healthPort, host, healthPort, HEALTH_LIMITS);
@@ -89,6 +95,15 @@ public final class PlatformHttpServer implements AutoCloseable {
      */
     public PlatformHttpServer mount(String path, HttpHandler handler) {
         server.createContext(contextPath(path), guarded(handler));
+        return this;
+    }
+
+    /**
+     * As {@link #mount(String, HttpHandler)}, with {@code outermost} around the guard chain: for what must see
+     * every request, refused ones included (e.g. {@link FhirRequestMetrics}).
+     */
+    public PlatformHttpServer mount(String path, HttpHandler handler, java.util.function.UnaryOperator<HttpHandler> outermost) {
+        server.createContext(contextPath(path), outermost.apply(guarded(handler)));
         return this;
     }
 

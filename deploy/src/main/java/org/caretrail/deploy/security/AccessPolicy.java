@@ -25,10 +25,11 @@ import org.caretrail.events.access.Role;
  *       subscriptions API; any other FHIR read (the read API: a patient's timeline as FHIR): a clinician.
  *   <li>{@code GET /api/v1/topics[/...]}: an operator (topics and their state, no patient data), for
  *       whatever serves it.
+ *   <li>{@code GET /metrics} on the API port: an operator. (The health port's {@code /metrics} and every
+ *       {@code /health} are served outside this policy: probes and the local scraper present no token, and
+ *       neither carries patient data.)
  * </ul>
- * An analyst has no HTTP path at all (replay is a command on the analysts' side, pseudonymised), and
- * an operator's {@code /health} and {@code /metrics} carry no patient data and are served outside this
- * policy.
+ * An analyst has no HTTP path at all (replay is a command on the analysts' side, pseudonymised).
  */
 public final class AccessPolicy {
 
@@ -51,7 +52,8 @@ public final class AccessPolicy {
             new Rule("/fhir/r4/Subscription", ALL, EnumSet.of(Role.SUBSCRIBER_ADMIN), false),
             new Rule("/fhir/r4", WRITES, EnumSet.of(Role.INTEGRATION_SYSTEM), false),
             new Rule("/fhir/r4", READS, EnumSet.of(Role.CLINICIAN), false),
-            new Rule("/api/v1/topics", READS, EnumSet.of(Role.OPERATOR), false));
+            new Rule("/api/v1/topics", READS, EnumSet.of(Role.OPERATOR), false),
+            new Rule("/metrics", READS, EnumSet.of(Role.OPERATOR), false));
 
     private AccessPolicy() {
     }

@@ -103,6 +103,30 @@ class PlatformHttpServerTest {
         }
     }
 
+    @Test
+    void metricsOnTheApiPortNeedAnOperatorsTokenAndTheHealthPortsDoNot() throws Exception {
+        String token = "t-" + java.util.UUID.randomUUID();
+        org.caretrail.deploy.security.StaticToken clinician = org.caretrail.deploy.security.StaticToken.of(token,
+                java.util.EnumSet.of(org.caretrail.events.access.Role.CLINICIAN));
+        for (boolean operator : new boolean[] {true, false}) {
+            ApiAccess access = operator ? ApiAccess.bearer(token) : ApiAccess.with(clinician);
+            try (PlatformHttpServer http = new PlatformHttpServer("127.0.0.1", Ports.free(), 0, HttpLimits.defaults(),
+                    new Health(), () -> "caretrail_up 1\n").protectWith(access.answeringTo(java.util.List.of("127.0.0.1")))) {
+                http.start();
+                HttpClient client = HttpClient.newHttpClient();
+                URI metrics = URI.create("http://127.0.0.1:" + http.port() + "/metrics");
+                assertThat(get(client, metrics.toString()).statusCode()).as("no token").isEqualTo(401);
+                HttpResponse<String> withToken = client.send(HttpRequest.newBuilder(metrics)
+                        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(withToken.statusCode()).as("operator " + operator).isEqualTo(operator ? 200 : 403);
+                assertThat(withToken.body().contains("caretrail_up 1")).isEqualTo(operator);
+                // the health port's scrape is for the local probe: no token
+                assertThat(get(client, "http://127.0.0.1:" + http.healthPort() + "/metrics").body())
+                        .isEqualTo("caretrail_up 1\n");
+            }
+        }
+    }
+
     private static HttpResponse<String> get(HttpClient client, String url) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -83,4 +83,13 @@ class AccessPolicyTest {
         assertThat(AccessPolicy.allows(with(Role.OPERATOR), "GET", "/api/v1/patients/9912003888/timeline")).isFalse();
         assertThat(AccessPolicy.allows(with(Role.CLINICIAN), "GET", "/api/v1/topics")).isFalse();
     }
+
+    @Test
+    void metricsOnTheApiPortAreForAnOperatorOnly() {
+        assertThat(AccessPolicy.allows(with(Role.OPERATOR), "GET", "/metrics")).isTrue();
+        assertThat(AccessPolicy.allows(with(Role.CLINICIAN, Role.INTEGRATION_SYSTEM, Role.SUBSCRIBER_ADMIN,
+                Role.ANALYST, Role.RESTRICTED_ACCESS), "GET", "/metrics")).isFalse();
+        assertThat(AccessPolicy.allows(with(Role.OPERATOR), "POST", "/metrics")).isFalse();
+        assertThat(AccessPolicy.needs("GET", "/metrics")).isEqualTo("the role operator");
+    }
 }

@@ -1,6 +1,8 @@
 package org.caretrail.producers.hl7;
 
 import ca.uhn.hl7v2.AcknowledgmentCode;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.caretrail.events.metrics.CareMetrics;
 import ca.uhn.hl7v2.DefaultHapiContext;
 import ca.uhn.hl7v2.HL7Exception;
 import ca.uhn.hl7v2.HapiContext;
@@ -80,6 +82,7 @@ public final class Hl7Processor implements AutoCloseable {
     private final ThreadPoolExecutor sends;
     private final LongAdder reusedControlIds = new LongAdder();
     private final LongAdder unrecorded = new LongAdder();
+    private volatile MeterRegistry meters;
 
     public Hl7Processor(CarePublisher publisher, Hl7MessageLog log, Hl7Settings settings) {
         this(publisher, log, settings, Clock.systemUTC());
@@ -124,7 +127,46 @@ public final class Hl7Processor implements AutoCloseable {
         return handle(raw).ack();
     }
 
+    /**
+     * Processes {@code raw}: validate, publish, ACK. Counted on {@link CareMetrics#MLLP_MESSAGES} by
+     * trigger and ACK code when {@link #meterWith meters} were given.
+     */
     public Outcome handle(String raw) {
+        Outcome outcome = handleMessage(raw);
+        count(raw, outcome.code());
+        return outcome;
+    }
+
+    /**
+     * Counts every message answered from now on on {@code registry}: {@link CareMetrics#MLLP_MESSAGES}
+     * with the trigger ({@link CareMetrics#hl7Trigger}: ADT_A01 ..., never anything from the message's
+     * content) and the ACK code.
+     */
+    public Hl7Processor meterWith(MeterRegistry registry) {
+        this.meters = registry;
+        return this;
+    }
+
+    private void count(String raw, AcknowledgmentCode code) {
+        MeterRegistry registry = meters;
+        if (registry != null) {
+            registry.counter(CareMetrics.MLLP_MESSAGES, CareMetrics.TRIGGER, triggerLabel(raw),
+                    CareMetrics.ACK, CareMetrics.ackCode(code.name())).increment();
+        }
+    }
+
+    /** The trigger label of a raw message, read from MSH-9 (type^trigger) without parsing the rest. */
+    static String triggerLabel(String raw) {
+        String msh = raw == null ? "" : normalise(raw).split("\r", 2)[0];
+        if (msh.length() < 5 || !msh.startsWith("MSH")) {
+            return CareMetrics.hl7Trigger(null, null);
+        }
+        String[] f = msh.split(java.util.regex.Pattern.quote(String.valueOf(msh.charAt(3))), -1);
+        String[] type = field(f, 8, "").split(java.util.regex.Pattern.quote(String.valueOf(msh.charAt(4))), -1);
+        return CareMetrics.hl7Trigger(type[0], type.length > 1 ? type[1] : "");
+    }
+
+    private Outcome handleMessage(String raw) {
         long deadline = System.nanoTime() + settings.publishTimeout().toNanos();
         Message message;
         try {
@@ -285,6 +327,7 @@ public final class Hl7Processor implements AutoCloseable {
     /** An AR for a frame the listener refused before reading it whole (too long): built from what was read. */
     String refuse(String partial, String reason) {
         LOG.warn("refusing an MLLP frame: {}", reason);
+        count(partial, AcknowledgmentCode.AR);
         return fallbackAck(partial, AcknowledgmentCode.AR, reason);
     }
 

@@ -1,5 +1,6 @@
 package org.caretrail.producers.publisher;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,6 +17,7 @@ import org.caretrail.events.CareEventValidator;
 import org.caretrail.events.CareEvents;
 import org.caretrail.events.InvalidCareEventException;
 import org.caretrail.events.kafka.DurableProducer;
+import org.caretrail.events.metrics.CareMetrics;
 import org.caretrail.events.kafka.KafkaClientSettings;
 import org.caretrail.events.serde.SchemaRegistry;
 import org.caretrail.events.topic.CareTopics;
@@ -42,6 +44,7 @@ public final class CarePublisher implements AutoCloseable {
     private final Topics topics;
     private final CareEventValidator validator;
     private final boolean ownsRegistry;
+    private volatile MeterRegistry meters;
 
     public CarePublisher(Producer<String, byte[]> producer, Topics topics, CareEventValidator validator) {
         this(producer, topics, validator, false);
@@ -98,6 +101,7 @@ public final class CarePublisher implements AutoCloseable {
         byte[] value;
         String topicName;
         String key;
+        String type = eventType(event);
         try {
             CareEvents.canonical(event);
             validator.requireValid(event);
@@ -106,11 +110,60 @@ public final class CarePublisher implements AutoCloseable {
             key = CareEvents.patientKey(event);
             value = topic.valueSerde().serializer().serialize(topicName, event);
         } catch (RuntimeException e) {
+            rejected(type, e instanceof InvalidCareEventException ? "invalid" : "unencodable");
             result.completeExceptionally(e);
             return result;
         }
         send(new ProducerRecord<>(topicName, key, value), result);
+        MeterRegistry registry = meters;
+        if (registry != null) {
+            result.whenComplete((metadata, error) -> {
+                if (error == null) {
+                    registry.counter(CareMetrics.EVENTS_PUBLISHED, CareMetrics.EVENT_TYPE, type).increment();
+                } else {
+                    rejected(type, "not-stored");
+                }
+            });
+        }
         return result;
+    }
+
+    /**
+     * Counts from now on, on {@code registry}: {@link CareMetrics#EVENTS_PUBLISHED} (the broker has the
+     * event) and {@link CareMetrics#EVENTS_REJECTED} with a reason of {@code invalid} (broke the contract,
+     * never sent), {@code unencodable} (the registry or serializer failed) or {@code not-stored} (the
+     * broker did not take it), both by event type (admission, discharge ...: a fixed set).
+     */
+    public CarePublisher meterWith(MeterRegistry registry) {
+        // every type and reason starts at 0 (a few dozen series), so rates and the alert rules are defined at once
+        for (CareEventType type : CareEventType.values()) {
+            registry.counter(CareMetrics.EVENTS_PUBLISHED, CareMetrics.EVENT_TYPE, type.jsonName());
+            for (String reason : REJECTION_REASONS) {
+                registry.counter(CareMetrics.EVENTS_REJECTED, CareMetrics.EVENT_TYPE, type.jsonName(),
+                        CareMetrics.REASON, reason);
+            }
+        }
+        this.meters = registry;
+        return this;
+    }
+
+    /** The reasons {@link CareMetrics#EVENTS_REJECTED} gives. */
+    static final java.util.Set<String> REJECTION_REASONS = java.util.Set.of("invalid", "unencodable", "not-stored");
+
+    private void rejected(String type, String reason) {
+        MeterRegistry registry = meters;
+        if (registry != null) {
+            registry.counter(CareMetrics.EVENTS_REJECTED, CareMetrics.EVENT_TYPE, type, CareMetrics.REASON, reason)
+                    .increment();
+        }
+    }
+
+    private static String eventType(SpecificRecord event) {
+        try {
+            return CareEventType.of(event).jsonName();
+        } catch (RuntimeException e) { // not a care event at all: the validator says why
+            return CareMetrics.OTHER;
+        }
     }
 
     /** Sends, completing {@code result} from the producer's callback; a send that throws fails it too. */
