@@ -84,8 +84,10 @@ class Hl7MetricsTest {
         failer.start();
         assertThat(hl7.handle(inpatient("A01", "M9").build()).code().name()).isEqualTo("AR");
         assertThat(mllp("ADT_A01", "AR")).isEqualTo(1.0);
-        assertThat(registry.get(CareMetrics.EVENTS_REJECTED).tags(CareMetrics.EVENT_TYPE, "admission",
-                CareMetrics.REASON, "not-stored").counter().count()).isEqualTo(1.0);
+        // which of the message's events (the admission, its identity link) Kafka refused first depends on the
+        // order the sends leave in: at least one of them is counted as not stored, none as published
+        assertThat(registry.find(CareMetrics.EVENTS_REJECTED).tag(CareMetrics.REASON, "not-stored").counters()
+                .stream().mapToDouble(Counter::count).sum()).isGreaterThanOrEqualTo(1.0);
         assertThat(registry.find(CareMetrics.EVENTS_PUBLISHED).counters().stream().mapToDouble(Counter::count).sum())
                 .isZero();
     }
