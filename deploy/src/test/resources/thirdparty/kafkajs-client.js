@@ -8,6 +8,10 @@
 //   READ_PATIENT         an NHS number whose timeline change CareTrail has written: read and decoded
 //   WRITE_PATIENT, WRITE_EVENT_ID       a valid admission to write
 //   INVALID_PATIENT, INVALID_EVENT_ID   an admission with a wrong check digit, to be dead-lettered
+// and, for a secured broker (SASL_SSL, SCRAM-SHA-512, CareTrail's CA):
+//   CARETRAIL_CA_PEM     file of the CA certificate (PEM)
+//   CARETRAIL_USER, CARETRAIL_PASSWORD  the client's own principal
+//   CARETRAIL_GROUP      its consumer group (default third-party-node-<time>)
 // Prints one JSON line per step ({"step": ...}); exits non-zero on any failure.
 'use strict';
 const { Kafka, CompressionTypes, CompressionCodecs, Partitioners, logLevel } = require('kafkajs');
@@ -22,12 +26,19 @@ const env = (name) => {
   return v;
 };
 
-const kafka = new Kafka({ clientId: 'third-party-node', brokers: [env('CARETRAIL_BROKERS')], logLevel: logLevel.WARN });
+const secured = process.env.CARETRAIL_CA_PEM
+  ? {
+      ssl: { ca: [require('fs').readFileSync(process.env.CARETRAIL_CA_PEM, 'utf8')] },
+      sasl: { mechanism: 'scram-sha-512', username: env('CARETRAIL_USER'), password: env('CARETRAIL_PASSWORD') },
+    }
+  : {};
+const kafka = new Kafka({ clientId: 'third-party-node', brokers: [env('CARETRAIL_BROKERS')], logLevel: logLevel.WARN,
+  ...secured });
 const registry = new SchemaRegistry({ host: env('CARETRAIL_REGISTRY') });
 const print = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 
 async function readTimelineChange(nhsNumber) {
-  const consumer = kafka.consumer({ groupId: `third-party-node-${Date.now()}` });
+  const consumer = kafka.consumer({ groupId: process.env.CARETRAIL_GROUP || `third-party-node-${Date.now()}` });
   await consumer.connect();
   await consumer.subscribe({ topic: 'care.timeline-changes', fromBeginning: true });
   try {

@@ -64,9 +64,6 @@ class ThirdPartyClientIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TOKEN = "it-token-" + UUID.randomUUID();
-    /** The npm packages the README's "Third-party clients" names, at the majors tested here. */
-    static final List<String> NPM_PACKAGES = List.of("kafkajs@2.2.4", "@kafkajs/confluent-schema-registry@3.9.0",
-            "kafkajs-lz4@1.2.1");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static Platform platform;
     private static int httpPort;
@@ -138,7 +135,7 @@ class ThirdPartyClientIT {
     @Test
     void a_node_kafkajs_client_reads_caretrails_lz4_records_and_writes_admissions_in_the_confluent_wire_format()
             throws Exception {
-        Path nodeModules = installNodeClient();
+        NodeClient client = NodeClient.install();
         String read = nhs("999000102");
         String readEventId = publishAdmission(read);
         awaitOnTimeline(read, readEventId);
@@ -148,28 +145,17 @@ class ThirdPartyClientIT {
         String invalid = valid.substring(0, 9) + ((valid.charAt(9) - '0' + 1) % 10); // the wrong check digit
         String invalidEventId = UUID.randomUUID().toString();
 
-        Path script = Path.of(ThirdPartyClientIT.class.getResource("/thirdparty/kafkajs-client.js").toURI());
-        ProcessBuilder node = new ProcessBuilder("node", script.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
-        node.environment().putAll(Map.of("NODE_PATH", nodeModules.toAbsolutePath().toString(),
+        List<JsonNode> steps = client.run(Map.of(
                 "CARETRAIL_BROKERS", platform.bootstrapServers(), "CARETRAIL_REGISTRY", platform.registryUrl(),
                 "READ_PATIENT", read, "WRITE_PATIENT", written, "WRITE_EVENT_ID", writtenEventId,
                 "INVALID_PATIENT", invalid, "INVALID_EVENT_ID", invalidEventId));
-        Process process = node.start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("node client finished").isTrue();
-        System.out.print("node client: " + out);
-        assertThat(process.exitValue()).as("node client's exit code (its error is above)").isZero();
 
-        List<JsonNode> steps = new ArrayList<>();
-        for (String line : out.strip().split("\n")) {
-            steps.add(JSON.readTree(line));
-        }
         // (a) it decompressed (LZ4) and decoded the change CareTrail wrote for the admission published above
-        JsonNode change = steps.stream().filter(s -> s.path("step").asText().equals("read")).findFirst().orElseThrow();
+        JsonNode change = NodeClient.step(steps, "read");
         assertThat(change.path("nhsNumber").asText()).isEqualTo(read);
         assertThat(change.path("eventId").asText()).isEqualTo(readEventId);
         assertThat(change.path("schemaId").asInt()).isPositive();
+        assertThat(NodeClient.step(steps, "written").path("magicByte").asInt()).isZero();
         // (b) what it wrote is on the timeline ...
         awaitOnTimeline(written, writtenEventId);
         // ... and the admission with the wrong check digit is a dead letter with the reason
@@ -177,55 +163,6 @@ class ThirdPartyClientIT {
                 .until(() -> deadLetterFor(invalid), r -> r != null);
         assertThat(header(dead, CareTopics.HEADER_SOURCE_TOPIC)).isEqualTo("care.admissions");
         assertThat(header(dead, CareTopics.HEADER_REASON)).contains("Modulus 11");
-    }
-
-    /**
-     * The Node client's packages in {@code target/kafkajs}, installed by npm (without their install
-     * scripts: {@code lz4} falls back to its JavaScript implementation). Without node and npm the test is
-     * skipped, unless {@code CARETRAIL_REQUIRE_NODE=1}.
-     */
-    private static Path installNodeClient() throws Exception {
-        boolean required = "1".equals(System.getenv("CARETRAIL_REQUIRE_NODE"));
-        String missing = null;
-        for (String tool : List.of("node", "npm")) {
-            if (!runs(List.of(tool, "--version"), Duration.ofSeconds(30))) {
-                missing = tool;
-            }
-        }
-        if (missing != null) {
-            String message = missing + " is not installed: the non-Java client test needs Node 18+ and npm"
-                    + " (set CARETRAIL_REQUIRE_NODE=1 to make this a failure)";
-            if (required) {
-                throw new AssertionError(message);
-            }
-            Assumptions.abort(message);
-        }
-        Path prefix = Files.createDirectories(Path.of("target", "kafkajs"));
-        List<String> install = new ArrayList<>(List.of("npm", "install", "--prefix", prefix.toString(),
-                "--no-audit", "--no-fund", "--ignore-scripts", "--no-save"));
-        install.addAll(NPM_PACKAGES);
-        if (!runs(install, Duration.ofMinutes(5))) {
-            String message = "npm could not install " + NPM_PACKAGES + " (is the npm registry reachable?)";
-            if (required) {
-                throw new AssertionError(message);
-            }
-            Assumptions.abort(message);
-        }
-        return prefix.resolve("node_modules");
-    }
-
-    private static boolean runs(List<String> command, Duration limit) throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                return false;
-            }
-            return p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static String nhs(String nine) {
