@@ -45,7 +45,6 @@ import org.caretrail.events.model.ProviderKind;
 import org.caretrail.events.model.Source;
 import org.caretrail.events.topic.CareTopics;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
