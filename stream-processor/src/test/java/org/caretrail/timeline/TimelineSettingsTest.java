@@ -29,6 +29,23 @@ class TimelineSettingsTest {
     }
 
     @Test
+    void the_stream_processors_producers_compress_as_every_caretrail_producer_does() {
+        String key = StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.COMPRESSION_TYPE_CONFIG);
+        try {
+            System.setProperty(org.caretrail.events.kafka.DurableProducer.COMPRESSION_PROPERTY, "gzip");
+            assertThat(TimelineSettings.defaults().toStreamsProperties().get(key)).isEqualTo("gzip");
+            System.setProperty(org.caretrail.events.kafka.DurableProducer.COMPRESSION_PROPERTY, "lz5");
+            assertThatThrownBy(() -> TimelineSettings.defaults().toStreamsProperties())
+                    .hasMessageContaining("'lz5'");
+        } finally {
+            System.clearProperty(org.caretrail.events.kafka.DurableProducer.COMPRESSION_PROPERTY);
+        }
+        if (System.getenv(org.caretrail.events.kafka.DurableProducer.COMPRESSION_ENV) == null) {
+            assertThat(TimelineSettings.defaults().toStreamsProperties().get(key)).isEqualTo("lz4");
+        }
+    }
+
+    @Test
     void settingsAreReadFromTextAndChecked() {
         TimelineSettings s = TimelineSettings.fromMap(Map.of("timeline.num.standby.replicas", "1",
                 "timeline.max.entries", "50", "timeline.max.future.skew", "PT2H", "unrelated.key", "x"));

@@ -34,7 +34,7 @@ public final class KafkaPerformanceTools {
         String output = run(List.of("org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
                 "--num-records", Long.toString(records), "--record-size", Integer.toString(recordSize),
                 "--throughput", "-1", "--producer-props", "bootstrap.servers=" + bootstrapServers, "acks=all",
-                "linger.ms=5", "compression.type=lz4"));
+                "linger.ms=5", "compression.type=" + org.caretrail.events.kafka.DurableProducer.compression()));
         // "... 100000 records sent, 81234.5 records/sec (7.75 MB/sec), 12.3 ms avg latency, ..."
         String summary = output.lines().filter(l -> l.contains("records sent")).reduce((a, b) -> b).orElse(output.trim());
         double rate = parseRate(summary, "records sent, ", " records/sec");

@@ -1,5 +1,6 @@
 package org.caretrail.deploy.cli;
 
+import org.caretrail.events.kafka.DurableProducer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -56,6 +57,7 @@ public final class CareTrail implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new CareTrail());
         cli.setUsageHelpWidth(110);
+        cli.setExecutionStrategy(CareTrail::checkEnvironmentThenRun);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // a message may quote what came from elsewhere (a record, an answer): printed without control characters
             commandLine.getErr().println(commandLine.getColorScheme().errorText("caretrail: "
@@ -64,6 +66,22 @@ public final class CareTrail implements Runnable {
             return 1;
         });
         return cli;
+    }
+
+    /**
+     * Settings every command honours that come from the environment (today the Kafka compression,
+     * {@link DurableProducer#compression()}) are checked before any command starts, so a typo stops
+     * {@code caretrail up} at once with a clear message (exit code 2), not later in the first write.
+     */
+    static int checkEnvironmentThenRun(CommandLine.ParseResult parseResult) {
+        try {
+            DurableProducer.compression();
+        } catch (IllegalArgumentException e) {
+            CommandLine cli = parseResult.commandSpec().commandLine();
+            cli.getErr().println(cli.getColorScheme().errorText("caretrail: " + TerminalText.clean(e.getMessage())));
+            return 2;
+        }
+        return new CommandLine.RunLast().execute(parseResult);
     }
 
     private static String message(Throwable e) {

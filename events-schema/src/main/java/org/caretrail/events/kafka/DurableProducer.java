@@ -2,6 +2,8 @@ package org.caretrail.events.kafka;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -24,8 +26,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * <tr><td>{@code enable.idempotence}</td><td>true</td><td>a retried send is written once, in order</td></tr>
  * <tr><td>{@code max.in.flight.requests.per.connection}</td><td>5</td><td>the most idempotence keeps in
  *     order</td></tr>
- * <tr><td>{@code compression.type}</td><td>{@value #COMPRESSION}</td><td>care events are repetitive text;
- *     cheap on CPU</td></tr>
+ * <tr><td>{@code compression.type}</td><td>{@link #compression()}: {@value #DEFAULT_COMPRESSION} unless
+ *     {@value #COMPRESSION_ENV} (or the system property {@value #COMPRESSION_PROPERTY}) says otherwise</td>
+ *     <td>care events are repetitive text; see {@link #compression()} for the trade-off</td></tr>
  * <tr><td>{@code linger.ms}</td><td>{@value #LINGER_MS}</td><td>fills batches under load, adds at most
  *     5 ms to one sender's wait</td></tr>
  * <tr><td>{@code max.block.ms}</td><td>{@link #MAX_BLOCK} (3 s)</td><td>the longest a {@code send} call
@@ -44,13 +47,62 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public final class DurableProducer {
 
-    public static final String COMPRESSION = "lz4";
+    /** The compression CareTrail's producers use unless told otherwise. */
+    public static final String DEFAULT_COMPRESSION = "lz4";
+    /** The environment variable that chooses the compression of every record CareTrail writes. */
+    public static final String COMPRESSION_ENV = "CARETRAIL_KAFKA_COMPRESSION";
+    /** The system property that does the same (wins over the environment variable). */
+    public static final String COMPRESSION_PROPERTY = "caretrail.kafka.compression";
+    /** The compressions a CareTrail producer may be told to use (Kafka's {@code compression.type} values). */
+    public static final List<String> COMPRESSIONS = List.of("lz4", "zstd", "gzip", "snappy", "none");
     public static final int LINGER_MS = 5;
     public static final Duration MAX_BLOCK = Duration.ofSeconds(3);
     public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
     public static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(30);
 
     private DurableProducer() {
+    }
+
+    /**
+     * The compression of every record CareTrail writes to Kafka (the producers made here, and the stream
+     * processor's, which write {@code care.timeline-changes} and {@code care.timelines}): the system property
+     * {@value #COMPRESSION_PROPERTY}, else the environment variable {@value #COMPRESSION_ENV}, else
+     * {@value #DEFAULT_COMPRESSION}. The broker keeps a batch as the producer compressed it (the topics'
+     * {@code compression.type} is Kafka's default, {@code producer}), so a consumer of CareTrail's topics,
+     * a third party's too, must be able to decompress it.
+     *
+     * <p>The trade-off: {@code lz4} is the cheapest on CPU at a good ratio for care events (repetitive
+     * text), but some non-Java clients lack it (kafkajs needs the {@code kafkajs-lz4} codec); {@code zstd}
+     * compresses best for a little more CPU, and needs Kafka 2.1 clients or later; {@code gzip} is read by
+     * every Kafka client, at several times lz4's CPU; {@code snappy} is between lz4 and gzip; {@code none}
+     * spends no CPU and the most disk and network.
+     *
+     * @throws IllegalArgumentException naming the setting and the allowed values when it is none of them
+     */
+    public static String compression() {
+        String property = System.getProperty(COMPRESSION_PROPERTY);
+        if (property != null) {
+            return compression(property, "system property " + COMPRESSION_PROPERTY);
+        }
+        String env = System.getenv(COMPRESSION_ENV);
+        return env == null ? DEFAULT_COMPRESSION : compression(env, COMPRESSION_ENV);
+    }
+
+    /**
+     * {@code value} checked as a compression (case and surrounding blanks ignored; blank means the
+     * default); {@code source} names where it came from in the error.
+     */
+    static String compression(String value, String source) {
+        String v = value.strip().toLowerCase(Locale.ROOT);
+        if (v.isEmpty()) {
+            return DEFAULT_COMPRESSION;
+        }
+        if (!COMPRESSIONS.contains(v)) {
+            throw new IllegalArgumentException(source + " is '" + value.strip() + "': not a Kafka compression CareTrail"
+                    + " writes with; use one of " + String.join(", ", COMPRESSIONS) + " (default "
+                    + DEFAULT_COMPRESSION + ")");
+        }
+        return v;
     }
 
     /** The durable settings for a producer on {@code bootstrapServers}, named {@code clientId}. */
@@ -69,7 +121,7 @@ public final class DurableProducer {
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, COMPRESSION);
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression());
         config.put(ProducerConfig.LINGER_MS_CONFIG, LINGER_MS);
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) MAX_BLOCK.toMillis());
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis());

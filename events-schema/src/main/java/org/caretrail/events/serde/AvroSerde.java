@@ -22,7 +22,9 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * Avro in the Confluent wire format: magic byte 0, the schema's 4-byte registry id (big-endian),
  * then Avro binary. The subject is {@code <topic>-value} (or {@code -key}). Writing registers the
- * schema once per subject; reading fetches the writer's schema by id and resolves it to this
+ * schema once per subject ({@link #register(String)}: under {@link SchemaRegistry#FULL_TRANSITIVE}, so every
+ * subject CareTrail writes, the stream processor's internal repartition, changelog and store subjects
+ * too, refuses an incompatible schema, a third party's included); reading fetches the writer's schema by id and resolves it to this
  * class's schema, so old and new producers can share a topic.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
@@ -68,12 +70,25 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         return topic + (isKey ? "-key" : "-value");
     }
 
+    /**
+     * Registers this serde's schema under {@code topic}'s subject, once per serde, setting the subject's
+     * compatibility to {@link SchemaRegistry#FULL_TRANSITIVE} first (the one rule for every subject
+     * CareTrail registers: a schema that could not read, or be read by, every earlier one is refused).
+     * Returns the schema's id.
+     */
+    public int register(String topic) {
+        return idsBySubject.computeIfAbsent(subject(topic), s -> {
+            registry.setCompatibility(s, SchemaRegistry.FULL_TRANSITIVE);
+            return registry.register(s, schema);
+        });
+    }
+
     @Override
     public byte[] serialize(String topic, T data) {
         if (data == null) {
             return null;
         }
-        int id = idsBySubject.computeIfAbsent(subject(topic), s -> registry.register(s, schema));
+        int id = register(topic);
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(256);
             out.write(MAGIC_BYTE);

@@ -68,9 +68,7 @@ public final class Topics {
         register(timelineChanges.name(), (AvroSerde<?>) timelineChanges.valueSerde());
     }
 
-    private void register(String topic, AvroSerde<?> serde) {
-        String subject = serde.subject(topic);
-        registry.setCompatibility(subject, SchemaRegistry.FULL_TRANSITIVE);
-        registry.register(subject, serde.schema());
+    private static void register(String topic, AvroSerde<?> serde) {
+        serde.register(topic);
     }
 }

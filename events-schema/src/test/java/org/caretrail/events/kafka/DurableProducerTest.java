@@ -43,6 +43,50 @@ class DurableProducerTest {
     }
 
     @Test
+    void the_compression_is_lz4_unless_a_setting_chooses_one_kafka_knows_and_a_typo_is_refused_naming_the_choices() {
+        String before = System.getProperty(DurableProducer.COMPRESSION_PROPERTY);
+        try {
+            System.clearProperty(DurableProducer.COMPRESSION_PROPERTY);
+            if (System.getenv(DurableProducer.COMPRESSION_ENV) == null) {
+                assertThat(DurableProducer.compression()).isEqualTo("lz4");
+                assertThat(DurableProducer.config("broker-1:9093", "t"))
+                        .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+            }
+            // every value Kafka's compression.type takes is accepted, as Kafka spells it
+            for (String choice : new String[] {"lz4", "zstd", "gzip", "snappy", "none"}) {
+                System.setProperty(DurableProducer.COMPRESSION_PROPERTY, choice);
+                assertThat(DurableProducer.config("broker-1:9093", "t"))
+                        .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, choice);
+                // and Kafka itself takes it (its ConfigDef would refuse a value it does not know)
+                Map<String, Object> full = DurableProducer.config("broker-1:9093", "t");
+                full.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+                full.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+                assertThat(new ProducerConfig(full).getString(ProducerConfig.COMPRESSION_TYPE_CONFIG)).isEqualTo(choice);
+            }
+            System.setProperty(DurableProducer.COMPRESSION_PROPERTY, " GZip ");
+            assertThat(DurableProducer.compression()).isEqualTo("gzip");
+            System.setProperty(DurableProducer.COMPRESSION_PROPERTY, "lz5");
+            org.assertj.core.api.Assertions.assertThatThrownBy(DurableProducer::compression)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(DurableProducer.COMPRESSION_PROPERTY)
+                    .hasMessageContaining("'lz5'")
+                    .hasMessageContaining("lz4, zstd, gzip, snappy, none");
+            // a producer is never made with it
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> DurableProducer.config("broker-1:9093", "t"))
+                    .isInstanceOf(IllegalArgumentException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> DurableProducer.compression("brotli",
+                            DurableProducer.COMPRESSION_ENV))
+                    .hasMessageStartingWith("CARETRAIL_KAFKA_COMPRESSION is 'brotli'");
+        } finally {
+            if (before == null) {
+                System.clearProperty(DurableProducer.COMPRESSION_PROPERTY);
+            } else {
+                System.setProperty(DurableProducer.COMPRESSION_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
     void with_no_broker_a_send_is_answered_with_a_failure_well_within_a_senders_timeout() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {

@@ -39,6 +39,29 @@ class AvroSerdeTest {
     }
 
     @Test
+    void every_subject_a_serde_writes_to_is_full_transitive_so_a_schema_old_readers_cannot_read_is_refused() {
+        // a Kafka Streams internal topic: the subject the serde registers is not one `topics apply` knows
+        String internal = "caretrail-timeline-KSTREAM-REPARTITION-0000000003-repartition";
+        Consent example = (Consent) ExampleEvents.parsed(CareEventType.CONSENT).event();
+        AvroSerde.of(Consent.class, registry).serialize(internal, example);
+
+        // header has no default: a schema without it reads old records (BACKWARD, the registry's
+        // default, would take it) but records written with it cannot be read by old readers (not FORWARD)
+        Schema current = Consent.getClassSchema();
+        assertThat(current.getField("header").hasDefaultValue()).isFalse();
+        Schema withoutHeader = Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false,
+                current.getFields().stream().filter(f -> !f.name().equals("header"))
+                        .map(f -> new Schema.Field(f, f.schema())).toList());
+
+        assertThat(registry.isCompatible(internal + "-value", withoutHeader)).isFalse();
+        assertThatThrownBy(() -> registry.register(internal + "-value", withoutHeader))
+                .isInstanceOf(SchemaRegistryException.class).hasMessageContaining("FULL_TRANSITIVE");
+        // a subject nobody set stays at the registry's default, which would have taken it
+        registry.register("someone-elses-topic-value", current);
+        assertThat(registry.isCompatible("someone-elses-topic-value", withoutHeader)).isTrue();
+    }
+
+    @Test
     void readsRecordsWrittenWithAnOlderSchema() throws Exception {
         // an older Consent without the preferences map (a field added later, with a default)
         Schema current = Consent.getClassSchema();
