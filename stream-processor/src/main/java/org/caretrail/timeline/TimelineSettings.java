@@ -92,7 +92,7 @@ public final class TimelineSettings {
      * event-history store is gone, so a new version rebuilds its state from the retained event topics under a
      * new id rather than read the old state.
      */
-    public static final String DEFAULT_APPLICATION_ID = "caretrail-timeline-v2";
+    public static final String DEFAULT_APPLICATION_ID = "caretrail-timeline-v3";
 
     public static final Setting<String> APPLICATION_ID = define("timeline.application.id", DEFAULT_APPLICATION_ID,
             "Kafka Streams application id: consumer group, prefix of internal topics and state directories. "

@@ -47,7 +47,9 @@ public final class TimelineDriver implements AutoCloseable {
                 .with(TimelineSettings.BOOTSTRAP_SERVERS, "unused:9092")
                 .with(TimelineSettings.STATE_DIR, stateDir);
         StreamsBuilder builder = new StreamsBuilder();
-        TimelineTopology.build(builder, topics, settings);
+        // TopologyTestDriver gives every topic one partition: every NHS-keyed event is in its patient's partition
+        TimelineTopology.build(builder, topics, settings, java.time.Clock.systemUTC(),
+                new org.caretrail.timeline.processor.InputPartitions(1));
         Properties props = settings.toStreamsProperties();
         driver = new TopologyTestDriver(builder.build(props), props);
         timelines = driver.createOutputTopic(topics.timelines().name(), new StringDeserializer(),

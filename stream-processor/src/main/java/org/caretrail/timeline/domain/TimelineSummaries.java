@@ -99,6 +99,48 @@ public final class TimelineSummaries {
         default boolean admissionSeen(TimelineEntry admission) {
             return true;
         }
+
+        /** occurredAt of the first current entry in timeline order; null when there is none. */
+        default Instant firstOccurredAt() {
+            return currentEntries().stream().min(TimelineOrder.ORDER).map(TimelineEntry::getOccurredAt).orElse(null);
+        }
+
+        /** occurredAt of the last current entry in timeline order; null when there is none. */
+        default Instant lastOccurredAt() {
+            return currentEntries().stream().max(TimelineOrder.ORDER).map(TimelineEntry::getOccurredAt).orElse(null);
+        }
+
+        private List<TimelineEntry> currentEntries() {
+            List<TimelineEntry> all = new ArrayList<>();
+            for (EventType type : EventType.values()) {
+                all.addAll(itemsOfType(type));
+            }
+            return current(all);
+        }
+    }
+
+    /**
+     * One item's displayed entry changes from {@code before} (null: new on the timeline) to {@code after} (null:
+     * gone from it): the counts ({@link #count}), the views ({@link #update}) and the first and last occurredAt of
+     * the current entries, each read from {@code src} (which already shows the change) only where this change can
+     * move it. The one incremental step of a summary, for every way a timeline is kept.
+     */
+    public static void change(TimelineSummary s, TimelineEntry before, TimelineEntry after, ViewSource src,
+            Instant now) {
+        count(s, before, after);
+        update(s, before, after, src, now);
+        Instant first = s.getFirstOccurredAt();
+        Instant last = s.getLastOccurredAt();
+        boolean boundaryLeft = current(before) && (first == null || last == null
+                || !before.getOccurredAt().isAfter(first) || !before.getOccurredAt().isBefore(last));
+        if (boundaryLeft) {
+            s.setFirstOccurredAt(src.firstOccurredAt());
+            s.setLastOccurredAt(src.lastOccurredAt());
+        } else if (current(after)) {
+            Instant at = after.getOccurredAt();
+            s.setFirstOccurredAt(first == null || at.isBefore(first) ? at : first);
+            s.setLastOccurredAt(last == null || at.isAfter(last) ? at : last);
+        }
     }
 
     /**

@@ -37,6 +37,7 @@ final class MockTimelineContext {
     /** Adds the stores of the timeline sub-topology. */
     static void timelineStores(MockProcessorContext<?, ?> context) {
         store(context, TimelineStores.ITEMS, new CareItemSerde(new InMemorySchemaRegistry()));
+        store(context, TimelineStores.PROGRESS, Serdes.Long());
         store(context, TimelineStores.ORDER, Serdes.String());
         store(context, TimelineStores.SUMMARIES, AvroSerde.of(TimelineSummary.class, new InMemorySchemaRegistry()));
         store(context, TimelineStores.SPELLS, Serdes.String());
