@@ -89,8 +89,9 @@ public final class TimelineSettings {
 
     /**
      * The default application id. v2: care items keep the set of their events (a new store format) and the
-     * event-history store is gone, so a new version rebuilds its state from the retained event topics under a
-     * new id rather than read the old state.
+     * event-history store is gone. v3: care items are stamped (a new store format), a progress store is added, and
+     * the order index, spells, summaries and due marks are kept without changelogs. Each time a new version
+     * rebuilds its state from the retained event topics under a new id rather than read the old state.
      */
     public static final String DEFAULT_APPLICATION_ID = "caretrail-timeline-v3";
 
@@ -180,6 +181,16 @@ public final class TimelineSettings {
                     + "(a merge chain) goes on to the next survivor. Same partition count as the care event topics; "
                     + "a rebuild side by side uses its own.",
             Function.identity(), TimelineSettings::topicNameProblem);
+
+    public static final Setting<Long> ROCKSDB_MEMORY = define("timeline.rocksdb.memory", 256L * 1024 * 1024,
+            "Bytes of native memory all the instance's RocksDB stores share for their block cache, index and filter "
+                    + "blocks and write buffers (a third of it), whatever the number of stores and partitions; the "
+                    + "first instance in a JVM sets it for all.",
+            Long::valueOf, v -> v >= 16L * 1024 * 1024 ? null : "must be at least 16 MiB (16777216)");
+    public static final Setting<Long> CACHE_BYTES = define("timeline.cache.bytes", 32L * 1024 * 1024,
+            "Bytes of heap the stores' record caches share: several writes of one key within a commit interval "
+                    + "reach RocksDB and the changelog once.",
+            Long::valueOf, v -> v >= 0 ? null : "must not be negative");
 
     private final Map<Setting<?>, Object> values;
 
@@ -325,6 +336,9 @@ public final class TimelineSettings {
         // read every event from the start of the topics when the application id is new
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
+        p.put(BoundedRocksDbMemory.TOTAL_BYTES_CONFIG, get(ROCKSDB_MEMORY));
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, get(CACHE_BYTES));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), PRODUCER_MAX_REQUEST_SIZE);
         return p;
     }
