@@ -234,13 +234,13 @@ public final class TimelineTopology {
                         Named.as("nhs-events"));
         KStream<String, TimelineEntry> inPlace = nhsKeyed
                 .filter((nhs, d) -> partitions.holds(nhs, d.original().partition()), Named.as("events-in-place"))
-                .mapValues((nhs, d) -> TimelineEntries.placedFor(TimelineEntries.fromEvent(d.event()), nhs),
+                .mapValues((nhs, d) -> TimelineEntries.fromEvent(d.event(), nhs),
                         Named.as("event-as-entry"));
         KStream<String, TimelineEntry> repartitioned = nhsKeyed
                 .filterNot((nhs, d) -> partitions.holds(nhs, d.original().partition()),
                         Named.as("events-elsewhere"))
                 .merge(resolved.placed(), Named.as("with-released-events"))
-                .mapValues((nhs, d) -> TimelineEntries.placedFor(TimelineEntries.fromEvent(d.event()), nhs),
+                .mapValues((nhs, d) -> TimelineEntries.fromEvent(d.event(), nhs),
                         Named.as("moved-event-as-entry"))
                 .repartition(Repartitioned.<String, TimelineEntry>as(REPARTITION)
                         .withKeySerde(Serdes.String()).withValueSerde(entrySerde));

@@ -68,7 +68,7 @@ public final class Bench implements Callable<Integer> {
             List<String> o = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+UseG1GC"));
             if (jfr) {
                 o.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
-                        + data.resolve("logs").resolve("contender-%p.jfr"));
+                        + data.resolve("logs").resolve(ChildJvm.NAME + ".jfr"));
             }
             return o;
         }

@@ -101,6 +101,7 @@ final class BenchRun {
             List<ChildJvm> jvms = c.start(context, 1);
             try {
                 awaitCaughtUp(c, jvms, Duration.ofMinutes(15));
+                awaitAnswering(c, watcher, jvms, seed, patients, Duration.ofMinutes(10));
                 if (warmupSeconds > 0) {
                     progress("%s: warming up at %,.0f events/s for %d s", c.name(), rates.get(0), warmupSeconds);
                     send(rates.get(0), warmupSeconds, seed, patients, watcher);
@@ -149,6 +150,26 @@ final class BenchRun {
         watcher.onArrival((id, t) -> { });
         int n = Math.min(seen.get(), latencies.length);
         return new Paced(name, rate, Percentiles.of(latencies, n), events.size(), n);
+    }
+
+    /**
+     * Waits until the contender answers: a few probe events are sent, once a second, until one shows on its output
+     * (its committed offsets say nothing while it is still starting up).
+     */
+    private void awaitAnswering(Contender c, OutputWatcher watcher, List<ChildJvm> jvms, long seed, int patients,
+            Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long before = watcher.accounted();
+        int probe = 0;
+        while (watcher.accounted() == before) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(c.name() + " did not answer within " + timeout);
+            }
+            jvms.forEach(ChildJvm::requireAlive);
+            SyntheticEvents.publish(broker.bootstrapServers(),
+                    SyntheticEvents.make(broker.topics(), seed * 104729 + probe++, patients, 3));
+            Thread.sleep(1000);
+        }
     }
 
     /** Waits until the contender's group has committed the end of every partition it reads. */

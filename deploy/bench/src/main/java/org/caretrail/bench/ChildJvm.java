@@ -18,6 +18,9 @@ import java.util.function.Predicate;
  */
 final class ChildJvm implements AutoCloseable {
 
+    /** Replaced in JVM options by the child's name and start time (e.g. to name a flight recording after it). */
+    static final String NAME = "{child}";
+
     /** Children still running: stopped if the bench itself is stopped (Ctrl-C, SIGTERM). */
     private static final java.util.Set<ChildJvm> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -57,7 +60,8 @@ final class ChildJvm implements AutoCloseable {
         String classpath = String.join(File.pathSeparator, entries);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
+        String tag = name + "-" + System.currentTimeMillis();
+        jvmOptions.forEach(o -> command.add(o.replace(NAME, tag)));
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         command.add("-Dorg.slf4j.simpleLogger.log.org.caretrail=info");
         command.add("-Dorg.slf4j.simpleLogger.showDateTime=true");

@@ -239,6 +239,9 @@ public final class CareItem {
     }
 
     private TimelineEntry display() {
+        if (!withdrawn() && winner.getStatus() == EntryStatus.CURRENT) {
+            return winner; // as stated (events are kept as CURRENT entries): no copy
+        }
         if (!withdrawn()) {
             return TimelineEntry.newBuilder(winner).setStatus(EntryStatus.CURRENT).build();
         }

@@ -183,10 +183,10 @@ public final class TimelineSummaries {
         for (TimelineEntry e : entries) {
             count(s, null, e);
         }
-        List<TimelineEntry> current = current(entries);
-        s.setFirstOccurredAt(current.isEmpty() ? null : current.get(0).getOccurredAt());
-        s.setLastOccurredAt(current.isEmpty() ? null : current.get(current.size() - 1).getOccurredAt());
-        deriveViews(s, listSource(entries, admissionSeen), now);
+        ViewSource src = listSource(entries, admissionSeen);
+        s.setFirstOccurredAt(src.firstOccurredAt());
+        s.setLastOccurredAt(src.lastOccurredAt());
+        deriveViews(s, src, now);
         return s;
     }
 
@@ -198,10 +198,14 @@ public final class TimelineSummaries {
     /** A view source over a list of displayed entries. */
     public static ViewSource listSource(List<TimelineEntry> entries, Predicate<TimelineEntry> admissionSeen) {
         List<TimelineEntry> current = current(entries);
+        Map<EventType, List<TimelineEntry>> byType = new java.util.EnumMap<>(EventType.class);
+        for (TimelineEntry e : entries) {
+            byType.computeIfAbsent(e.getType(), t -> new ArrayList<>()).add(e);
+        }
         return new ViewSource() {
             @Override
             public Collection<TimelineEntry> itemsOfType(EventType type) {
-                return entries.stream().filter(e -> e.getType() == type).toList();
+                return byType.getOrDefault(type, List.of());
             }
 
             @Override
@@ -219,6 +223,16 @@ public final class TimelineSummaries {
             public boolean admissionSeen(TimelineEntry admission) {
                 return admissionSeen.test(admission);
             }
+
+            @Override
+            public Instant firstOccurredAt() {
+                return current.isEmpty() ? null : current.get(0).getOccurredAt();
+            }
+
+            @Override
+            public Instant lastOccurredAt() {
+                return current.isEmpty() ? null : current.get(current.size() - 1).getOccurredAt();
+            }
         };
     }
 
@@ -231,10 +245,10 @@ public final class TimelineSummaries {
         BoundedList<HospitalSpell> spells = BoundedList.newest(allSpells(src), MAX_LISTED);
         s.setSpells(spells.items());
         put(omitted, SPELLS, spells.omitted());
-        BoundedList<TimelineEntry> referrals = BoundedList.newest(allOpenReferrals(src), MAX_LISTED);
+        BoundedList<TimelineEntry> referrals = newestBrief(openReferrals(src));
         s.setOpenReferrals(referrals.items());
         put(omitted, OPEN_REFERRALS, referrals.omitted());
-        BoundedList<TimelineEntry> prescriptions = BoundedList.newest(allCurrentPrescriptions(src, now), MAX_LISTED);
+        BoundedList<TimelineEntry> prescriptions = newestBrief(currentPrescriptions(src, now));
         s.setCurrentPrescriptions(prescriptions.items());
         put(omitted, CURRENT_PRESCRIPTIONS, prescriptions.omitted());
         s.setOmitted(omitted);
@@ -319,13 +333,26 @@ public final class TimelineSummaries {
     }
 
     private static List<TimelineEntry> allOpenReferrals(ViewSource src) {
-        return current(src.itemsOfType(EventType.REFERRAL)).stream().filter(TimelineSummaries::openReferral)
-                .map(SummaryBudget::brief).toList();
+        return openReferrals(src).stream().map(SummaryBudget::brief).toList();
     }
 
     private static List<TimelineEntry> allCurrentPrescriptions(ViewSource src, Instant now) {
+        return currentPrescriptions(src, now).stream().map(SummaryBudget::brief).toList();
+    }
+
+    private static List<TimelineEntry> openReferrals(ViewSource src) {
+        return current(src.itemsOfType(EventType.REFERRAL)).stream().filter(TimelineSummaries::openReferral).toList();
+    }
+
+    private static List<TimelineEntry> currentPrescriptions(ViewSource src, Instant now) {
         return current(src.itemsOfType(EventType.PRESCRIPTION)).stream().filter(p -> currentPrescription(p, now))
-                .map(SummaryBudget::brief).toList();
+                .toList();
+    }
+
+    /** The newest {@value #MAX_LISTED} of {@code inOrder}, each brief (as {@link BoundedList#newest}, briefed after). */
+    private static BoundedList<TimelineEntry> newestBrief(List<TimelineEntry> inOrder) {
+        BoundedList<TimelineEntry> kept = BoundedList.newest(inOrder, MAX_LISTED);
+        return new BoundedList<>(kept.items().stream().map(SummaryBudget::brief).toList(), kept.omitted());
     }
 
     // ---- spells --------------------------------------------------------------------------------

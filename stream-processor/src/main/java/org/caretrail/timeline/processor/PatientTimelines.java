@@ -174,6 +174,9 @@ final class PatientTimelines {
         try (KeyValueIterator<String, CareItem> it = items.all()) {
             while (it.hasNext()) {
                 KeyValue<String, CareItem> kv = it.next();
+                if (kv.value == null) {
+                    continue;
+                }
                 String nhs = kv.key.substring(0, kv.key.indexOf('|'));
                 if (!nhs.equals(patient)) {
                     patients += rebuild(patient, ofPatient, emittedUpTo, now);
@@ -233,8 +236,8 @@ final class PatientTimelines {
         pending.put(nhs, "");
     }
 
-    /** Patients whose care.timelines record is due; clears the marks. */
-    List<String> takeDue() {
+    /** Patients whose care.timelines record is due (see {@link #written}). */
+    List<String> due() {
         List<String> due = new ArrayList<>();
         try (KeyValueIterator<String, String> it = pending.all()) {
             while (it.hasNext()) {
@@ -244,8 +247,12 @@ final class PatientTimelines {
                 }
             }
         }
-        due.forEach(pending::delete);
         return due;
+    }
+
+    /** The patient's due care.timelines record is being written: its mark goes. */
+    void written(String nhs) {
+        pending.delete(nhs);
     }
 
     /** Notes that every due care.timelines record up to the latest change has been written. */

@@ -282,7 +282,10 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     }
 
     private void emitDue(long now) {
-        for (String nhs : timelines.takeDue()) {
+        // each mark goes before its record is made: a patient whose record cannot be made (its failure is
+        // dead-lettered) is not retried every second, and the rest stay due for the next time
+        for (String nhs : timelines.due()) {
+            timelines.written(nhs);
             emit(nhs, now);
         }
         timelines.emitted();
