@@ -105,8 +105,14 @@ class KubernetesManifestsTest {
         Map<String, Integer> ports = new HashMap<>();
         container.path("ports").forEach(p -> ports.put(p.path("name").asText(), p.path("containerPort").asInt()));
         assertThat(ports).containsEntry("http", http).containsEntry("mllp", mllp);
-        assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health");
-        assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health");
+        int health = up.matchedOptionValue("--health-port", -1);
+        assertThat(health).isEqualTo(PlatformSettings.DEFAULT_HEALTH_PORT);
+        assertThat(ports).containsEntry("health", health);
+        // the probes go to the health port, which a flood on the API cannot starve
+        assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/health/ready");
+        assertThat(container.at("/readinessProbe/httpGet/port").asText()).isEqualTo("health");
+        assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
+        assertThat(container.at("/livenessProbe/httpGet/port").asText()).isEqualTo("health");
 
         String dataDir = up.matchedOptionValue("--data-dir", Path.of("")).toString();
         assertThat(container.path("volumeMounts")).anySatisfy(m -> {

@@ -11,9 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -102,8 +100,8 @@ public final class TimelineApplication implements AutoCloseable {
     private InputPartitions inputPartitions() {
         List<String> inputs = new ArrayList<>(TimelineTopology.timelineEventTypes().stream()
                 .map(CareEventType::topic).toList());
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                settings.get(TimelineSettings.BOOTSTRAP_SERVERS)))) {
+        // as the stream processor's own principal (TLS, SCRAM on a secured broker): it may describe every input topic
+        try (Admin admin = Admin.create(settings.kafkaClient().config())) {
             return InputPartitions.of(admin, inputs);
         }
     }

@@ -150,8 +150,14 @@ public final class TimelineRebuild {
      * from the beginning to the end offsets as they were when called.
      */
     public static Map<String, Timeline> readTimelines(String bootstrapServers, String topic, Topics topics) {
+        return readTimelines(org.caretrail.events.kafka.KafkaClientSettings.plaintext(bootstrapServers), topic, topics);
+    }
+
+    /** As {@link #readTimelines(String, String, Topics)}, connecting as {@code kafka}. */
+    public static Map<String, Timeline> readTimelines(org.caretrail.events.kafka.KafkaClientSettings kafka, String topic,
+            Topics topics) {
         Map<String, Timeline> latest = new HashMap<>();
-        read(bootstrapServers, topic, topics.timelines().valueSerde().deserializer(), (nhs, t) -> {
+        read(kafka, topic, topics.timelines().valueSerde().deserializer(), (nhs, t) -> {
             if (t == null) {
                 latest.remove(nhs);
             } else {
@@ -164,15 +170,15 @@ public final class TimelineRebuild {
     /** Every timeline change on {@code topic} (as {@link #readTimelines}), in partition order. */
     public static List<TimelineChange> readChanges(String bootstrapServers, String topic, Topics topics) {
         List<TimelineChange> changes = new ArrayList<>();
-        read(bootstrapServers, topic, topics.timelineChanges().valueSerde().deserializer(), (nhs, c) -> changes.add(c));
+        read(org.caretrail.events.kafka.KafkaClientSettings.plaintext(bootstrapServers), topic,
+                topics.timelineChanges().valueSerde().deserializer(), (nhs, c) -> changes.add(c));
         return changes;
     }
 
-    private static <V> void read(String bootstrapServers, String topic, Deserializer<V> values,
-            BiConsumer<String, V> sink) {
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    private static <V> void read(org.caretrail.events.kafka.KafkaClientSettings kafka, String topic,
+            Deserializer<V> values, BiConsumer<String, V> sink) {
+        Map<String, Object> config = kafka.config(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
             var infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));

@@ -191,11 +191,49 @@ public final class TimelineSettings {
             "Bytes of heap the stores' record caches share: several writes of one key within a commit interval "
                     + "reach RocksDB and the changelog once.",
             Long::valueOf, v -> v >= 0 ? null : "must not be negative");
+    public static final Setting<String> INTERNAL_TOPICS_REPLICATION = define("timeline.internal.topics.replication",
+            "", "Replication of the stream processor's own changelog and repartition topics as FACTOR/MIN_ISR "
+                    + "(e.g. 3/2 on a cluster, as the care topics; caretrail up sets it to what they were applied "
+                    + "with). Empty: the brokers' default.replication.factor and min.insync.replicas.",
+            Function.identity(), v -> {
+                if (v.isEmpty()) {
+                    return null;
+                }
+                try {
+                    org.caretrail.events.topic.Replication.parse(v);
+                    return null;
+                } catch (IllegalArgumentException e) {
+                    return e.getMessage();
+                }
+            });
 
     private final Map<Setting<?>, Object> values;
+    /** How the stream processor connects to Kafka (TLS, SCRAM principal); null: plain, on {@link #BOOTSTRAP_SERVERS}. */
+    private final org.caretrail.events.kafka.KafkaClientSettings kafkaClient;
 
     private TimelineSettings(Map<Setting<?>, Object> values) {
+        this(values, null);
+    }
+
+    private TimelineSettings(Map<Setting<?>, Object> values, org.caretrail.events.kafka.KafkaClientSettings kafkaClient) {
         this.values = Collections.unmodifiableMap(values);
+        this.kafkaClient = kafkaClient;
+    }
+
+    /**
+     * A copy connecting as {@code kafka}: its bootstrap servers become {@link #BOOTSTRAP_SERVERS} and its
+     * security settings (TLS, the stream processor's SCRAM principal) go to every client Kafka Streams makes.
+     */
+    public TimelineSettings withKafkaClient(org.caretrail.events.kafka.KafkaClientSettings kafka) {
+        Map<Setting<?>, Object> copy = new LinkedHashMap<>(values);
+        copy.put(BOOTSTRAP_SERVERS, BOOTSTRAP_SERVERS.check(kafka.bootstrapServers()));
+        return new TimelineSettings(copy, kafka);
+    }
+
+    /** How the stream processor connects to Kafka: {@link #withKafkaClient}, or plain on the bootstrap servers. */
+    public org.caretrail.events.kafka.KafkaClientSettings kafkaClient() {
+        return kafkaClient != null ? kafkaClient.withBootstrapServers(get(BOOTSTRAP_SERVERS))
+                : org.caretrail.events.kafka.KafkaClientSettings.plaintext(get(BOOTSTRAP_SERVERS));
     }
 
     private static <T> Setting<T> define(String name, T defaultValue, String doc, Function<String, T> parser,
@@ -245,7 +283,7 @@ public final class TimelineSettings {
     public <T> TimelineSettings with(Setting<T> setting, T value) {
         Map<Setting<?>, Object> copy = new LinkedHashMap<>(values);
         copy.put(setting, setting.check(value));
-        return new TimelineSettings(copy);
+        return new TimelineSettings(copy, kafkaClient);
     }
 
     @SuppressWarnings("unchecked")
@@ -317,7 +355,7 @@ public final class TimelineSettings {
     public Properties toStreamsProperties() {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, get(APPLICATION_ID));
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, get(BOOTSTRAP_SERVERS));
+        p.putAll(kafkaClient().config());
         p.put(StreamsConfig.STATE_DIR_CONFIG, get(STATE_DIR).toAbsolutePath().toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, get(PROCESSING_GUARANTEE));
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, get(NUM_STANDBY_REPLICAS));
@@ -332,6 +370,13 @@ public final class TimelineSettings {
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         if (!get(APPLICATION_SERVER).isEmpty()) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, get(APPLICATION_SERVER));
+        }
+        if (!get(INTERNAL_TOPICS_REPLICATION).isEmpty()) {
+            org.caretrail.events.topic.Replication r = org.caretrail.events.topic.Replication.parse(
+                    get(INTERNAL_TOPICS_REPLICATION));
+            p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, r.factor());
+            p.put(StreamsConfig.topicPrefix(org.apache.kafka.common.config.TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
+                    Integer.toString(r.minInsyncReplicas()));
         }
         // read every event from the start of the topics when the application id is new
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");

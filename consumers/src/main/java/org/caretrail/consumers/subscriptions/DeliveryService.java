@@ -38,6 +38,8 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
     private final DeliveryConfig config;
     private final SchemaRegistry registry;
     private final Map<String, Running> workers = new HashMap<>();
+    private final java.time.Clock clock;
+    private final FhirFocus focus;
     private WebhookClient http;
     private KafkaProducer<String, String> audit;
     private boolean running;
@@ -46,10 +48,21 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
     }
 
     public DeliveryService(SubscriptionStore store, Topics topics, DeliveryConfig config) {
+        this(store, topics, config, java.time.Clock.systemUTC(), null);
+    }
+
+    /**
+     * @param clock what "now" is for retries, parking and heartbeats (a test moves it to simulate hours)
+     * @param focus what FHIR Subscriptions' notifications are about (null: references and resources left out)
+     */
+    public DeliveryService(SubscriptionStore store, Topics topics, DeliveryConfig config, java.time.Clock clock,
+            FhirFocus focus) {
         AvroTrust.install();
         this.store = store;
         this.config = config;
         this.registry = topics.registry();
+        this.clock = clock;
+        this.focus = focus;
     }
 
     /** Starts delivering every stored subscription; call after {@link SubscriptionStore#start()}. */
@@ -78,8 +91,9 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
         String id = subscription.id();
         // each worker its own deserializer: its consumer closes it
         Deserializer<TimelineChange> changes = AvroSerde.of(TimelineChange.class, registry);
-        DeliveryWorker worker = new DeliveryWorker(subscription, config, changes, http, audit,
-                store.deadLetter(id).orElse(DeadLetterRecord.EMPTY), record -> store.saveDeadLetter(id, record));
+        DeliveryWorker worker = new DeliveryWorker(subscription, config, changes, http, audit, clock,
+                org.caretrail.events.topic.CareTopics.TIMELINE_CHANGES, store.deadLetter(id).orElse(DeadLetterRecord.EMPTY),
+                record -> store.saveDeadLetter(id, record), focus);
         Thread thread = new Thread(worker, "caretrail-delivery-" + subscription.id());
         thread.setDaemon(true);
         workers.put(subscription.id(), new Running(worker, thread));

@@ -13,9 +13,12 @@ import java.util.List;
  *     retried with backoff), STOPPED
  * @param lag changes on the topic not yet delivered, skipped or parked (-1 while unknown)
  * @param parked the most recent parked deliveries (from the subscription's {@link DeadLetterRecord})
+ * @param eventsSinceStart a FHIR Subscription's events numbered so far (-1 for other subscriptions)
+ * @param channelStatus a FHIR Subscription's status as the IG codes it: requested, active, error (null for others)
  */
 public record DeliveryStatus(String subscriptionId, String state, long delivered, long skipped, long parkedCount,
-        long lag, String lastError, Instant lastErrorAt, Instant lastDeliveredAt, List<ParkedDelivery> parked) {
+        long lag, String lastError, Instant lastErrorAt, Instant lastDeliveredAt, List<ParkedDelivery> parked,
+        long eventsSinceStart, String channelStatus) {
 
     /** One parked delivery; {@code changedAt} is the change's time on the topic (null in records from before it was kept). */
     public record ParkedDelivery(String deliveryId, String changeId, String nhsNumber, int attempts, String error,
@@ -35,6 +38,10 @@ public record DeliveryStatus(String subscriptionId, String state, long delivered
         ArrayNode list = node.putArray("parked");
         for (ParkedDelivery p : parked) {
             list.add(toJson(p));
+        }
+        if (channelStatus != null) {
+            node.put("eventsSinceSubscriptionStart", eventsSinceStart);
+            node.put("channelStatus", channelStatus);
         }
         return node;
     }

@@ -45,6 +45,14 @@ import org.slf4j.LoggerFactory;
  * one change at a time per partition (so in order per patient), partitions in parallel. A failing change pauses only its
  * partition and is retried with exponential backoff; offsets are committed only once a change is
  * delivered, skipped by the filters, or parked — so a subscriber that is down loses nothing.
+ *
+ * <p><b>A FHIR Subscription</b> ({@link Subscription#isFhir()}) is delivered the same way, with what the
+ * R4 Subscriptions Backport IG adds: first a {@code handshake} (events wait for it), then each matching
+ * change as an {@code event-notification} Bundle numbered in delivery order (1, 2, 3...), strictly one at a
+ * time across all partitions (a failing event holds back every later one, so the receiver sees the
+ * numbers in order), and a {@code heartbeat} after {@code heartbeatPeriod} without a notification. The
+ * count of events and the handshake are kept with the committed positions (offset metadata), so a
+ * restart goes on counting; each numbered event's position is on its delivery record ({@code $events}).
  */
 final class DeliveryWorker implements Runnable {
 
@@ -78,6 +86,20 @@ final class DeliveryWorker implements Runnable {
     private KafkaConsumer<String, TimelineChange> consumer;
     private ExecutorService partitionPool;
     private long lagCheckedAt;
+    private final RetryPolicy retries;
+    // a FHIR Subscription's channel: what has been numbered, the handshake, the last notification sent
+    private final FhirFocus focus;
+    private final WebhookClient fhirHttp;
+    private volatile long fhirEvents;
+    private volatile Instant handshakeAt;
+    private volatile boolean handshakeNeeded;
+    private Instant handshakeRetryAt;
+    private int handshakeAttempts;
+    private volatile Instant lastNotifiedAt;
+    private volatile boolean channelError;
+    private volatile long heartbeats;
+    /** Offset metadata of a FHIR Subscription's commits: the events numbered so far and the handshake. */
+    static final String METADATA_PREFIX = "fhir-channel ";
 
     /** A change that is failing, on one partition. */
     private static final class Failing {
@@ -85,6 +107,7 @@ final class DeliveryWorker implements Runnable {
         final Instant firstFailure;
         int attempts;
         Instant retryAt;
+        long eventNumber;
 
         Failing(long offset, Instant firstFailure) {
             this.offset = offset;
@@ -95,6 +118,18 @@ final class DeliveryWorker implements Runnable {
     DeliveryWorker(Subscription subscription, DeliveryConfig config, Deserializer<TimelineChange> changes,
             WebhookClient http, Producer<String, String> audit, Clock clock, String topic, DeadLetterRecord deadLetter,
             java.util.function.Consumer<DeadLetterRecord> deadLetterSink) {
+        this(subscription, config, changes, http, audit, clock, topic, deadLetter, deadLetterSink, null);
+    }
+
+    /** @param focus what a FHIR Subscription's notifications are about (null: none is a FHIR one, or ids only) */
+    DeliveryWorker(Subscription subscription, DeliveryConfig config, Deserializer<TimelineChange> changes,
+            WebhookClient http, Producer<String, String> audit, Clock clock, String topic, DeadLetterRecord deadLetter,
+            java.util.function.Consumer<DeadLetterRecord> deadLetterSink, FhirFocus focus) {
+        this.focus = focus;
+        this.retries = new RetryPolicy(config.backoff(), config.parkAfter());
+        this.fhirHttp = subscription.isFhir() && subscription.fhir().timeout() != null
+                && subscription.fhir().timeout().compareTo(config.requestTimeout()) < 0
+                ? new WebhookClient(http.policy(), subscription.fhir().timeout()) : http;
         this.subscription = subscription;
         this.deadLetterSink = deadLetterSink;
         this.parkedCount.set(deadLetter.parkedCount());
@@ -128,7 +163,16 @@ final class DeliveryWorker implements Runnable {
             recent = List.copyOf(parked);
         }
         return new DeliveryStatus(subscription.id(), state, delivered.get(), skipped.get(), parkedCount.get(), lag,
-                lastError, lastErrorAt, lastDeliveredAt, recent);
+                lastError, lastErrorAt, lastDeliveredAt, recent, subscription.isFhir() ? fhirEvents : -1,
+                subscription.isFhir() ? channelStatus() : null);
+    }
+
+    /** A FHIR Subscription's status as the IG codes it: requested (no handshake yet), error, or active. */
+    private String channelStatus() {
+        if (handshakeAt == null) {
+            return channelError ? "error" : "requested";
+        }
+        return channelError || !failing.isEmpty() ? "error" : "active";
     }
 
     @Override
@@ -142,6 +186,10 @@ final class DeliveryWorker implements Runnable {
         // small per-partition fetches so that one poll carries several partitions to deliver in parallel
         props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 600);
         props.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024);
+        if (subscription.isFhir()) {
+            // one instance delivers a FHIR Subscription: one sequence of event numbers
+            props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, SingleDelivererAssignor.class.getName());
+        }
         partitionPool = Executors.newFixedThreadPool(PARALLEL_PARTITIONS, runnable -> {
             Thread thread = new Thread(runnable, "caretrail-delivery-" + subscription.id() + "-partition");
             thread.setDaemon(true);
@@ -224,6 +272,9 @@ final class DeliveryWorker implements Runnable {
             rewind(rewind);
         }
         resumeDue();
+        if (subscription.isFhir()) {
+            fhirChannel();
+        }
         ConsumerRecords<String, TimelineChange> records;
         try {
             records = consumer.poll(Duration.ofMillis(200));
@@ -233,6 +284,12 @@ final class DeliveryWorker implements Runnable {
                     e.getMessage());
             consumer.seek(e.topicPartition(), e.offset() + 1);
             consumer.commitSync(Map.of(e.topicPartition(), new OffsetAndMetadata(e.offset() + 1)));
+            return;
+        }
+        if (subscription.isFhir()) {
+            deliverNumbered(records);
+            state = failing.isEmpty() ? "ACTIVE" : "RETRYING";
+            updateLag();
             return;
         }
         // partitions are delivered in parallel, each one change at a time (a patient lives in one partition)
@@ -262,6 +319,163 @@ final class DeliveryWorker implements Runnable {
         }
         state = failing.isEmpty() ? "ACTIVE" : "RETRYING";
         updateLag();
+    }
+
+    /**
+     * A FHIR Subscription's changes, one at a time across every partition, numbered as they are first
+     * tried: a change that fails holds back all the others (every partition is paused) until it is
+     * delivered or parked, so the receiver gets the event numbers in order.
+     */
+    private void deliverNumbered(ConsumerRecords<String, TimelineChange> records) {
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        boolean blocked = handshakeAt == null;
+        for (TopicPartition partition : records.partitions()) {
+            List<ConsumerRecord<String, TimelineChange>> batch = records.records(partition);
+            if (blocked) {
+                consumer.seek(partition, batch.get(0).offset());
+                continue;
+            }
+            long next = deliverInOrder(partition, batch);
+            if (next > batch.get(0).offset()) {
+                done.put(partition, new OffsetAndMetadata(next, channelMetadata()));
+            }
+            if (next <= batch.get(batch.size() - 1).offset()) {
+                consumer.seek(partition, next);
+                blocked = true;
+            }
+        }
+        if (blocked || !failing.isEmpty() || handshakeAt == null) {
+            consumer.pause(consumer.assignment());
+        } else if (!consumer.paused().isEmpty()) {
+            consumer.resume(consumer.paused());
+        }
+        if (!done.isEmpty()) {
+            audit.flush();
+            consumer.commitSync(done);
+        }
+    }
+
+    /** What a FHIR Subscription's commits carry: {@code fhir-channel events=<n> handshake=<epoch ms>}. */
+    private String channelMetadata() {
+        return METADATA_PREFIX + "events=" + fhirEvents + (handshakeAt == null ? "" : " handshake="
+                + handshakeAt.toEpochMilli());
+    }
+
+    /** Reads {@link #channelMetadata} back: events numbered, and when the handshake was (0: none). */
+    static long[] channelMetadata(String metadata) {
+        long[] read = {0, 0};
+        if (metadata == null || !metadata.startsWith(METADATA_PREFIX)) {
+            return read;
+        }
+        for (String part : metadata.substring(METADATA_PREFIX.length()).split(" ")) {
+            try {
+                if (part.startsWith("events=")) {
+                    read[0] = Long.parseLong(part.substring(7));
+                } else if (part.startsWith("handshake=")) {
+                    read[1] = Long.parseLong(part.substring(10));
+                }
+            } catch (NumberFormatException e) {
+                LOG.warn("Ignoring unreadable FHIR channel metadata '{}'", metadata);
+            }
+        }
+        return read;
+    }
+
+    /**
+     * A FHIR Subscription's own traffic: the handshake until one succeeds (retried with backoff, events held
+     * back meanwhile), then a heartbeat whenever {@code heartbeatPeriod} has passed without a notification
+     * (not while an event is failing: its retries say as much).
+     */
+    private void fhirChannel() {
+        Instant now = clock.instant();
+        if (consumer.assignment().isEmpty()) {
+            followDeliverer();
+            return;
+        }
+        if (handshakeAt == null) {
+            if (!handshakeNeeded || (handshakeRetryAt != null && now.isBefore(handshakeRetryAt))) {
+                return;
+            }
+            Attempt result = postNotification("handshake", List.of(), subscription.id() + ":handshake", 1 + handshakeAttempts);
+            if (result.error == null) {
+                handshakeAt = now;
+                lastNotifiedAt = now;
+                channelError = false;
+                handshakeNeeded = false;
+                Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
+                for (TopicPartition p : consumer.assignment()) {
+                    positions.put(p, new OffsetAndMetadata(consumer.position(p), channelMetadata()));
+                }
+                consumer.commitSync(positions);
+                consumer.resume(consumer.assignment());
+                LOG.info("FHIR subscription {}: handshake with {} done", subscription.id(),
+                        subscription.callbackUrlShown());
+            } else {
+                handshakeAttempts++;
+                handshakeRetryAt = now.plus(config.backoff().delay(handshakeAttempts));
+                channelError = true;
+                lastError = result.error;
+                lastErrorAt = now;
+            }
+            return;
+        }
+        java.time.Duration period = subscription.fhir().heartbeat();
+        if (period != null && failing.isEmpty() && lastNotifiedAt != null && !now.isBefore(lastNotifiedAt.plus(period))) {
+            Attempt result = postNotification("heartbeat", List.of(), subscription.id() + ":heartbeat:"
+                    + now.toEpochMilli(), 1);
+            lastNotifiedAt = now;
+            if (result.error == null) {
+                heartbeats++;
+                channelError = false;
+            } else {
+                channelError = true;
+                lastError = result.error;
+                lastErrorAt = now;
+            }
+        }
+    }
+
+    private long followedAt;
+
+    /**
+     * On an instance that does not deliver this FHIR Subscription (another holds its partitions): the count
+     * of events and the handshake as the deliverer last committed them, read every few seconds, for
+     * {@code $status} asked here.
+     */
+    private void followDeliverer() {
+        long t = System.nanoTime();
+        if (t - followedAt < 5_000_000_000L) {
+            return;
+        }
+        followedAt = t;
+        Set<TopicPartition> all = new HashSet<>();
+        consumer.partitionsFor(topic).forEach(p -> all.add(new TopicPartition(topic, p.partition())));
+        for (OffsetAndMetadata committed : consumer.committed(all).values()) {
+            if (committed != null) {
+                long[] channel = channelMetadata(committed.metadata());
+                fhirEvents = Math.max(fhirEvents, channel[0]);
+                if (channel[1] > 0 && handshakeAt == null) {
+                    handshakeAt = Instant.ofEpochMilli(channel[1]);
+                }
+            }
+        }
+    }
+
+    /** POSTs a FHIR notification of {@code type} with {@code events} (handshake, heartbeat: none). */
+    private Attempt postNotification(String type, List<FhirNotifications.Event> events, String deliveryId, int attempt) {
+        String status = type.equals("handshake") ? "requested" : channelStatus();
+        org.hl7.fhir.r4.model.Bundle bundle = FhirNotifications.bundle(subscription, fhirBase(), type, status,
+                fhirEvents, events, null, clock.instant());
+        return post(deliveryId, FhirNotifications.json(bundle), FhirNotifications.CONTENT_TYPE, attempt, fhirHttp);
+    }
+
+    private String fhirBase() {
+        return focus == null ? "urn:caretrail" : focus.base();
+    }
+
+    /** Heartbeats sent successfully since this worker started. */
+    long heartbeats() {
+        return heartbeats;
     }
 
     /**
@@ -345,14 +559,18 @@ final class DeliveryWorker implements Runnable {
         int attempt = f == null ? 1 : f.attempts + 1;
         String deliveryId = WebhookPayload.deliveryId(subscription, change);
         String gp = GpNotification.of(change).map(n -> n.reason().name()).orElse(null);
-        Attempt result = post(deliveryId, change, attempt, record.partition() + ":" + record.offset());
+        long eventNumber = !subscription.isFhir() ? 0 : f != null && f.eventNumber > 0 ? f.eventNumber : ++fhirEvents;
+        Attempt result = subscription.isFhir() ? postEvent(deliveryId, change, eventNumber, attempt)
+                : post(deliveryId, change, attempt, record.partition() + ":" + record.offset());
         Instant now = clock.instant();
         if (result.error == null) {
             delivered.incrementAndGet();
             lastDeliveredAt = now;
+            lastNotifiedAt = now;
+            channelError = false;
             failing.remove(partition);
             record(DeliveryRecord.of(subscription, deliveryId, change, DeliveryRecord.Outcome.DELIVERED, gp, attempt,
-                    result.status, null, now));
+                    result.status, null, now).numbered(eventNumber, record.partition(), record.offset()));
             return true;
         }
         lastError = result.error;
@@ -362,7 +580,9 @@ final class DeliveryWorker implements Runnable {
             failing.put(partition, f);
         }
         f.attempts = attempt;
-        if (Duration.between(f.firstFailure, now).compareTo(config.parkAfter()) >= 0) {
+        f.eventNumber = eventNumber;
+        RetryPolicy.Decision decision = retries.afterFailure(f.firstFailure, attempt, now);
+        if (decision.park()) {
             LOG.warn("Parking delivery {} (patient {}) after {} attempt(s) over {}: {}", deliveryId,
                     change.getNhsNumber(), attempt, Duration.between(f.firstFailure, now), result.error);
             failing.remove(partition);
@@ -377,13 +597,35 @@ final class DeliveryWorker implements Runnable {
             }
             deadLetterSink.accept(deadLetter);
             record(DeliveryRecord.of(subscription, deliveryId, change, DeliveryRecord.Outcome.PARKED, gp, attempt,
-                    result.status, result.error, now));
+                    result.status, result.error, now).numbered(eventNumber, record.partition(), record.offset()));
             return true;
         }
-        Duration delay = config.backoff().delay(attempt);
-        f.retryAt = now.plus(delay);
-        LOG.info("Delivery {} attempt {} failed ({}); retrying in {}", deliveryId, attempt, result.error, delay);
+        f.retryAt = decision.retryAt();
+        LOG.info("Delivery {} attempt {} failed ({}); retrying at {}", deliveryId, attempt, result.error,
+                decision.retryAt());
         return false;
+    }
+
+    /** A FHIR Subscription's event: its notification Bundle, the focus read now; a focus that cannot be read fails it. */
+    private Attempt postEvent(String deliveryId, TimelineChange change, long eventNumber, int attempt) {
+        String reference = null;
+        org.hl7.fhir.r4.model.Resource resource = null;
+        if (focus != null && subscription.fhir().content() != FhirChannel.Content.EMPTY) {
+            reference = focus.reference(change);
+            if (subscription.fhir().content() == FhirChannel.Content.FULL_RESOURCE) {
+                try {
+                    resource = focus.resource(change, subscription).orElse(null);
+                } catch (FhirFocus.Unavailable e) {
+                    LOG.info("Delivery {}: the focus cannot be read at the moment: {}", deliveryId, e.getMessage());
+                    return new Attempt(null, "focus not readable at the moment");
+                }
+            }
+        }
+        FhirNotifications.Event event = new FhirNotifications.Event(eventNumber, change.getChangedAt(), reference,
+                resource, change.getKind());
+        org.hl7.fhir.r4.model.Bundle bundle = FhirNotifications.bundle(subscription, fhirBase(), "event-notification",
+                "active", fhirEvents, List.of(event), null, clock.instant());
+        return post(deliveryId, FhirNotifications.json(bundle), FhirNotifications.CONTENT_TYPE, attempt, fhirHttp);
     }
 
     private record Attempt(Integer status, String error) {
@@ -393,9 +635,14 @@ final class DeliveryWorker implements Runnable {
         String body = subscription.payload() == PayloadFormat.FHIR_R4
                 ? FhirNotification.bundle(subscription, change, position).toString()
                 : WebhookPayload.body(subscription, change).toString();
+        return post(deliveryId, body, subscription.payload().contentType(), attempt, http);
+    }
+
+    /** One signed POST of {@code body} to the subscriber. */
+    private Attempt post(String deliveryId, String body, String contentType, int attempt, WebhookClient client) {
         long timestamp = clock.instant().getEpochSecond();
         Map<String, String> headers = new java.util.LinkedHashMap<>();
-        headers.put("Content-Type", subscription.payload().contentType());
+        headers.put("Content-Type", contentType);
         headers.put(WebhookSigner.DELIVERY_ID_HEADER, deliveryId);
         headers.put(WebhookSigner.SUBSCRIPTION_ID_HEADER, subscription.id());
         headers.put(WebhookSigner.ATTEMPT_HEADER, Integer.toString(attempt));
@@ -405,7 +652,7 @@ final class DeliveryWorker implements Runnable {
             headers.put("Authorization", subscription.callbackAuthorization());
         }
         try {
-            int status = http.post(subscription.callbackUrl(), headers, body.getBytes(StandardCharsets.UTF_8));
+            int status = client.post(subscription.callbackUrl(), headers, body.getBytes(StandardCharsets.UTF_8));
             return new Attempt(status, null);
         } catch (WebhookClient.Failure e) {
             // the details (addresses, exception text) are for the operator's log only
@@ -457,6 +704,19 @@ final class DeliveryWorker implements Runnable {
             for (TopicPartition partition : partitions) {
                 if (committed.get(partition) == null) {
                     fresh.add(partition);
+                } else if (subscription.isFhir()) {
+                    long[] channel = channelMetadata(committed.get(partition).metadata());
+                    fhirEvents = Math.max(fhirEvents, channel[0]);
+                    if (channel[1] > 0 && handshakeAt == null) {
+                        handshakeAt = Instant.ofEpochMilli(channel[1]);
+                    }
+                }
+            }
+            if (subscription.isFhir()) {
+                lastNotifiedAt = lastNotifiedAt == null ? clock.instant() : lastNotifiedAt;
+                if (handshakeAt == null) {
+                    handshakeNeeded = true; // events wait for it
+                    consumer.pause(partitions);
                 }
             }
             if (fresh.isEmpty()) {

@@ -26,8 +26,8 @@ import org.caretrail.events.model.TimelineEntry;
 public final class FhirNotification {
 
     public static final String CONTENT_TYPE = "application/fhir+json";
-    public static final String NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number";
-    public static final String ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code";
+    public static final String NHS_NUMBER_SYSTEM = org.caretrail.events.fhir.FhirSystems.NHS_NUMBER;
+    public static final String ODS_SYSTEM = org.caretrail.events.fhir.FhirSystems.ODS_ORGANIZATION;
     public static final String ENTRY_SYSTEM = "https://caretrail.org/Id/timeline-entry";
     public static final String TOPIC = "https://caretrail.org/fhir/SubscriptionTopic/timeline-change";
     public static final String PROFILE =

@@ -28,11 +28,13 @@ import org.caretrail.events.model.EventType;
  * @param payload CareTrail JSON (default) or a FHIR R4 notification Bundle
  * @param callbackAuthorization the {@code Authorization} header value sent to the receiver, or null
  * @param owner who created it, with the roles they held; null for subscriptions stored before owners were kept
+ * @param fhir for a FHIR Subscription (created through {@code /fhir/r4/Subscription}): its topic, content,
+ *     heartbeat and filters; null for one of the subscriptions API
  */
 public record Subscription(String id, URI callbackUrl, Set<EventType> eventTypes, String registeredPractice,
         String sourceOrganisation, boolean gpNotifications, boolean allowRestricted, StartPoint startFrom,
         String secret, Instant createdAt, PayloadFormat payload, String callbackAuthorization,
-        SubscriptionOwner owner) {
+        SubscriptionOwner owner, FhirChannel fhir) {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     static final String REDACTED = "[redacted]";
@@ -50,7 +52,21 @@ public record Subscription(String id, URI callbackUrl, Set<EventType> eventTypes
             String sourceOrganisation, boolean gpNotifications, boolean allowRestricted, StartPoint startFrom,
             String secret, Instant createdAt, PayloadFormat payload) {
         this(id, callbackUrl, eventTypes, registeredPractice, sourceOrganisation, gpNotifications, allowRestricted,
-                startFrom, secret, createdAt, payload, null, null);
+                startFrom, secret, createdAt, payload, null, null, null);
+    }
+
+    /** A subscription of the subscriptions API (not a FHIR one). */
+    public Subscription(String id, URI callbackUrl, Set<EventType> eventTypes, String registeredPractice,
+            String sourceOrganisation, boolean gpNotifications, boolean allowRestricted, StartPoint startFrom,
+            String secret, Instant createdAt, PayloadFormat payload, String callbackAuthorization,
+            SubscriptionOwner owner) {
+        this(id, callbackUrl, eventTypes, registeredPractice, sourceOrganisation, gpNotifications, allowRestricted,
+                startFrom, secret, createdAt, payload, callbackAuthorization, owner, null);
+    }
+
+    /** Whether this is a FHIR Subscription (numbered events, handshake, heartbeat, $status, $events). */
+    public boolean isFhir() {
+        return fhir != null;
     }
 
     /**
@@ -122,6 +138,9 @@ public record Subscription(String id, URI callbackUrl, Set<EventType> eventTypes
         if (owner != null) {
             node.set("owner", owner.toJson());
         }
+        if (fhir != null) {
+            node.set("fhir", fhir.toJson());
+        }
         return node;
     }
 
@@ -143,7 +162,7 @@ public record Subscription(String id, URI callbackUrl, Set<EventType> eventTypes
         }
         ObjectNode request = node.deepCopy();
         for (String stored : List.of("id", "createdAt", "owner", "secret", "secretSealed", "callbackUrlSealed",
-                "callbackAuthorizationSealed", "callbackAuthorization")) {
+                "callbackAuthorizationSealed", "callbackAuthorization", "fhir")) {
             request.remove(stored);
         }
         request.put("callbackUrl", url);
@@ -152,7 +171,11 @@ public record Subscription(String id, URI callbackUrl, Set<EventType> eventTypes
             request.put("callbackAuthorization", authorization);
         }
         SubscriptionOwner owner = node.hasNonNull("owner") ? SubscriptionOwner.fromJson(node.get("owner")) : null;
-        return SubscriptionRequest.fromJson(request).toSubscription(id, secret, Instant.parse(createdAt), owner);
+        SubscriptionRequest read = SubscriptionRequest.fromJson(request);
+        if (node.hasNonNull("fhir")) {
+            read = read.withFhir(FhirChannel.fromJson(node.get("fhir")));
+        }
+        return read.toSubscription(id, secret, Instant.parse(createdAt), owner);
     }
 
     /** Whether a stored record holds a secret in clear, or one sealed with a key that is no longer current. */

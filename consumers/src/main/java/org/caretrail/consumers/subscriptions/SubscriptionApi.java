@@ -145,18 +145,10 @@ public final class SubscriptionApi implements HttpHandler {
                     + caller.subject() + " does not have; leave it out to receive everything else"));
             return;
         }
-        Subscription created = null;
-        long owned;
-        synchronized (this) {
-            // counted and created under one lock, so concurrent requests of one caller cannot pass the cap
-            owned = store.list().stream().filter(s -> s.owner() != null && s.owner().is(caller)).count();
-            if (owned < maxPerCaller) {
-                created = store.create(request, SubscriptionOwner.of(caller));
-            }
-        }
+        Subscription created = store.createWithin(request, SubscriptionOwner.of(caller), maxPerCaller).orElse(null);
         if (created == null) {
-            send(exchange, 409, error(caller.subject() + " already has " + owned + " subscriptions, the most one "
-                    + "caller may have; delete one first"));
+            send(exchange, 409, error(caller.subject() + " already has " + maxPerCaller + " subscriptions, the most "
+                    + "one caller may have; delete one first"));
             return;
         }
         LOG.info("Subscription {} created by {} (client {}) for {}{}", created.id(), caller.subject(), caller.client(),

@@ -4,7 +4,10 @@ import org.caretrail.events.model.Sensitivity;
 import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.model.TimelineEntry;
 
-/** Whether a timeline change is for a subscription: its filters, GP-notification flag and RESTRICTED rule. */
+/**
+ * Whether a timeline change is for a subscription: its filters (a FHIR Subscription's topic is its event
+ * types, its {@code patient} filter one NHS number), GP-notification flag and RESTRICTED rule.
+ */
 public final class SubscriptionFilter {
 
     private SubscriptionFilter() {
@@ -21,6 +24,10 @@ public final class SubscriptionFilter {
         }
         if (subscription.registeredPractice() != null
                 && !subscription.registeredPractice().equals(change.getRegisteredPracticeOdsCode())) {
+            return false;
+        }
+        if (subscription.fhir() != null && subscription.fhir().patient() != null
+                && !subscription.fhir().patient().equals(change.getNhsNumber())) {
             return false;
         }
         if (subscription.sourceOrganisation() != null

@@ -30,7 +30,21 @@ import org.caretrail.events.model.EventType;
  */
 public record SubscriptionRequest(URI callbackUrl, Set<EventType> eventTypes, String registeredPractice,
         String sourceOrganisation, boolean gpNotifications, boolean allowRestricted, StartPoint startFrom,
-        PayloadFormat payload, String callbackAuthorization) {
+        PayloadFormat payload, String callbackAuthorization, FhirChannel fhir) {
+
+    /** A request of the subscriptions API (not a FHIR Subscription). */
+    public SubscriptionRequest(URI callbackUrl, Set<EventType> eventTypes, String registeredPractice,
+            String sourceOrganisation, boolean gpNotifications, boolean allowRestricted, StartPoint startFrom,
+            PayloadFormat payload, String callbackAuthorization) {
+        this(callbackUrl, eventTypes, registeredPractice, sourceOrganisation, gpNotifications, allowRestricted,
+                startFrom, payload, callbackAuthorization, null);
+    }
+
+    /** This request, for a FHIR Subscription with {@code channel}. */
+    public SubscriptionRequest withFhir(FhirChannel channel) {
+        return new SubscriptionRequest(callbackUrl, eventTypes, registeredPractice, sourceOrganisation, gpNotifications,
+                allowRestricted, startFrom, payload, callbackAuthorization, channel);
+    }
 
     /** The longest {@code callbackAuthorization} accepted. */
     public static final int MAX_AUTHORIZATION = 4096;
@@ -44,7 +58,7 @@ public record SubscriptionRequest(URI callbackUrl, Set<EventType> eventTypes, St
     public Subscription toSubscription(String id, String secret, Instant createdAt, SubscriptionOwner owner) {
         StartPoint start = startFrom == null ? StartPoint.at(createdAt) : startFrom;
         return new Subscription(id, callbackUrl, eventTypes, registeredPractice, sourceOrganisation, gpNotifications,
-                allowRestricted, start, secret, createdAt, payload, callbackAuthorization, owner);
+                allowRestricted, start, secret, createdAt, payload, callbackAuthorization, owner, fhir);
     }
 
     /** Reads and validates a request; throws {@link IllegalArgumentException} naming what is wrong. */

@@ -253,6 +253,17 @@ public final class SubscriptionStore implements AutoCloseable {
         return subscription;
     }
 
+    /**
+     * Stores a new subscription of {@code owner} unless they already have {@code max}: counted and created
+     * under one lock, so concurrent requests of one caller (through either API) cannot pass the cap.
+     */
+    public synchronized Optional<Subscription> createWithin(SubscriptionRequest request, SubscriptionOwner owner,
+            int max) {
+        long owned = subscriptions.values().stream()
+                .filter(s -> s.owner() != null && s.owner().subject().equals(owner.subject())).count();
+        return owned >= max ? Optional.empty() : Optional.of(create(request, owner));
+    }
+
     /** Deletes a subscription; false when there was none with that id. */
     public boolean delete(String id) {
         if (!subscriptions.containsKey(id)) {

@@ -20,11 +20,25 @@ public final class Subscriptions implements AutoCloseable {
     private final SubscriptionStore store;
     private final DeliveryService delivery;
     private final SubscriptionApi api;
+    private final FhirSubscriptionApi fhirApi;
 
     public Subscriptions(DeliveryConfig config, Topics topics) {
+        this(config, topics, java.time.Clock.systemUTC(), null);
+    }
+
+    /**
+     * With FHIR Subscriptions ({@link #fhirHandler()}).
+     *
+     * @param clock what "now" is for retries, parking and heartbeats
+     * @param focus what FHIR notifications are about: the platform's FHIR read API (null: no FHIR Subscriptions)
+     */
+    public Subscriptions(DeliveryConfig config, Topics topics, java.time.Clock clock, FhirFocus focus) {
         this.store = new SubscriptionStore(config.kafka(), config.secretKeys());
-        this.delivery = new DeliveryService(store, topics, config);
+        this.delivery = new DeliveryService(store, topics, config, clock, focus);
         this.api = new SubscriptionApi(store, delivery, config);
+        this.fhirApi = focus == null ? null : new FhirSubscriptionApi(store, delivery, config,
+                new SubscriptionEvents(config.kafka(), () -> org.caretrail.events.serde.AvroSerde.of(
+                        org.caretrail.events.model.TimelineChange.class, topics.registry())), focus);
     }
 
     /** Reads every stored subscription, then starts delivering them. */
@@ -41,6 +55,14 @@ public final class Subscriptions implements AutoCloseable {
     /** The handler for {@value SubscriptionApi#PATH}. */
     public HttpHandler handler() {
         return api;
+    }
+
+    /**
+     * The handler for FHIR Subscriptions under {@code /fhir/r4} ({@code Subscription...}, {@code Basic...}):
+     * {@link FhirSubscriptionApi}; null when built without a {@link FhirFocus}.
+     */
+    public HttpHandler fhirHandler() {
+        return fhirApi;
     }
 
     public SubscriptionStore store() {

@@ -56,7 +56,7 @@ final class AuditCommand implements Callable<Integer> {
             return 2;
         }
         NhsNumber nhs = NhsNumber.of(nhsNumber);
-        List<JsonNode> calls = read(connection.bootstrapServers(), nhs.value());
+        List<JsonNode> calls = read(connection.kafka(org.caretrail.events.topic.CarePrincipal.ADMIN), nhs.value());
         out.printf("Calls about NHS number %s: %d%n", nhs.formatted(), calls.size());
         for (JsonNode call : calls) {
             out.println(line(call));
@@ -93,9 +93,14 @@ final class AuditCommand implements Callable<Integer> {
     }
 
     static List<JsonNode> read(String bootstrapServers, String nhs) throws Exception {
+        return read(org.caretrail.events.kafka.KafkaClientSettings.plaintext(bootstrapServers), nhs);
+    }
+
+    /** The access audit's records about {@code nhs}, read as {@code kafka} (the operator, on a secured cluster). */
+    static List<JsonNode> read(org.caretrail.events.kafka.KafkaClientSettings kafka, String nhs) throws Exception {
         List<JsonNode> calls = new ArrayList<>();
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.CLIENT_ID_CONFIG, "caretrail-audit");
+        Map<String, Object> config = kafka.config(Map.of(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.CLIENT_ID_CONFIG, "caretrail-audit"));
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 new StringDeserializer())) {
             List<PartitionInfo> partitions = consumer.partitionsFor(CareTopics.ACCESS_AUDIT, Duration.ofSeconds(30));

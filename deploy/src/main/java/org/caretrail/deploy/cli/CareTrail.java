@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             "Measure it beside Kafka and Flink: caretrail bench (deploy/bench/run; see its --help)"},
         subcommands = {
             UpCommand.class,
+            ClusterCommand.class,
             TopicsCommand.class,
             PublishCommand.class,
             ImportCommand.class,
@@ -31,8 +32,24 @@ public final class CareTrail implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The JDK's own HTTP server for {@code HttpServer.create}; see {@link #keepTheJdkHttpServerProvider()}. */
+    static final String JDK_HTTP_SERVER_PROVIDER = "sun.net.httpserver.DefaultHttpServerProvider";
+
     public static void main(String[] args) {
+        keepTheJdkHttpServerProvider();
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * {@code jetty-http-spi} (the platform's HTTP front door) registers Jetty as the JVM-wide provider of
+     * {@code HttpServer.create}. The platform builds its Jetty server itself, with its limits; anything
+     * else in the JVM that calls {@code HttpServer.create} keeps the JDK's server, as before. Must run
+     * before the first {@code HttpServer.create} (the launcher script and the image set it too).
+     */
+    static void keepTheJdkHttpServerProvider() {
+        if (System.getProperty("com.sun.net.httpserver.HttpServerProvider") == null) {
+            System.setProperty("com.sun.net.httpserver.HttpServerProvider", JDK_HTTP_SERVER_PROVIDER);
+        }
     }
 
     /** The configured command line (also used by tests). */

@@ -84,7 +84,7 @@ final class PublishCommand implements Callable<Integer> {
             }
             ConsoleProgress progress = new ConsoleProgress(err);
             ImportResult result;
-            try (CarePublisher publisher = CarePublisher.connect(connection.bootstrapServers(), connection.schemaRegistryUrl())) {
+            try (CarePublisher publisher = CarePublisher.connect(connection.kafka(org.caretrail.events.topic.CarePrincipal.ADAPTERS), connection.schemaRegistryUrl())) {
                 result = FileImporter.importFile(Path.of(file), format, kind, publisher, limits, p -> progress.show(p.fraction(),
                         String.format("%s of %s, %,d rows: %,d accepted, %,d rejected", ConsoleProgress.bytes(p.bytesRead()),
                                 ConsoleProgress.bytes(p.totalBytes()), p.rows(), p.accepted(), p.rejected()), false));

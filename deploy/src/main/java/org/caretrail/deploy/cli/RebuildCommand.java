@@ -3,11 +3,10 @@ package org.caretrail.deploy.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.caretrail.deploy.infra.TopicsApplier;
+import org.caretrail.events.topic.CarePrincipal;
 import org.caretrail.events.serde.RestSchemaRegistry;
 import org.caretrail.events.topic.Topics;
 import org.caretrail.timeline.TimelineApplication;
@@ -48,14 +47,14 @@ final class RebuildCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        TimelineSettings live = TimelineSettings.defaults().with(TimelineSettings.BOOTSTRAP_SERVERS, connection.bootstrapServers());
+        TimelineSettings live = TimelineSettings.defaults().withKafkaClient(connection.kafka(CarePrincipal.ADMIN));
         TimelineSettings rebuild = TimelineRebuild.settings(live, applicationId, suffix)
                 .with(TimelineSettings.STATE_DIR, stateDir != null ? stateDir : Path.of("data", "streams-" + applicationId));
-        new TopicsApplier(connection.bootstrapServers()).apply(TimelineRebuild.outputTopics(rebuild));
+        new TopicsApplier(connection.kafka(CarePrincipal.ADMIN)).apply(TimelineRebuild.outputTopics(rebuild));
         Topics topics = new Topics(new RestSchemaRegistry(connection.schemaRegistryUrl()));
         ConsoleProgress progress = new ConsoleProgress(spec.commandLine().getErr());
         try (TimelineApplication app = new TimelineApplication(rebuild, topics);
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers()))) {
+             Admin admin = Admin.create(connection.kafka(CarePrincipal.ADMIN).config())) {
             app.start();
             if (!app.awaitRunning(Duration.ofMinutes(2))) {
                 throw new IllegalStateException("the rebuild did not start within 2 minutes (state " + app.state() + ")");
@@ -76,8 +75,8 @@ final class RebuildCommand implements Callable<Integer> {
         }
         if (compare) {
             TimelineRebuild.Comparison result = TimelineRebuild.compare(
-                    TimelineRebuild.readTimelines(connection.bootstrapServers(), live.timelinesTopic(), topics),
-                    TimelineRebuild.readTimelines(connection.bootstrapServers(), rebuild.timelinesTopic(), topics));
+                    TimelineRebuild.readTimelines(connection.kafka(CarePrincipal.ADMIN), live.timelinesTopic(), topics),
+                    TimelineRebuild.readTimelines(connection.kafka(CarePrincipal.ADMIN), rebuild.timelinesTopic(), topics));
             out.println(result);
             out.flush();
             return result.identical() ? 0 : 3;

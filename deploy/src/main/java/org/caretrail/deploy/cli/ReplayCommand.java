@@ -5,9 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.caretrail.consumers.replay.Replay;
 import org.caretrail.consumers.replay.ReplayFormat;
 import org.caretrail.consumers.replay.ReplayOptions;
@@ -108,7 +106,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         ConsoleProgress progress = new ConsoleProgress(err);
         Topics registryTopics = new Topics(new RestSchemaRegistry(connection.schemaRegistryUrl()));
-        ReplaySummary summary = new Replay(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.bootstrapServers()),
+        ReplaySummary summary = new Replay(connection.kafka(org.caretrail.events.topic.CarePrincipal.ANALYST).config(),
                 registryTopics).run(options, p -> progress.show(p.fraction(),
                 String.format("%,d read, %,d written", p.read(), p.written()), false));
         progress.end();

@@ -42,7 +42,7 @@ final class SimulateCommand implements Callable<Integer> {
                 + "  (caretrail timeline " + p.nhsNumber().value() + ")"));
         out.flush();
         ConsoleProgress progress = new ConsoleProgress(err);
-        try (CarePublisher publisher = CarePublisher.connect(connection.bootstrapServers(), connection.schemaRegistryUrl())) {
+        try (CarePublisher publisher = CarePublisher.connect(connection.kafka(org.caretrail.events.topic.CarePrincipal.ADAPTERS), connection.schemaRegistryUrl())) {
             SimulationRunner runner = new SimulationRunner(EventSink.publisher(publisher),
                     rate > 0 ? SimulationRunner.Settings.rate(rate) : SimulationRunner.Settings.unlimited(),
                     p -> progress.show(-1, String.format("%,d sent, %,d acknowledged, %,d failed, %.0f events/s",

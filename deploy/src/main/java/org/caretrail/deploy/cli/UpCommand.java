@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import org.caretrail.deploy.http.HttpLimits;
 import org.caretrail.deploy.Platform;
 import org.caretrail.deploy.PlatformSettings;
 import picocli.CommandLine.Command;
@@ -59,20 +61,104 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Simulator seed (default: a new one each start, so a restart adds new patients rather than resending)")
     Long seed;
 
+    @Option(names = "--brokers", defaultValue = "1", description = "Embedded Kafka brokers: 1, or a local cluster of 3 "
+            + "or more KRaft nodes on --kafka-port and the ports after it, topics at 3 copies with 2 in sync "
+            + "(default: ${DEFAULT-VALUE})")
+    int brokers;
+
+    @Option(names = "--health-port", defaultValue = "" + PlatformSettings.DEFAULT_HEALTH_PORT,
+            description = "Port serving only /health, /health/live, /health/ready and /metrics, with its own threads, "
+                    + "for probes (0: any free port, -1: none; default: ${DEFAULT-VALUE})")
+    int healthPort;
+
+    @Option(names = "--i-know", description = "Apply topics to a cluster even with a replication that loses "
+            + "acknowledged writes when one broker is lost (fewer than 3 copies or 2 in sync)")
+    boolean iKnow;
+
+    @Option(names = "--standby-replicas", defaultValue = "0", description = "Warm copies of the timeline state on "
+            + "other CareTrail instances, for fast fail-over (default: ${DEFAULT-VALUE})")
+    int standbyReplicas;
+
+    @Option(names = "--http-max-connections", defaultValue = "" + HttpLimits.DEFAULT_MAX_CONNECTIONS,
+            description = "Open HTTP connections at most; more wait to be accepted (default: ${DEFAULT-VALUE})")
+    int httpMaxConnections;
+
+    @Option(names = "--http-header-timeout", defaultValue = "PT10S", description = "Time a request's headers may "
+            + "take from its first byte; a slower request is closed (default: ${DEFAULT-VALUE})")
+    java.time.Duration httpHeaderTimeout;
+
+    @Option(names = "--http-idle-timeout", defaultValue = "PT30S", description = "Time without a byte on an HTTP "
+            + "connection before it is closed (default: ${DEFAULT-VALUE})")
+    java.time.Duration httpIdleTimeout;
+
+    @Option(names = "--http-min-body-rate", defaultValue = "" + HttpLimits.DEFAULT_MIN_BODY_RATE,
+            description = "Bytes per second a request body must average after its first 5 s; a slower upload is "
+                    + "closed (0: off; default: ${DEFAULT-VALUE})")
+    long httpMinBodyRate;
+
+    @Option(names = "--no-kafka-security", description = "Run the embedded Kafka without TLS, SASL and ACLs: every "
+            + "user of this machine can then read and write every topic on the Kafka port (a throw-away demo only)")
+    boolean noKafkaSecurity;
+
+    @Option(names = "--kafka-security-dir", paramLabel = "DIR", description = "Kafka's TLS trust store and the "
+            + "components' SCRAM passwords (default: <data-dir>/kafka-security, made on first start for the embedded "
+            + "brokers; with --bootstrap-servers, give it to connect to a secured cluster)")
+    Path kafkaSecurityDir;
+
+    /** Where Kafka's security files are, or null when Kafka is not secured. */
+    Path kafkaSecurity() {
+        if (noKafkaSecurity) {
+            if (kafkaSecurityDir != null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--no-kafka-security and --kafka-security-dir contradict each other");
+            }
+            return null;
+        }
+        if (kafkaSecurityDir != null) {
+            return kafkaSecurityDir.toAbsolutePath();
+        }
+        return bootstrapServers == null ? dataDir.toAbsolutePath().resolve("kafka-security") : null;
+    }
+
     @Override
     public Integer call() throws Exception {
         PlatformSettings settings = new PlatformSettings(dataDir.toAbsolutePath(), bootstrapServers, schemaRegistryUrl,
                 kafkaPort, registryPort, httpHost, httpPort, mllpPort, Launch.registryHome(), Launch.classpath(),
                 patients, rate, seed != null ? seed : new java.util.Random().nextInt(1_000_000),
-                access.build(dataDir.toAbsolutePath(), System.out), advertisedHttpHost);
+                access.build(dataDir.toAbsolutePath(), System.out), advertisedHttpHost,
+                brokers, healthPort, HttpLimits.defaults().withMaxConnections(httpMaxConnections)
+                        .withHeaderTimeout(httpHeaderTimeout).withIdleTimeout(httpIdleTimeout)
+                        .withMinBodyRate(httpMinBodyRate, HttpLimits.DEFAULT_BODY_GRACE),
+                iKnow, standbyReplicas, kafkaSecurity());
+        if (noKafkaSecurity) {
+            System.out.println("WARNING: --no-kafka-security: Kafka on localhost:" + kafkaPort + " has no TLS, no "
+                    + "authentication and no ACLs; every user of this machine can read and write every patient's events.");
+        }
         long started = System.nanoTime();
-        Platform platform = new Platform(settings);
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicReference<String> fatal = new AtomicReference<>();
+        Platform platform = new Platform(settings).onFatal(reason -> {
+            // a child kept dying: stop with that reason (the shutdown hook stops everything in order)
+            if (fatal.compareAndSet(null, reason)) {
+                stopped.countDown();
+            }
+        });
+        // where operators (and tests) find this platform's own process: beside its children's pid files
+        java.nio.file.Path pidFile = org.caretrail.deploy.infra.PrivateFiles.write(
+                settings.dataDir().resolve("logs").resolve("caretrail.pid"), Long.toString(ProcessHandle.current().pid()));
         Thread hook = new Thread(() -> {
+            long stopping = System.nanoTime();
             System.out.println();
             System.out.println("Stopping CareTrail...");
+            System.out.flush();
             platform.close();
-            System.out.println("Stopped.");
+            try {
+                java.nio.file.Files.deleteIfExists(pidFile);
+            } catch (java.io.IOException e) {
+                System.err.println("caretrail: cannot delete " + pidFile + ": " + e.getMessage());
+            }
+            System.out.printf("Stopped (%.1f s).%n", (System.nanoTime() - stopping) / 1e9);
+            System.out.flush();
             stopped.countDown();
         }, "caretrail-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -89,6 +175,10 @@ final class UpCommand implements Callable<Integer> {
         System.out.printf("  %-18s %s%n", "API token", access.summary());
         System.out.flush();
         stopped.await();
+        if (fatal.get() != null) {
+            System.err.println("caretrail: " + fatal.get() + "; stopping.");
+            return 1; // System.exit runs the shutdown hook, which stops the rest in order
+        }
         return 0;
     }
 }

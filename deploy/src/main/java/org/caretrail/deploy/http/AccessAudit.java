@@ -23,6 +23,7 @@ import org.caretrail.deploy.security.Refusal;
 import org.caretrail.events.NhsNumber;
 import org.caretrail.events.access.Caller;
 import org.caretrail.events.topic.CareTopics;
+import org.caretrail.timeline.fhir.FhirReadApi;
 import org.caretrail.timeline.query.TimelineApi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * Who called the platform's HTTP APIs about which patient, when, and with what outcome: one JSON
  * record per request on {@code care.access-audit}, written by the instance that received the request
  * (a query forwarded to the instance holding the patient is recorded there too, as forwarded by a
- * peer), keyed by the patient's canonical NHS number ({@link TimelineApi#requestedPatient}, the same
- * reading the API serves by, so {@code 991-200-3888}, {@code 991+200+3888} and {@code 9912003888} are
- * one key), {@value #INVALID_PATIENT} for a path naming no valid NHS number, else the API.
+ * peer), keyed by the patient's canonical NHS number ({@link TimelineApi#requestedPatient} and, for the
+ * FHIR read API, {@link FhirReadApi#requestedPatient}: {@code Patient/{nhs}}, an item id, {@code ?patient=},
+ * {@code ?identifier=}; the same readings the APIs serve by, so {@code 991-200-3888}, {@code 991+200+3888}
+ * and {@code 9912003888} are one key), {@value #INVALID_PATIENT} for a request naming no valid NHS number,
+ * else the API.
  *
  * <p>Each record holds the verified identity ({@code user}: the token's subject; {@code client},
  * {@code roles}, {@code verifiedBy}), never what the caller says about itself: the {@value #USER_HEADER}
@@ -82,8 +85,12 @@ public final class AccessAudit implements AutoCloseable {
      * ends, so a record is never written after its request was refused for want of it.
      */
     public static AccessAudit toKafka(String bootstrapServers) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return toKafka(org.caretrail.events.kafka.KafkaClientSettings.plaintext(bootstrapServers));
+    }
+
+    /** As {@link #toKafka(String)}, connecting as {@code kafka} (on a secured cluster: the audit's own principal). */
+    public static AccessAudit toKafka(org.caretrail.events.kafka.KafkaClientSettings kafka) {
+        Map<String, Object> config = kafka.config();
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -143,7 +150,8 @@ public final class AccessAudit implements AutoCloseable {
                 return;
             }
             recorded = true;
-            boolean aboutPatient = TimelineApi.requestedPatient(getRequestURI().getRawPath()).isPresent();
+            boolean aboutPatient = requestedPatient(getRequestURI().getRawPath(),
+                    getRequestURI().getRawQuery()).isPresent();
             if (write(this, record(this, status), aboutPatient)) {
                 super.sendResponseHeaders(status, length);
                 return;
@@ -205,7 +213,7 @@ public final class AccessAudit implements AutoCloseable {
 
     private ObjectNode record(HttpExchange exchange, Integer status) {
         String rawPath = exchange.getRequestURI().getRawPath();
-        Optional<String> requested = TimelineApi.requestedPatient(rawPath);
+        Optional<String> requested = requestedPatient(rawPath, exchange.getRequestURI().getRawQuery());
         Optional<String> nhs = requested.flatMap(NhsNumber::canonical);
         ObjectNode entry = JsonNodeFactory.instance.objectNode();
         entry.put("_key", requested.isPresent() ? nhs.orElse(INVALID_PATIENT) : api(rawPath));
@@ -240,16 +248,24 @@ public final class AccessAudit implements AutoCloseable {
         return entry;
     }
 
+    /** The patient a request names, as the API it calls reads it (not yet checked); empty for none. */
+    static Optional<String> requestedPatient(String rawPath, String rawQuery) {
+        return TimelineApi.requestedPatient(rawPath).or(() -> FhirReadApi.requestedPatient(rawPath, rawQuery));
+    }
+
     /** The API a path belongs to: its first three segments. */
     static String api(String path) {
         String[] parts = path.split("/");
         return parts.length > 3 ? "/" + parts[1] + "/" + parts[2] + "/" + parts[3] : bounded(path);
     }
 
-    /** The key a path is recorded under. */
-    static String subject(String rawPath) {
-        Optional<String> requested = TimelineApi.requestedPatient(rawPath);
-        return requested.isPresent() ? requested.flatMap(NhsNumber::canonical).orElse(INVALID_PATIENT) : api(rawPath);
+    /** The key a request (raw path, and query if any) is recorded under. */
+    static String subject(String rawPathAndQuery) {
+        int q = rawPathAndQuery.indexOf('?');
+        String rawPath = q < 0 ? rawPathAndQuery : rawPathAndQuery.substring(0, q);
+        Optional<String> requested = requestedPatient(rawPath, q < 0 ? null : rawPathAndQuery.substring(q + 1));
+        return requested.isPresent() ? requested.flatMap(NhsNumber::canonical).orElse(INVALID_PATIENT)
+                : api(rawPath);
     }
 
     private static String bounded(String text) {

@@ -5,53 +5,64 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The platform's one HTTP server (the JDK's own): each module contributes handlers for its paths
- * (the timeline API, the FHIR gateway, subscriptions), this adds {@code /health} and
- * {@code /metrics}. Loopback unless told otherwise.
+ * The platform's HTTP: each module contributes {@code HttpHandler}s for its paths (the timeline API,
+ * the FHIR gateway, subscriptions, the web view), this adds {@code /health} and {@code /metrics}.
+ * Loopback unless told otherwise.
+ *
+ * <p>Two listeners, each an {@link HttpTransport} with its own threads and connection cap: the main
+ * port, bounded by {@link HttpLimits}, and a <b>health port</b> serving only {@code /health},
+ * {@code /health/live}, {@code /health/ready} and {@code /metrics}, so a flood of requests on the API
+ * cannot fail a liveness probe. The main port serves {@code /health} too, for people.
+ *
+ * <p>How a request reaches a handler is in two steps kept apart: the transport (here and in
+ * {@link HttpTransport}) and the guard chain ({@link #guarded}: access, then audit).
  */
 public final class PlatformHttpServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PlatformHttpServer.class);
+    /** Limits of the health port: few threads, few connections, short timeouts. */
+    static final HttpLimits HEALTH_LIMITS = new HttpLimits(64, java.time.Duration.ofSeconds(5),
+            java.time.Duration.ofSeconds(10), HttpLimits.DEFAULT_MIN_BODY_RATE, java.time.Duration.ofSeconds(2),
+            8 * 1024, 8);
 
-    static {
-        // without TCP_NODELAY the JDK server's small responses wait ~40 ms for delayed ACKs; read once per JVM
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
-
+    private final HttpTransport main;
+    private final HttpTransport healthPort;
     private final HttpServer server;
-    private final ExecutorService executor;
-    private final Map<String, Supplier<Boolean>> healthChecks = new LinkedHashMap<>();
+    private final Health health;
     private ApiAccess access = ApiAccess.open();
     private AccessAudit audit;
 
+    /** Main port with the default {@link HttpLimits} and no separate health port (tests, tools). */
     public PlatformHttpServer(String host, int port, Supplier<String> metrics) throws IOException {
-        try {
-            server = HttpServer.create(new InetSocketAddress(host, port), 128);
-        } catch (java.net.BindException e) {
-            throw new IOException("HTTP port " + port + " on " + host + " is already in use; choose another with --http-port", e);
+        this(host, port, -1, HttpLimits.defaults(), new Health(), metrics);
+    }
+
+    /**
+     * @param healthPort the port of the health listener (0: any free port, -1: none)
+     * @param health the parts whose state {@code /health} reports
+     */
+    public PlatformHttpServer(String host, int port, int healthPort, HttpLimits limits, Health health,
+            Supplier<String> metrics) throws IOException {
+        this.health = health;
+        main = new HttpTransport("http-" + port, host, port, limits);
+        server = main.server();
+        HttpHandler metricsHandler = exchange -> send(exchange, 200, "text/plain; version=0.0.4", metrics.get());
+        server.createContext("/health", health.handler());
+        server.createContext("/metrics", metricsHandler);
+        if (healthPort >= 0) {
+            healthPort = healthPort == 0 ? org.caretrail.deploy.infra.Ports.free() : healthPort;
+            this.healthPort = new HttpTransport("health-" + healthPort, host, healthPort, HEALTH_LIMITS);
+            this.healthPort.server().createContext("/health", health.handler());
+            this.healthPort.server().createContext("/metrics", metricsHandler);
+        } else {
+            this.healthPort = null;
         }
-        executor = Executors.newFixedThreadPool(16, r -> {
-            Thread t = new Thread(r, "http-" + port);
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/health", this::health);
-        server.createContext("/metrics", exchange -> send(exchange, 200, "text/plain; version=0.0.4", metrics.get()));
     }
 
     /**
@@ -77,47 +88,62 @@ public final class PlatformHttpServer implements AutoCloseable {
      * {@code org.caretrail.events.access.Caller.ATTRIBUTE}.
      */
     public PlatformHttpServer mount(String path, HttpHandler handler) {
-        HttpHandler guarded = access.guard(handler);
-        server.createContext(path, audit == null ? guarded : audit.around(guarded));
+        server.createContext(contextPath(path), guarded(handler));
         return this;
+    }
+
+    /**
+     * The context path Jetty matches as the JDK server did: the JDK matches a context as a string
+     * prefix, Jetty by whole path segments, so {@code /api/v1/patients/} (trailing slash) would match
+     * nothing below it; without the slash it matches {@code /api/v1/patients/{nhs}/timeline}.
+     */
+    static String contextPath(String path) {
+        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+
+    /** The guard chain around a mounted handler: access first, then the audit records the outcome. */
+    private HttpHandler guarded(HttpHandler handler) {
+        HttpHandler guarded = access.guard(handler);
+        return audit == null ? guarded : audit.around(guarded);
     }
 
     /** Serves {@code handler} under {@code path} to anyone: for what holds no patient data (the web view's files). */
     public PlatformHttpServer mountPublic(String path, HttpHandler handler) {
-        server.createContext(path, handler);
+        server.createContext(contextPath(path), handler);
         return this;
     }
 
-    /** Adds a named check to {@code /health}: 200 only when every check is up. */
+    /** Adds a named part to {@code /health}: DOWN makes the platform not ready (and the overall 503). */
     public PlatformHttpServer healthCheck(String name, Supplier<Boolean> up) {
-        healthChecks.put(name, up);
+        health.part(name, () -> up.get() ? Health.Status.up("") : Health.Status.down(""));
         return this;
     }
 
-    public void start() {
-        server.start();
-        LOG.info("HTTP on http://{}:{}", server.getAddress().getHostString(), port());
+    public Health health() {
+        return health;
+    }
+
+    public void start() throws IOException {
+        if (healthPort != null) {
+            healthPort.start();
+        }
+        main.start();
+        LOG.info("HTTP on http://{}:{}{}", server.getAddress().getHostString(), port(),
+                healthPort == null ? "" : ", health on port " + healthPort.port());
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return main.port();
     }
 
-    private void health(HttpExchange exchange) throws IOException {
-        StringBuilder json = new StringBuilder("{");
-        boolean allUp = true;
-        for (Map.Entry<String, Supplier<Boolean>> check : healthChecks.entrySet()) {
-            boolean up;
-            try {
-                up = check.getValue().get();
-            } catch (RuntimeException e) {
-                up = false;
-            }
-            allUp &= up;
-            json.append('"').append(check.getKey()).append("\":\"").append(up ? "UP" : "DOWN").append("\",");
-        }
-        json.append("\"status\":\"").append(allUp ? "UP" : "DOWN").append("\"}");
-        send(exchange, allUp ? 200 : 503, "application/json", json.toString());
+    /** The health listener's port, or -1 when there is none. */
+    public int healthPort() {
+        return healthPort == null ? -1 : healthPort.port();
+    }
+
+    /** Connections closed so far for slow headers and for slow bodies, on the main port. */
+    public long[] slowClientsClosed() {
+        return main.slowClientsClosed();
     }
 
     static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
@@ -131,12 +157,10 @@ public final class PlatformHttpServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(1);
-        executor.shutdown();
-        try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        main.close();
+        if (healthPort != null) {
+            healthPort.close();
         }
+        health.close();
     }
 }

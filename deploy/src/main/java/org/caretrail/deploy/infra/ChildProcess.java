@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,10 +16,21 @@ import org.slf4j.LoggerFactory;
  * A server CareTrail runs as its own JVM (the broker, the registry): output to a log file, a pid
  * file so a stale one left by a killed parent is stopped before a new start, SIGTERM on stop and a
  * forced kill only when it does not exit in time.
+ *
+ * <p>Each child runs in its <b>own session</b> ({@code setsid}), so it is in no terminal's foreground
+ * process group: Ctrl-C in the terminal of {@code caretrail up} reaches CareTrail alone, and CareTrail
+ * stops its children in order (services first, then the registry, then the broker). Java's
+ * {@code ProcessBuilder} cannot change a child's process group or session itself; {@code setsid}
+ * (util-linux, on every Linux machine) does it in one exec and keeps the pid, so the pid CareTrail
+ * holds is the server's own. Children start under {@code umask 077}: what they write (Kafka segments,
+ * the registry's H2 files) is readable by the owner only. Where {@code setsid} is missing (not Linux)
+ * the child is started directly, as before, and a Ctrl-C also reaches it.
  */
 final class ChildProcess implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChildProcess.class);
+    private static final String SETSID = "/usr/bin/setsid";
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
     private final String name;
     private final Process process;
@@ -32,22 +45,39 @@ final class ChildProcess implements AutoCloseable {
     }
 
     static ChildProcess start(String name, List<String> command, Path workDir, Path logFile) throws IOException {
-        Files.createDirectories(logFile.getParent());
+        PrivateFiles.directory(logFile.getParent());
         Path pidFile = logFile.resolveSibling(name + ".pid");
-        stopStale(name, pidFile);
-        Process process = new ProcessBuilder(command)
+        stopStaleByPidFile(name, pidFile);
+        if (!Files.exists(logFile)) {
+            PrivateFiles.write(logFile, "");
+        }
+        Process process = new ProcessBuilder(ownSession(command))
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .start();
-        Files.writeString(pidFile, Long.toString(process.pid()));
+        PrivateFiles.write(pidFile, Long.toString(process.pid()));
         LOG.debug("started {} (pid {}): {}", name, process.pid(), command);
         return new ChildProcess(name, process, logFile, pidFile);
     }
 
+    /**
+     * {@code command} run in a new session under {@code umask 077}: {@code setsid sh -c 'umask 077 &&
+     * exec "$@"' ...}. Both steps exec, so the pid stays the server's.
+     */
+    static List<String> ownSession(List<String> command) {
+        List<String> wrapped = new ArrayList<>();
+        if (Files.isExecutable(Path.of(SETSID))) {
+            wrapped.add(SETSID);
+        }
+        wrapped.addAll(List.of("/bin/sh", "-c", "umask 077 && exec \"$@\"", "caretrail-child"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
     /** Runs a short command to completion; throws with its output when it fails. */
     static String run(List<String> command, Duration timeout) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(ownSession(command)).redirectErrorStream(true).start();
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
@@ -65,7 +95,16 @@ final class ChildProcess implements AutoCloseable {
         return output;
     }
 
-    private static void stopStale(String name, Path pidFile) throws IOException {
+    /**
+     * Stops a {@code name} child left running by an earlier CareTrail that was killed (children run in
+     * their own sessions, so they outlive a kill -9 of their parent): its pid file is beside
+     * {@code logFile}. Call before checking whether the child's ports are free.
+     */
+    static void stopStale(String name, Path logFile) throws IOException {
+        stopStaleByPidFile(name, logFile.resolveSibling(name + ".pid"));
+    }
+
+    private static void stopStaleByPidFile(String name, Path pidFile) throws IOException {
         if (!Files.exists(pidFile)) {
             return;
         }
@@ -102,6 +141,16 @@ final class ChildProcess implements AutoCloseable {
         return logFile;
     }
 
+    /** Completes when the process has exited, whoever stopped it. */
+    CompletableFuture<Process> onExit() {
+        return process.onExit();
+    }
+
+    /** The exit code; only once it has exited. */
+    int exitValue() {
+        return process.exitValue();
+    }
+
     /** The last lines of the log, for error messages. */
     String tail(int lines) {
         try {
@@ -122,13 +171,14 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM, then SIGKILL if it has not exited within {@link #STOP_TIMEOUT}. */
     @Override
     public void close() {
         if (process.isAlive()) {
             process.destroy();
             try {
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                    LOG.warn("{} did not stop within 20 s of SIGTERM; killing it", name);
+                if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    LOG.warn("{} did not stop within {} s of SIGTERM; killing it", name, STOP_TIMEOUT.toSeconds());
                     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }
             } catch (InterruptedException e) {

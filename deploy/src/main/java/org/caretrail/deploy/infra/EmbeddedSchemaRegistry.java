@@ -25,17 +25,22 @@ import org.slf4j.LoggerFactory;
  * {@link #findJava21()} looks in {@code CARETRAIL_REGISTRY_JAVA}, {@code JAVA_HOME}, the running JVM
  * and /usr/lib/jvm.
  */
-public final class EmbeddedSchemaRegistry implements AutoCloseable {
+public final class EmbeddedSchemaRegistry implements Supervisor.Child {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
     public static final String API_PATH = "/apis/ccompat/v7";
 
     private final int port;
-    private final ChildProcess process;
+    private final List<String> command;
+    private final Path registryHome;
+    private final Path logFile;
+    private volatile ChildProcess process;
 
-    private EmbeddedSchemaRegistry(int port, ChildProcess process) {
+    private EmbeddedSchemaRegistry(int port, List<String> command, Path registryHome, Path logFile) {
         this.port = port;
-        this.process = process;
+        this.command = command;
+        this.registryHome = registryHome;
+        this.logFile = logFile;
     }
 
     /**
@@ -51,6 +56,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                     + " (no quarkus-run.jar): build with `mvn -pl deploy -am package -DskipTests`, or pass "
                     + "--schema-registry-url to use a running registry");
         }
+        ChildProcess.stopStale("registry", dataDir.resolve("logs/registry.log"));
         if (Ports.listening("127.0.0.1", port)) {
             throw new IOException("port " + port + " is already in use: is another registry running? "
                     + "Use --registry-port to choose another or --schema-registry-url to use it");
@@ -58,8 +64,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
         Path java = findJava21().orElseThrow(() -> new IOException(
                 "the schema registry (Apicurio 3) needs Java 21 or newer and none was found: set "
                         + "CARETRAIL_REGISTRY_JAVA to its java binary, or install one under /usr/lib/jvm"));
-        Path storage = dataDir.resolve("registry");
-        Files.createDirectories(storage);
+        Path storage = PrivateFiles.directory(PrivateFiles.directory(dataDir).resolve("registry"));
         List<String> command = new ArrayList<>(List.of(java.toString(), "-Xms128m", "-Xmx512m",
                 "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
                 "-Dquarkus.management.host=127.0.0.1", "-Dquarkus.management.port=" + Ports.free(),
@@ -67,8 +72,9 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
                 "-Dapicurio.datasource.url=jdbc:h2:file:" + storage.toAbsolutePath().resolve("registry"),
                 "-Dquarkus.log.level=WARN",
                 "-jar", jar.toAbsolutePath().toString()));
-        ChildProcess process = ChildProcess.start("registry", command, registryHome, dataDir.resolve("logs/registry.log"));
-        EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(port, process);
+        EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(port, List.copyOf(command), registryHome,
+                dataDir.resolve("logs/registry.log"));
+        registry.launch();
         try {
             registry.awaitReady(timeout);
         } catch (IOException | RuntimeException e) {
@@ -76,6 +82,10 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
             throw e;
         }
         return registry;
+    }
+
+    private void launch() throws IOException {
+        process = ChildProcess.start("registry", command, registryHome, logFile);
     }
 
     /** A Java 21+ runtime to run Apicurio with. */
@@ -105,6 +115,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     }
 
     private void awaitReady(Duration timeout) throws IOException {
+        ChildProcess process = this.process;
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         Instant deadline = Instant.now().plus(timeout);
         HttpRequest request = HttpRequest.newBuilder(URI.create(url() + "/subjects")).timeout(Duration.ofSeconds(2)).build();
@@ -141,7 +152,41 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     }
 
     @Override
+    public String name() {
+        return "schema registry";
+    }
+
+    @Override
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Integer> onExit() {
+        return process.onExit().thenApply(Process::exitValue);
+    }
+
+    /** Starts it again on the same port with the same H2 file, and waits until it answers. */
+    @Override
+    public void restart(Duration timeout) throws IOException {
+        ChildProcess old = process;
+        if (old != null && old.isAlive()) {
+            old.close();
+        }
+        launch();
+        awaitReady(timeout);
+    }
+
+    /** SIGKILL, no clean shutdown: for failure tests. */
+    public void kill() {
+        process.kill();
+    }
+
+    @Override
     public void close() {
-        process.close();
+        ChildProcess p = process;
+        if (p != null) {
+            p.close();
+        }
     }
 }

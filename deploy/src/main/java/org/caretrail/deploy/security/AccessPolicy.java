@@ -19,8 +19,10 @@ import org.caretrail.events.access.Role;
  *   <li>{@code /api/v1/subscriptions} (every method): a subscriber admin. Subscriptions never show a
  *       timeline, so a subscriber admin reads no patient record through this API.
  *   <li>{@code POST /fhir/r4[/...]}: an integration system (a provider's system publishing care events);
- *       {@code GET /fhir/r4/metadata} (the CapabilityStatement, no patient data): any verified caller;
- *       any other FHIR read: a clinician.
+ *       {@code GET /fhir/r4/metadata} (the CapabilityStatement) and {@code GET /fhir/r4/Basic} (the
+ *       SubscriptionTopics), no patient data: any verified caller; {@code /fhir/r4/Subscription[/...]}
+ *       (every method: FHIR subscriptions, {@code $status}, {@code $events}): a subscriber admin, as the
+ *       subscriptions API; any other FHIR read (the read API: a patient's timeline as FHIR): a clinician.
  *   <li>{@code GET /api/v1/topics[/...]}: an operator (topics and their state, no patient data), for
  *       whatever serves it.
  * </ul>
@@ -45,6 +47,8 @@ public final class AccessPolicy {
             new Rule("/api/v1/patients/", READS, EnumSet.of(Role.CLINICIAN), false),
             new Rule("/api/v1/subscriptions", ALL, EnumSet.of(Role.SUBSCRIBER_ADMIN), false),
             new Rule("/fhir/r4/metadata", READS, Set.of(), true),
+            new Rule("/fhir/r4/Basic", READS, Set.of(), true),
+            new Rule("/fhir/r4/Subscription", ALL, EnumSet.of(Role.SUBSCRIBER_ADMIN), false),
             new Rule("/fhir/r4", WRITES, EnumSet.of(Role.INTEGRATION_SYSTEM), false),
             new Rule("/fhir/r4", READS, EnumSet.of(Role.CLINICIAN), false),
             new Rule("/api/v1/topics", READS, EnumSet.of(Role.OPERATOR), false));

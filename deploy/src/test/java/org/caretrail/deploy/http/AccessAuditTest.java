@@ -115,6 +115,17 @@ class AccessAuditTest {
         assertThat(AccessAudit.subject("/api/v1/patients/%ZZ/timeline")).isEqualTo(AccessAudit.INVALID_PATIENT);
         assertThat(AccessAudit.subject("/api/v1/subscriptions/abc/redeliver")).isEqualTo("/api/v1/subscriptions");
         assertThat(AccessAudit.subject("/fhir/r4/Encounter")).isEqualTo("/fhir/r4/Encounter");
+        // the FHIR read API: every form that names a patient is recorded under the canonical NHS number
+        assertThat(AccessAudit.subject("/fhir/r4/Patient/9912003888")).isEqualTo(NHS);
+        assertThat(AccessAudit.subject("/fhir/r4/Patient/9912003888/$everything")).isEqualTo(NHS);
+        assertThat(AccessAudit.subject("/fhir/r4/Encounter/9912003888-0123456789abcdef0123456789abcdef"))
+                .isEqualTo(NHS);
+        assertThat(AccessAudit.subject("/fhir/r4/Encounter?patient=Patient%2F991-200-3888&_count=5")).isEqualTo(NHS);
+        assertThat(AccessAudit.subject("/fhir/r4/MedicationRequest?subject=9912003888")).isEqualTo(NHS);
+        assertThat(AccessAudit.subject("/fhir/r4/Patient?identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C"
+                + "9912003888")).isEqualTo(NHS);
+        assertThat(AccessAudit.subject("/fhir/r4/Encounter?patient=9409401122")).isEqualTo(AccessAudit.INVALID_PATIENT);
+        assertThat(AccessAudit.subject("/fhir/r4/Subscription/abc/$events")).isEqualTo("/fhir/r4/Subscription");
         assertThat(AccessAudit.subject("/fhir/r4")).isEqualTo("/fhir/r4");
     }
 

@@ -48,6 +48,29 @@ class AccessPolicyTest {
     }
 
     @Test
+    void onlyAClinicianReadsTheFhirReadApiAndOnlyASubscriberAdminManagesFhirSubscriptions() {
+        for (String read : new String[] {"/fhir/r4/Patient/9912003888", "/fhir/r4/Encounter",
+                "/fhir/r4/Patient/9912003888/$everything", "/fhir/r4/MedicationRequest/9912003888-0123"}) {
+            assertThat(AccessPolicy.allows(with(Role.CLINICIAN), "GET", read)).as(read).isTrue();
+            for (Role other : EnumSet.complementOf(EnumSet.of(Role.CLINICIAN))) {
+                assertThat(AccessPolicy.allows(with(other), "GET", read)).as("%s %s", other, read).isFalse();
+            }
+        }
+        Caller admin = with(Role.SUBSCRIBER_ADMIN);
+        for (String method : new String[] {"GET", "POST", "DELETE"}) {
+            assertThat(AccessPolicy.allows(admin, method, "/fhir/r4/Subscription")).isTrue();
+            assertThat(AccessPolicy.allows(with(Role.CLINICIAN), method, "/fhir/r4/Subscription")).isFalse();
+            assertThat(AccessPolicy.allows(with(Role.INTEGRATION_SYSTEM), method, "/fhir/r4/Subscription/x"))
+                    .isFalse();
+        }
+        assertThat(AccessPolicy.allows(admin, "GET", "/fhir/r4/Subscription/abc/$events")).isTrue();
+        assertThat(AccessPolicy.allows(admin, "GET", "/fhir/r4/Encounter")).isFalse();
+        // the topics carry no patient data: any verified caller; but nobody writes them
+        assertThat(AccessPolicy.allows(with(), "GET", "/fhir/r4/Basic")).isTrue();
+        assertThat(AccessPolicy.allows(with(Role.CLINICIAN), "POST", "/fhir/r4/Basic")).isFalse();
+    }
+
+    @Test
     void denyByDefaultAndNoDotSegmentWalks() {
         Caller everything = with(Role.values());
         assertThat(AccessPolicy.allows(everything, "GET", "/api/v1/replay")).isFalse();

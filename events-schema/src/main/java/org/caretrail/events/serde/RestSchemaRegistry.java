@@ -12,17 +12,26 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.avro.Schema;
 
 /**
  * A client for the Confluent Schema Registry REST API, which Confluent's registry, Karapace and
  * Apicurio ({@code /apis/ccompat/v7}) all serve. Ids and schemas are cached: a schema is fetched
  * or registered once per process.
+ *
+ * <p>Registering and setting compatibility are safe to run from several processes at once and again
+ * and again (two instances starting together, a topics job beside a running pod): what is already as
+ * wanted is success, and a conflict (HTTP 409, which Apicurio answers when two clients create the
+ * same compatibility rule or schema at the same moment) is answered by reading the registry again
+ * and retrying a bounded number of times. A schema the registry refuses as incompatible still fails.
  */
 public final class RestSchemaRegistry implements SchemaRegistry {
 
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How often a conflicting write (HTTP 409 from a concurrent client) is tried in all. */
+    static final int CONFLICT_ATTEMPTS = 8;
 
     private final URI baseUrl;
     private final HttpClient http;
@@ -46,8 +55,22 @@ public final class RestSchemaRegistry implements SchemaRegistry {
         if (cached != null) {
             return cached;
         }
-        JsonNode reply = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema),
-                "register a schema for subject " + subject);
+        JsonNode reply = null;
+        for (int attempt = 1; reply == null; attempt++) {
+            try {
+                reply = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema),
+                        "register a schema for subject " + subject);
+            } catch (SchemaRegistryException e) {
+                if (e.status() != 409 || attempt >= CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                // another client may have registered the same schema at this moment: is it there now?
+                reply = lookUp(subject, schema);
+                if (reply == null) {
+                    pauseAfterConflict(attempt);
+                }
+            }
+        }
         int id = reply.path("id").asInt(-1);
         if (id < 0) {
             throw new SchemaRegistryException("registry gave no id for subject " + subject + ": " + reply, 500);
@@ -83,10 +106,71 @@ public final class RestSchemaRegistry implements SchemaRegistry {
         }
     }
 
+    /**
+     * Sets the compatibility of {@code subject}, unless it is already {@code level}. When another
+     * client sets it at the same moment and the registry answers 409, reads it again: as wanted is
+     * success, else it tries again (at most {@value #CONFLICT_ATTEMPTS} times).
+     */
     @Override
     public void setCompatibility(String subject, String level) {
-        send("PUT", "/config/" + encode(subject), JSON.createObjectNode().put("compatibility", level).toString(),
-                "set compatibility of " + subject);
+        for (int attempt = 1; ; attempt++) {
+            if (level.equalsIgnoreCase(compatibility(subject))) {
+                return;
+            }
+            try {
+                send("PUT", "/config/" + encode(subject), JSON.createObjectNode().put("compatibility", level)
+                        .toString(), "set compatibility of " + subject);
+                return;
+            } catch (SchemaRegistryException e) {
+                if (e.status() != 409) {
+                    throw e;
+                }
+                if (level.equalsIgnoreCase(compatibility(subject))) {
+                    return;
+                }
+                if (attempt >= CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                pauseAfterConflict(attempt);
+            }
+        }
+    }
+
+    /** The compatibility level set on {@code subject} itself, or null when it has none of its own. */
+    String compatibility(String subject) {
+        try {
+            JsonNode reply = send("GET", "/config/" + encode(subject), null, "read compatibility of " + subject);
+            JsonNode level = reply.has("compatibilityLevel") ? reply.get("compatibilityLevel")
+                    : reply.get("compatibility");
+            return level == null || level.isNull() ? null : level.asText();
+        } catch (SchemaRegistryException e) {
+            if (e.status() == 404) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** The registered version of {@code schema} under {@code subject} ({@code id} in it), or null if none. */
+    private JsonNode lookUp(String subject, Schema schema) {
+        try {
+            return send("POST", "/subjects/" + encode(subject), schemaBody(schema),
+                    "look up a schema under subject " + subject);
+        } catch (SchemaRegistryException e) {
+            if (e.status() == 404) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static void pauseAfterConflict(int attempt) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(20, 100) * attempt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryException("interrupted while retrying after a registry conflict", e);
+        }
     }
 
     private static String schemaBody(Schema schema) {

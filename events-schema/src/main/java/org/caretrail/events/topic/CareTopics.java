@@ -15,6 +15,12 @@ public final class CareTopics {
     public static final long FOREVER = -1;
     /** Partitions of every event and timeline topic: the unit of parallelism of the stream processor. */
     public static final int PARTITIONS = 3;
+    /**
+     * Replication of every CareTrail topic on a cluster: 3 copies, 2 in sync before a write is
+     * acknowledged, so nothing acknowledged is lost with one broker and writing goes on without it.
+     * The embedded single broker gets 1/1 ({@link Replication#on(int)}).
+     */
+    public static final Replication REPLICATION = Replication.CLUSTER;
 
     public static final String TIMELINES = "care.timelines";
     public static final String TIMELINE_CHANGES = "care.timeline-changes";
@@ -50,21 +56,27 @@ public final class CareTopics {
         for (CareEventType type : CareEventType.values()) {
             boolean compacted = type == CareEventType.CONSENT;
             all.add(new TopicSpec(type.topic(), PARTITIONS, compacted ? COMPACT : DELETE, FOREVER,
-                    compacted ? "latest sharing preferences per patient" : type.jsonName() + " events as published"));
+                    compacted ? "latest sharing preferences per patient" : type.jsonName() + " events as published",
+                    REPLICATION));
         }
-        all.add(new TopicSpec(TIMELINES, PARTITIONS, COMPACT, FOREVER, "each patient's current timeline and summary"));
+        all.add(new TopicSpec(TIMELINES, PARTITIONS, COMPACT, FOREVER, "each patient's current timeline and summary",
+                REPLICATION));
         all.add(new TopicSpec(TIMELINE_CHANGES, PARTITIONS, DELETE, Duration.ofDays(90).toMillis(),
-                "one record per entry added, updated or withdrawn"));
+                "one record per entry added, updated or withdrawn", REPLICATION));
         all.add(new TopicSpec(TIMELINE_MERGE_MOVES, PARTITIONS, DELETE, Duration.ofDays(7).toMillis(),
-                "internal to the stream processor: timeline entries on their way along a chain of merges"));
+                "internal to the stream processor: timeline entries on their way along a chain of merges",
+                REPLICATION));
         all.add(new TopicSpec(DEAD_LETTER, 1, DELETE, Duration.ofDays(30).toMillis(),
-                "rejected input: original bytes, reason and origin in headers"));
-        all.add(new TopicSpec(SUBSCRIPTIONS, 1, COMPACT, FOREVER, "downstream subscriptions"));
-        all.add(new TopicSpec(DELIVERIES, PARTITIONS, DELETE, FOREVER, "audit of every delivery to a subscriber"));
+                "rejected input: original bytes, reason and origin in headers", REPLICATION));
+        all.add(new TopicSpec(SUBSCRIPTIONS, 1, COMPACT, FOREVER, "downstream subscriptions", REPLICATION));
+        all.add(new TopicSpec(DELIVERIES, PARTITIONS, DELETE, FOREVER, "audit of every delivery to a subscriber",
+                REPLICATION));
         all.add(new TopicSpec(ACCESS_AUDIT, PARTITIONS, DELETE, FOREVER,
-                "audit of every call to the HTTP APIs: who asked about which patient, when, with what outcome"));
+                "audit of every call to the HTTP APIs: who asked about which patient, when, with what outcome",
+                REPLICATION));
         all.add(new TopicSpec(HL7_MESSAGE_LOG, 1, COMPACT_DELETE, Duration.ofDays(HL7_MESSAGE_LOG_RETENTION_DAYS).toMillis(),
-                "the HL7v2 adapter's memory: messages published (control id, content hash) and the last event per item"));
+                "the HL7v2 adapter's memory: messages published (control id, content hash) and the last event per item",
+                REPLICATION));
         return List.copyOf(all);
     }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.caretrail.events.fhir.FhirSystems;
 import org.caretrail.events.model.Coding;
 import org.caretrail.events.model.Sensitivity;
 import org.hl7.fhir.r4.model.CodeableConcept;
@@ -38,29 +39,27 @@ import org.hl7.fhir.r4.model.Meta;
  */
 public final class FhirCodes {
 
-    public static final String SNOMED_CT = "http://snomed.info/sct";
-    public static final String DMD = "https://dmd.nhs.uk";
+    public static final String SNOMED_CT = FhirSystems.SNOMED_CT;
+    public static final String DMD = FhirSystems.DMD;
     public static final String ICD10 = "http://hl7.org/fhir/sid/icd-10";
     public static final String ICD10_UK = "http://hl7.org/fhir/sid/icd-10-uk";
     public static final String ADMISSION_METHOD = "https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodEngland";
-    public static final String ADMISSION_METHOD_EXTENSION =
-            "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AdmissionMethod";
+    public static final String ADMISSION_METHOD_EXTENSION = FhirSystems.ADMISSION_METHOD_EXTENSION;
     public static final String DISCHARGE_METHOD = "https://fhir.hl7.org.uk/CodeSystem/UKCore-DischargeMethodEngland";
-    public static final String DISCHARGE_METHOD_EXTENSION =
-            "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DischargeMethod";
+    public static final String DISCHARGE_METHOD_EXTENSION = FhirSystems.DISCHARGE_METHOD_EXTENSION;
     public static final String DISCHARGE_DESTINATION =
             "https://fhir.hl7.org.uk/CodeSystem/UKCore-DischargeDestinationEngland";
     /** HL7's own discharge disposition codes (home, snf, exp...), read when no UK Core code is sent. */
     public static final String HL7_DISCHARGE_DISPOSITION = "http://terminology.hl7.org/CodeSystem/discharge-disposition";
     public static final String TREATMENT_FUNCTION =
             "https://fhir.nhs.uk/CodeSystem/NHSDataModelAndDictionary-treatment-function";
-    public static final String CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
+    public static final String CONFIDENTIALITY = FhirSystems.CONFIDENTIALITY;
     public static final String DEATH_NOTIFICATION_EXTENSION =
             "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-DeathNotificationStatus";
     public static final String DEATH_NOTIFICATION_STATUS =
             "https://fhir.hl7.org.uk/CodeSystem/UKCore-DeathNotificationStatus";
     public static final String LOCATION_PHYSICAL_TYPE = "http://terminology.hl7.org/CodeSystem/location-physical-type";
-    public static final String ODS_SITE_SYSTEM = "https://fhir.nhs.uk/Id/ods-site-code";
+    public static final String ODS_SITE_SYSTEM = FhirSystems.ODS_SITE;
 
     /** Systems a diagnosis or reason may be coded in. */
     static final Set<String> DIAGNOSIS_SYSTEMS = Set.of(SNOMED_CT, ICD10, ICD10_UK);

@@ -141,6 +141,14 @@ public final class FhirGateway implements HttpHandler {
         LOG.debug("FHIR gateway ready in {} ms", Duration.ofNanos(System.nanoTime() - started).toMillis());
     }
 
+    /**
+     * A copy of the gateway's CapabilityStatement (what it takes), for a platform that serves more under
+     * the same base (reads, subscriptions) to add to and answer {@code GET metadata} with.
+     */
+    public CapabilityStatement capabilities() {
+        return capabilities.copy();
+    }
+
     /** A response: status, body, and the seconds for {@code Retry-After} (0: none). */
     private record Response(int status, Resource body, int retryAfter) {
         static Response of(int status, Resource body) {

@@ -117,8 +117,8 @@ import org.hl7.fhir.r4.model.ServiceRequest;
  */
 public final class FhirMapper {
 
-    public static final String NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number";
-    public static final String ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code";
+    public static final String NHS_NUMBER_SYSTEM = org.caretrail.events.fhir.FhirSystems.NHS_NUMBER;
+    public static final String ODS_SYSTEM = org.caretrail.events.fhir.FhirSystems.ODS_ORGANIZATION;
     /** Resource types taken in a Bundle only as the targets of other entries' references. */
     static final Set<String> SUPPORTING_TYPES = Set.of("Location", "Organization", "Condition", "Medication",
             "Practitioner", "PractitionerRole");

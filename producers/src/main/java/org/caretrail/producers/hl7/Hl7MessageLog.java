@@ -72,12 +72,16 @@ public final class Hl7MessageLog implements PublishedItems, AutoCloseable {
 
     /** A log on the cluster at {@code bootstrapServers}, with its own producer and consumer. */
     public static Hl7MessageLog connect(String bootstrapServers, Hl7Settings settings) {
-        Properties consumerConfig = new Properties();
-        consumerConfig.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return connect(org.caretrail.events.kafka.KafkaClientSettings.plaintext(bootstrapServers), settings);
+    }
+
+    /** A log on the cluster, connecting as {@code kafka} (on a secured cluster: the adapters' principal). */
+    public static Hl7MessageLog connect(org.caretrail.events.kafka.KafkaClientSettings kafka, Hl7Settings settings) {
+        Properties consumerConfig = kafka.properties();
         consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "caretrail-hl7-message-log-reader");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new Hl7MessageLog(CareTopics.HL7_MESSAGE_LOG, DurableProducer.create(bootstrapServers,
+        return new Hl7MessageLog(CareTopics.HL7_MESSAGE_LOG, DurableProducer.create(kafka.config(),
                 "caretrail-hl7-message-log", new StringSerializer(), new ByteArraySerializer()),
                 new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer()), settings,
                 Clock.systemUTC());

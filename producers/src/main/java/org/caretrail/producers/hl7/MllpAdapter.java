@@ -89,7 +89,13 @@ public final class MllpAdapter implements AutoCloseable {
 
     /** A listener publishing with {@code publisher}, its message log on the cluster at {@code bootstrapServers}. */
     public static MllpAdapter connect(CarePublisher publisher, String bootstrapServers, Hl7Settings settings) {
-        return new MllpAdapter(new Hl7Processor(publisher, Hl7MessageLog.connect(bootstrapServers, settings), settings),
+        return connect(publisher, org.caretrail.events.kafka.KafkaClientSettings.plaintext(bootstrapServers), settings);
+    }
+
+    /** A listener publishing with {@code publisher}, its message log on the cluster {@code kafka} connects to. */
+    public static MllpAdapter connect(CarePublisher publisher, org.caretrail.events.kafka.KafkaClientSettings kafka,
+            Hl7Settings settings) {
+        return new MllpAdapter(new Hl7Processor(publisher, Hl7MessageLog.connect(kafka, settings), settings),
                 settings);
     }
 

@@ -16,6 +16,7 @@ import org.caretrail.events.CareEventValidator;
 import org.caretrail.events.CareEvents;
 import org.caretrail.events.InvalidCareEventException;
 import org.caretrail.events.kafka.DurableProducer;
+import org.caretrail.events.kafka.KafkaClientSettings;
 import org.caretrail.events.serde.SchemaRegistry;
 import org.caretrail.events.topic.CareTopics;
 import org.caretrail.events.topic.Topic;
@@ -56,22 +57,34 @@ public final class CarePublisher implements AutoCloseable {
 
     /** A publisher with its own producer and registry client. */
     public static CarePublisher connect(String bootstrapServers, String schemaRegistryUrl) {
+        return connect(KafkaClientSettings.plaintext(bootstrapServers), schemaRegistryUrl);
+    }
+
+    /**
+     * A publisher with its own producer and registry client, connecting as {@code kafka} (on a secured
+     * cluster: TLS and the publishing system's SCRAM principal).
+     */
+    public static CarePublisher connect(KafkaClientSettings kafka, String schemaRegistryUrl) {
         Topics topics = new Topics(new org.caretrail.events.serde.RestSchemaRegistry(schemaRegistryUrl));
-        return new CarePublisher(durableProducer(bootstrapServers, "caretrail-publisher"), topics,
-                new CareEventValidator(), true);
+        return new CarePublisher(durableProducer(kafka, "caretrail-publisher"), topics, new CareEventValidator(), true);
     }
 
     /** A publisher sharing {@code topics} (and so its registry client) with the caller. */
     public static CarePublisher connect(String bootstrapServers, Topics topics, String clientId) {
-        return new CarePublisher(durableProducer(bootstrapServers, clientId), topics, new CareEventValidator(), false);
+        return connect(KafkaClientSettings.plaintext(bootstrapServers), topics, clientId);
+    }
+
+    /** A publisher sharing {@code topics} with the caller, connecting as {@code kafka}. */
+    public static CarePublisher connect(KafkaClientSettings kafka, Topics topics, String clientId) {
+        return new CarePublisher(durableProducer(kafka, clientId), topics, new CareEventValidator(), false);
     }
 
     /**
      * Durable, ordered, idempotent, and bounded in time: {@link DurableProducer}'s settings (acks=all,
      * idempotence, a send blocks at most 3 s, a write is retried for at most 30 s).
      */
-    private static Producer<String, byte[]> durableProducer(String bootstrapServers, String clientId) {
-        return DurableProducer.create(bootstrapServers, clientId, new StringSerializer(), new ByteArraySerializer());
+    private static Producer<String, byte[]> durableProducer(KafkaClientSettings kafka, String clientId) {
+        return DurableProducer.create(kafka.config(), clientId, new StringSerializer(), new ByteArraySerializer());
     }
 
     /**

@@ -64,6 +64,36 @@ final class RestrictedEntries {
         return Optional.of(new TimelinePage(q, summary, matching.subList(from, to), matching.size(), at));
     }
 
+    /**
+     * Every entry of the patient (current and withdrawn), in timeline order, without the RESTRICTED ones,
+     * and the summary recomputed from what is left, as known now; empty when the patient is unknown here.
+     * The same rule as {@link #pageWithout}, for reads that need the whole timeline (the FHIR read API).
+     */
+    static Optional<VisibleTimeline> timelineWithout(TimelineQueries queries, String nhs) {
+        Optional<Read> read = readAll(queries, nhs, null);
+        if (read.isEmpty()) {
+            return Optional.empty();
+        }
+        Set<String> restricted = new HashSet<>();
+        read.get().entries().stream().filter(RestrictedEntries::restricted).forEach(e -> restricted.add(e.getEntryId()));
+        List<TimelineEntry> visible = read.get().entries().stream()
+                .filter(e -> !restricted.contains(e.getEntryId())).toList();
+        return Optional.of(new VisibleTimeline(nhs, TimelineSummaries.of(visible, read.get().at()), visible,
+                read.get().at()));
+    }
+
+    /** Every entry of the patient (current and withdrawn), RESTRICTED ones included, and the summary. */
+    static Optional<VisibleTimeline> timeline(TimelineQueries queries, String nhs) {
+        Optional<TimelinePage> first = queries.page(new TimelineQuery(nhs, null, null, Set.of(), 0,
+                TimelineQuery.MAX_SIZE, true, null));
+        if (first.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Read> read = first.get().hasMore() ? readAll(queries, nhs, null)
+                : Optional.of(new Read(first.get().entries(), first.get().at()));
+        return read.map(r -> new VisibleTimeline(nhs, first.get().summary(), r.entries(), first.get().at()));
+    }
+
     private static boolean restricted(TimelineEntry e) {
         return e.getSensitivity() == Sensitivity.RESTRICTED;
     }

@@ -6,13 +6,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
 import java.net.URLDecoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -88,8 +83,7 @@ public final class TimelineApi implements HttpHandler {
     private final TimelineQueries queries;
     private final TimelineHostLookup lookup;
     private final BooleanSupplier running;
-    private final HttpClient client;
-    private final PeerSigner signer;
+    private final PeerForwarding forwarding;
 
     /**
      * @param lookup who owns a patient; null to always answer locally (a single instance)
@@ -104,8 +98,7 @@ public final class TimelineApi implements HttpHandler {
         this.queries = queries;
         this.lookup = lookup;
         this.running = running;
-        this.signer = signer;
-        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        this.forwarding = new PeerForwarding(signer);
     }
 
     /** This API, forwarding queries for patients other instances own signed by {@code signer}. */
@@ -231,7 +224,7 @@ public final class TimelineApi implements HttpHandler {
     }
 
     private void forward(HttpExchange exchange, HostInfo owner, Caller caller) throws IOException {
-        if (signer == null) {
+        if (!forwarding.canForward()) {
             LOG.error("A timeline query for a patient held by {}:{} cannot be forwarded: no peer credential",
                     owner.host(), owner.port());
             error(exchange, 503, "this instance cannot reach the instance holding this timeline");
@@ -239,18 +232,14 @@ public final class TimelineApi implements HttpHandler {
         }
         String target = exchange.getRequestURI().getRawPath()
                 + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery());
-        URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + target);
         try {
-            // the peer credential vouches for the caller verified here; the caller's own token stays here
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(Duration.ofSeconds(10));
-            signer.sign("GET", target, caller).forEach(request::header);
-            HttpResponse<String> reply = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            PeerForwarding.Reply reply = forwarding.get(owner, target, caller, Map.of());
             exchange.getResponseHeaders().set("X-CareTrail-Served-By", owner.host() + ":" + owner.port());
-            send(exchange, reply.statusCode(), reply.body());
+            send(exchange, reply.status(), new String(reply.body(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             String id = UUID.randomUUID().toString();
-            LOG.warn("Forwarding {} to {} failed [correlation id {}]: {}", exchange.getRequestURI().getRawPath(), uri,
-                    id, e.toString());
+            LOG.warn("Forwarding {} to {}:{} failed [correlation id {}]: {}", exchange.getRequestURI().getRawPath(),
+                    owner.host(), owner.port(), id, e.toString());
             error(exchange, 502, "the instance holding this timeline did not answer (correlation id " + id + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,0 +1,82 @@
+package org.caretrail.deploy.http;
+
+import java.time.Duration;
+
+/**
+ * The limits of CareTrail's HTTP front door (API, FHIR gateway, subscriptions, web view), so that no
+ * client, slow or hostile, can hold it: what a sender sees when one is exceeded is in the README's
+ * "Limits" section.
+ *
+ * @param maxConnections open connections at most; more wait in the operating system's accept queue
+ *     until one closes (default 512)
+ * @param headerTimeout time from a request's first byte to the end of its headers; a slower request is
+ *     closed (slowloris; default 10 s)
+ * @param idleTimeout time without a byte either way on a connection, between requests or within one;
+ *     then it is closed (default 30 s)
+ * @param minBodyRate bytes per second a request body must average once {@code bodyGrace} has passed;
+ *     a slower upload is closed (default 1,024 B/s: a 4 MiB FHIR bundle in about an hour at worst)
+ * @param bodyGrace how long a body may start slowly before its rate is judged (default 5 s)
+ * @param maxHeaderBytes request line and headers at most; more is answered 431 (default 16 KiB)
+ * @param maxThreads threads serving requests; slow clients hold none while sending headers (default 200)
+ */
+public record HttpLimits(int maxConnections, Duration headerTimeout, Duration idleTimeout, long minBodyRate,
+        Duration bodyGrace, int maxHeaderBytes, int maxThreads) {
+
+    public static final int DEFAULT_MAX_CONNECTIONS = 512;
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    public static final long DEFAULT_MIN_BODY_RATE = 1024;
+    public static final Duration DEFAULT_BODY_GRACE = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+    public static final int DEFAULT_MAX_THREADS = 200;
+
+    public HttpLimits {
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("HTTP max connections must be at least 1, not " + maxConnections);
+        }
+        requirePositive("HTTP header timeout", headerTimeout);
+        requirePositive("HTTP idle timeout", idleTimeout);
+        requirePositive("HTTP body grace", bodyGrace);
+        if (minBodyRate < 0) {
+            throw new IllegalArgumentException("HTTP minimum body rate must not be negative (0 turns it off)");
+        }
+        if (maxHeaderBytes < 1024) {
+            throw new IllegalArgumentException("HTTP header limit must be at least 1024 bytes, not " + maxHeaderBytes);
+        }
+        if (maxThreads < 8) {
+            throw new IllegalArgumentException("HTTP threads must be at least 8, not " + maxThreads);
+        }
+    }
+
+    private static void requirePositive(String what, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, not " + d);
+        }
+    }
+
+    public static HttpLimits defaults() {
+        return new HttpLimits(DEFAULT_MAX_CONNECTIONS, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+                DEFAULT_MIN_BODY_RATE, DEFAULT_BODY_GRACE, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_THREADS);
+    }
+
+    public HttpLimits withMaxConnections(int n) {
+        return new HttpLimits(n, headerTimeout, idleTimeout, minBodyRate, bodyGrace, maxHeaderBytes, maxThreads);
+    }
+
+    public HttpLimits withHeaderTimeout(Duration d) {
+        return new HttpLimits(maxConnections, d, idleTimeout, minBodyRate, bodyGrace, maxHeaderBytes, maxThreads);
+    }
+
+    public HttpLimits withIdleTimeout(Duration d) {
+        return new HttpLimits(maxConnections, headerTimeout, d, minBodyRate, bodyGrace, maxHeaderBytes, maxThreads);
+    }
+
+    public HttpLimits withMinBodyRate(long bytesPerSecond, Duration grace) {
+        return new HttpLimits(maxConnections, headerTimeout, idleTimeout, bytesPerSecond, grace, maxHeaderBytes,
+                maxThreads);
+    }
+
+    public HttpLimits withMaxThreads(int n) {
+        return new HttpLimits(maxConnections, headerTimeout, idleTimeout, minBodyRate, bodyGrace, maxHeaderBytes, n);
+    }
+}
