@@ -9,6 +9,9 @@ import java.util.concurrent.TimeUnit;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -21,6 +24,8 @@ import org.apache.kafka.streams.state.HostInfo;
 import org.caretrail.events.metrics.CareMetrics;
 import org.caretrail.events.serde.SchemaRegistry;
 import org.caretrail.events.topic.Topics;
+import org.caretrail.events.CareEventType;
+import org.caretrail.timeline.processor.InputPartitions;
 import org.caretrail.timeline.query.TimelineApi;
 import org.caretrail.timeline.query.TimelineHostLookup;
 import org.caretrail.timeline.query.TimelineQueries;
@@ -78,12 +83,29 @@ public final class TimelineApplication implements AutoCloseable {
                 Clock.systemUTC());
     }
 
-    /** The topology this application runs (for describing it, e.g. in logs or docs). */
+    /**
+     * The topology this application runs (for describing it, e.g. in logs or docs), as if the input topics'
+     * partition count were unknown (every NHS-keyed event through the repartition topic).
+     */
     public Topology topology() {
+        return topology(InputPartitions.UNKNOWN);
+    }
+
+    private Topology topology(InputPartitions partitions) {
         Properties props = settings.toStreamsProperties();
         StreamsBuilder builder = new StreamsBuilder();
-        TimelineTopology.build(builder, topics, settings);
+        TimelineTopology.build(builder, topics, settings, Clock.systemUTC(), partitions);
         return builder.build(props);
+    }
+
+    /** The partition count of the input topics, read from the cluster (see {@link InputPartitions}). */
+    private InputPartitions inputPartitions() {
+        List<String> inputs = new ArrayList<>(TimelineTopology.timelineEventTypes().stream()
+                .map(CareEventType::topic).toList());
+        // as the stream processor's own principal (TLS, SCRAM on a secured broker): it may describe every input topic
+        try (Admin admin = Admin.create(settings.kafkaClient().config())) {
+            return InputPartitions.of(admin, inputs);
+        }
     }
 
     /** Starts processing in the background; returns at once. Call once. */
@@ -92,8 +114,10 @@ public final class TimelineApplication implements AutoCloseable {
             throw new IllegalStateException("the timeline application is already started");
         }
         Properties props = settings.toStreamsProperties();
-        Topology topology = topology();
-        LOG.info("Starting the timeline stream processor: {}", settings);
+        InputPartitions partitions = inputPartitions();
+        Topology topology = topology(partitions);
+        LOG.info("Starting the timeline stream processor: {} (care event topics: {} partitions)", settings,
+                partitions.count() == 0 ? "unknown" : partitions.count());
         LOG.debug("Timeline topology:\n{}", topology.describe());
         KafkaStreams s = new KafkaStreams(topology, props);
         s.setStateListener((newState, oldState) -> {

@@ -89,10 +89,11 @@ public final class TimelineSettings {
 
     /**
      * The default application id. v2: care items keep the set of their events (a new store format) and the
-     * event-history store is gone, so a new version rebuilds its state from the retained event topics under a
-     * new id rather than read the old state.
+     * event-history store is gone. v3: care items are stamped (a new store format), a progress store is added, and
+     * the order index, spells, summaries and due marks are kept without changelogs. Each time a new version
+     * rebuilds its state from the retained event topics under a new id rather than read the old state.
      */
-    public static final String DEFAULT_APPLICATION_ID = "caretrail-timeline-v2";
+    public static final String DEFAULT_APPLICATION_ID = "caretrail-timeline-v3";
 
     public static final Setting<String> APPLICATION_ID = define("timeline.application.id", DEFAULT_APPLICATION_ID,
             "Kafka Streams application id: consumer group, prefix of internal topics and state directories. "
@@ -181,6 +182,15 @@ public final class TimelineSettings {
                     + "a rebuild side by side uses its own.",
             Function.identity(), TimelineSettings::topicNameProblem);
 
+    public static final Setting<Long> ROCKSDB_MEMORY = define("timeline.rocksdb.memory", 256L * 1024 * 1024,
+            "Bytes of native memory all the instance's RocksDB stores share for their block cache, index and filter "
+                    + "blocks and write buffers (a third of it), whatever the number of stores and partitions; the "
+                    + "first instance in a JVM sets it for all.",
+            Long::valueOf, v -> v >= 16L * 1024 * 1024 ? null : "must be at least 16 MiB (16777216)");
+    public static final Setting<Long> CACHE_BYTES = define("timeline.cache.bytes", 32L * 1024 * 1024,
+            "Bytes of heap the stores' record caches share: several writes of one key within a commit interval "
+                    + "reach RocksDB and the changelog once.",
+            Long::valueOf, v -> v >= 0 ? null : "must not be negative");
     public static final Setting<String> INTERNAL_TOPICS_REPLICATION = define("timeline.internal.topics.replication",
             "", "Replication of the stream processor's own changelog and repartition topics as FACTOR/MIN_ISR "
                     + "(e.g. 3/2 on a cluster, as the care topics; caretrail up sets it to what they were applied "
@@ -372,6 +382,9 @@ public final class TimelineSettings {
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG),
                 org.caretrail.events.kafka.DurableProducer.compression());
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
+        p.put(BoundedRocksDbMemory.TOTAL_BYTES_CONFIG, get(ROCKSDB_MEMORY));
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, get(CACHE_BYTES));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), PRODUCER_MAX_REQUEST_SIZE);
         return p;
     }

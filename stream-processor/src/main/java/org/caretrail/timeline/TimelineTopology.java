@@ -33,6 +33,7 @@ import org.caretrail.timeline.processor.Decoded;
 import org.caretrail.timeline.processor.HeldEvent;
 import org.caretrail.timeline.processor.IdentityItemSerde;
 import org.caretrail.timeline.processor.IdentityResolver;
+import org.caretrail.timeline.processor.InputPartitions;
 import org.caretrail.timeline.processor.PatientMerges;
 import org.caretrail.timeline.processor.Redirects;
 import org.caretrail.timeline.processor.TimelineOutput;
@@ -100,50 +101,60 @@ public final class TimelineTopology {
         return Arrays.stream(CareEventType.values()).filter(t -> t.timelineType().isPresent()).toList();
     }
 
+    /**
+     * The topology when the partition count of the input topics is not known: every NHS-keyed event goes through
+     * the {@code timeline-by-patient} repartition topic (see {@link InputPartitions}).
+     */
     public static void build(StreamsBuilder builder, Topics topics, TimelineSettings settings) {
-        build(builder, topics, settings, Clock.systemUTC());
+        build(builder, topics, settings, Clock.systemUTC(), InputPartitions.UNKNOWN);
     }
 
-    /** As {@link #build(StreamsBuilder, Topics, TimelineSettings)}, with the clock that validates occurredAt. */
-    public static void build(StreamsBuilder builder, Topics topics, TimelineSettings settings, Clock clock) {
+    /**
+     * As {@link #build(StreamsBuilder, Topics, TimelineSettings)}, with the clock that validates occurredAt and the
+     * input topics' partitioning: an event keyed by its NHS number in its patient's partition is placed at once.
+     */
+    public static void build(StreamsBuilder builder, Topics topics, TimelineSettings settings, Clock clock,
+            InputPartitions partitions) {
         stores(builder, topics);
         KStream<String, Decoded> valid = decode(builder, topics, settings, clock);
         KStream<String, PatientIdentity> identities = valid
                 .filter((key, d) -> d.event() instanceof PatientIdentity, Named.as("identity-events"))
                 .mapValues(d -> (PatientIdentity) d.event(), Named.as("identity-event"));
         Resolved resolved = identities(identities, valid, topics, settings);
-        KStream<String, TimelineOutput> built = timelines(valid, resolved, identities, topics, settings);
+        KStream<String, TimelineOutput> built = timelines(valid, resolved, identities, topics, settings, partitions);
         KStream<String, TimelineOutput> placed = moves(builder, built, topics, settings);
         outputs(built.merge(placed.filter((key, o) -> !o.goesOn(), Named.as("placed-outputs")),
                 Named.as("with-placed-entries")), topics, settings);
     }
 
-    /** The stores; every processor that touches one names it (see {@link TimelineStores}). */
+    /**
+     * The stores; every processor that touches one names it (see {@link TimelineStores}). All are cached (several
+     * writes of a key in one commit interval reach RocksDB and the changelog once); only what cannot be
+     * recomputed is logged: the derived stores of the timeline are rebuilt from its items when needed.
+     */
     static void stores(StreamsBuilder builder, Topics topics) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.ITEMS),
-                Serdes.String(), new CareItemSerde(topics.registry())));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.ORDER),
-                Serdes.String(), Serdes.String()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.SUMMARIES),
-                Serdes.String(), AvroSerde.of(TimelineSummary.class, topics.registry())));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.SPELLS),
-                Serdes.String(), Serdes.String()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.PENDING),
-                Serdes.String(), Serdes.String()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(TimelineStores.MERGED_INTO), Serdes.String(),
-                new Redirects.RedirectsSerde()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.MERGES),
-                Serdes.String(), new IdentityItemSerde(topics.registry())));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(TimelineStores.MERGED_FROM), Serdes.String(), Serdes.String()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TimelineStores.UNRESOLVED),
-                Serdes.String(), new HeldEvent.HeldEventSerde()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(TimelineStores.IDENTITY_LINKS), Serdes.String(), Serdes.String()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(TimelineStores.IDENTITY_EVENTS), Serdes.String(),
-                new IdentityItemSerde(topics.registry())));
+        logged(builder, TimelineStores.ITEMS, new CareItemSerde(topics.registry()));
+        logged(builder, TimelineStores.PROGRESS, Serdes.Long());
+        derived(builder, TimelineStores.ORDER, Serdes.String());
+        derived(builder, TimelineStores.SUMMARIES, AvroSerde.of(TimelineSummary.class, topics.registry()));
+        derived(builder, TimelineStores.SPELLS, Serdes.String());
+        derived(builder, TimelineStores.PENDING, Serdes.String());
+        logged(builder, TimelineStores.MERGED_INTO, new Redirects.RedirectsSerde());
+        logged(builder, TimelineStores.MERGES, new IdentityItemSerde(topics.registry()));
+        logged(builder, TimelineStores.MERGED_FROM, Serdes.String());
+        logged(builder, TimelineStores.UNRESOLVED, new HeldEvent.HeldEventSerde());
+        logged(builder, TimelineStores.IDENTITY_LINKS, Serdes.String());
+        logged(builder, TimelineStores.IDENTITY_EVENTS, new IdentityItemSerde(topics.registry()));
+    }
+
+    private static <V> void logged(StreamsBuilder builder, String name, Serde<V> values) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values)
+                .withCachingEnabled());
+    }
+
+    private static <V> void derived(StreamsBuilder builder, String name, Serde<V> values) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values)
+                .withCachingEnabled().withLoggingDisabled());
     }
 
     /** Every input topic, decoded and validated; the rejected go to the dead-letter topic. Returns the valid. */
@@ -208,20 +219,33 @@ public final class TimelineTopology {
     }
 
     /**
-     * The per-patient timelines, keyed by NHS number: every event's entry (its origin filled) to the builder,
-     * and merges, unmerges and visit moves to the merge applier in the superseded patient's partition.
+     * The per-patient timelines, keyed by NHS number: every event's entry (its origin filled) to the builder, and
+     * merges, unmerges and visit moves to the merge applier in the superseded patient's partition. An event read
+     * from its patient's partition (keyed by the canonical NHS number, as the publisher library writes) goes
+     * straight to the builder; any other (keyed otherwise, or placed by identity resolution) through the
+     * {@code timeline-by-patient} repartition topic.
      */
     static KStream<String, TimelineOutput> timelines(KStream<String, Decoded> valid, Resolved resolved,
-            KStream<String, PatientIdentity> identities, Topics topics, TimelineSettings settings) {
+            KStream<String, PatientIdentity> identities, Topics topics, TimelineSettings settings,
+            InputPartitions partitions) {
         AvroSerde<TimelineEntry> entrySerde = AvroSerde.of(TimelineEntry.class, topics.registry());
-        KStream<String, TimelineOutput> built = valid
+        KStream<String, Decoded> nhsKeyed = valid
                 .filter((key, d) -> !(d.event() instanceof PatientIdentity) && NhsNumber.isValid(key),
-                        Named.as("nhs-events"))
+                        Named.as("nhs-events"));
+        KStream<String, TimelineEntry> inPlace = nhsKeyed
+                .filter((nhs, d) -> partitions.holds(nhs, d.original().partition()), Named.as("events-in-place"))
+                .mapValues((nhs, d) -> TimelineEntries.fromEvent(d.event(), nhs),
+                        Named.as("event-as-entry"));
+        KStream<String, TimelineEntry> repartitioned = nhsKeyed
+                .filterNot((nhs, d) -> partitions.holds(nhs, d.original().partition()),
+                        Named.as("events-elsewhere"))
                 .merge(resolved.placed(), Named.as("with-released-events"))
-                .mapValues((nhs, d) -> TimelineEntries.placedFor(TimelineEntries.fromEvent(d.event()), nhs),
-                        Named.as("event-as-entry"))
+                .mapValues((nhs, d) -> TimelineEntries.fromEvent(d.event(), nhs),
+                        Named.as("moved-event-as-entry"))
                 .repartition(Repartitioned.<String, TimelineEntry>as(REPARTITION)
-                        .withKeySerde(Serdes.String()).withValueSerde(entrySerde))
+                        .withKeySerde(Serdes.String()).withValueSerde(entrySerde));
+        KStream<String, TimelineOutput> built = inPlace
+                .merge(repartitioned, Named.as("events-by-patient"))
                 .process(() -> new TimelineProcessor(settings.maxTimelineEntries(), settings.timelineEmitInterval(),
                         settings.recordBudget()), Named.as(BUILDER), TimelineProcessor.storeNames());
         // merges of NHS numbers, in the superseded patient's partition (the applier shares the builder's stores,
@@ -233,7 +257,8 @@ public final class TimelineTopology {
                 .repartition(Repartitioned.<String, PatientIdentity>as(MERGE_REPARTITION)
                         .withKeySerde(Serdes.String())
                         .withValueSerde(AvroSerde.of(PatientIdentity.class, topics.registry())))
-                .process(PatientMerges::new, Named.as(MERGE_APPLIER), TimelineProcessor.storeNames());
+                .process(() -> new PatientMerges(settings.maxTimelineEntries(), settings.recordBudget()),
+                        Named.as(MERGE_APPLIER), TimelineProcessor.storeNames());
         return built.merge(merged, Named.as("built-or-merged"));
     }
 

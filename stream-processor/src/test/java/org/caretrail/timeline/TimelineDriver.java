@@ -19,6 +19,7 @@ import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.model.TimelineEntry;
 import org.caretrail.events.serde.InMemorySchemaRegistry;
 import org.caretrail.events.topic.Topics;
+import org.caretrail.timeline.processor.InputPartitions;
 import org.caretrail.timeline.processor.TimelineReader;
 import org.caretrail.timeline.processor.TimelineStores;
 
@@ -43,11 +44,20 @@ public final class TimelineDriver implements AutoCloseable {
 
     /** With {@code base}'s emit interval as it is (advance the wall clock to emit). */
     public TimelineDriver(Path stateDir, TimelineSettings base, boolean asGiven) {
+        // TopologyTestDriver gives every topic one partition: every NHS-keyed event is in its patient's partition
+        this(stateDir, base, asGiven, new InputPartitions(1));
+    }
+
+    /**
+     * As {@link #TimelineDriver(Path, TimelineSettings, boolean)}, with the partition count the topology assumes the
+     * care event topics have (the driver itself reads every record from partition 0).
+     */
+    public TimelineDriver(Path stateDir, TimelineSettings base, boolean asGiven, InputPartitions partitions) {
         TimelineSettings settings = base
                 .with(TimelineSettings.BOOTSTRAP_SERVERS, "unused:9092")
                 .with(TimelineSettings.STATE_DIR, stateDir);
         StreamsBuilder builder = new StreamsBuilder();
-        TimelineTopology.build(builder, topics, settings);
+        TimelineTopology.build(builder, topics, settings, java.time.Clock.systemUTC(), partitions);
         Properties props = settings.toStreamsProperties();
         driver = new TopologyTestDriver(builder.build(props), props);
         timelines = driver.createOutputTopic(topics.timelines().name(), new StringDeserializer(),
@@ -62,6 +72,13 @@ public final class TimelineDriver implements AutoCloseable {
     @SafeVarargs
     public final void publish(SpecificRecord... events) {
         publish(List.of(events));
+    }
+
+    /** Publishes an event under the record key {@code key}, as a third-party producer might key it. */
+    public void publishKeyed(String key, SpecificRecord event) {
+        var topic = topics.events(CareEventType.of(event));
+        driver.createInputTopic(topic.name(), topic.keySerde().serializer(), topic.valueSerde().serializer())
+                .pipeInput(key, event);
     }
 
     public void publish(List<? extends SpecificRecord> events) {

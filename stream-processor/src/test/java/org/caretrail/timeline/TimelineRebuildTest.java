@@ -44,8 +44,8 @@ class TimelineRebuildTest {
     @Test
     void aRebuildHasItsOwnApplicationIdAndOutputTopicsDeclaredAsTheOriginals() {
         TimelineSettings live = TimelineSettings.defaults();
-        TimelineSettings rebuild = TimelineRebuild.settings(live, "caretrail-timeline-v3", ".v2");
-        assertThat(rebuild.applicationId()).isEqualTo("caretrail-timeline-v3");
+        TimelineSettings rebuild = TimelineRebuild.settings(live, "caretrail-timeline-v4", ".v2");
+        assertThat(rebuild.applicationId()).isEqualTo("caretrail-timeline-v4");
         assertThat(rebuild.timelinesTopic()).isEqualTo("care.timelines.v2");
         assertThat(rebuild.changesTopic()).isEqualTo("care.timeline-changes.v2");
         assertThat(rebuild.mergeMovesTopic()).isEqualTo("care.timeline-merge-moves.v2");
@@ -56,9 +56,9 @@ class TimelineRebuildTest {
                 CareTopics.byName(CareTopics.TIMELINE_MERGE_MOVES).configs());
         assertThat(TimelineRebuild.outputTopics(rebuild)).extracting(TopicSpec::partitions)
                 .containsOnly(CareTopics.PARTITIONS);
-        assertThatThrownBy(() -> TimelineRebuild.settings(live, "caretrail-timeline-v2", ".v2"))
+        assertThatThrownBy(() -> TimelineRebuild.settings(live, "caretrail-timeline-v3", ".v2"))
                 .hasMessageContaining("new application id");
-        assertThatThrownBy(() -> TimelineRebuild.settings(live, "caretrail-timeline-v3", ""))
+        assertThatThrownBy(() -> TimelineRebuild.settings(live, "caretrail-timeline-v4", ""))
                 .hasMessageContaining("suffix");
         assertThat(TimelineRebuild.inputTopics()).contains("care.admissions", "care.patient-identities")
                 .doesNotContain(CareTopics.TIMELINES, CareTopics.DEAD_LETTER);
@@ -66,7 +66,7 @@ class TimelineRebuildTest {
 
     @Test
     void theTopologyWritesToTheConfiguredTopicsOnly() {
-        TimelineSettings rebuild = TimelineRebuild.settings(TimelineSettings.defaults(), "caretrail-timeline-v3",
+        TimelineSettings rebuild = TimelineRebuild.settings(TimelineSettings.defaults(), "caretrail-timeline-v4",
                 ".rebuild");
         try (TimelineDriver d = new TimelineDriver(state, rebuild)) {
             var timelines = d.driver.createOutputTopic("care.timelines.rebuild", new StringDeserializer(),

@@ -15,7 +15,7 @@ class TimelineSettingsTest {
     @Test
     void defaultsAreTheProductionChoices() {
         Properties p = TimelineSettings.defaults().toStreamsProperties();
-        assertThat(p.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("caretrail-timeline-v2");
+        assertThat(p.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("caretrail-timeline-v3");
         assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
         assertThat((String) p.get(StreamsConfig.STATE_DIR_CONFIG)).endsWith("data/streams");
         assertThat(p.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)).isEqualTo("care.dead-letter");

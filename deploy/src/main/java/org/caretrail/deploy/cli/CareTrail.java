@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
             "mental health and social care services into one timeline per patient, on Apache Kafka.",
             "",
             "Start everything on this machine:  caretrail up",
-            "Then look at a patient:            caretrail timeline 9912003888"},
+            "Then look at a patient:            caretrail timeline 9912003888",
+            "Measure it beside Kafka and Flink: caretrail bench (deploy/bench/run; see its --help)"},
         subcommands = {
             UpCommand.class,
             ClusterCommand.class,
@@ -21,7 +22,6 @@ import picocli.CommandLine.Command;
             PublishCommand.class,
             ImportCommand.class,
             SimulateCommand.class,
-            BenchCommand.class,
             ReplayCommand.class,
             RebuildCommand.class,
             TimelineCommand.class,

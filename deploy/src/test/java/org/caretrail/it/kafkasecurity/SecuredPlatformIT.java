@@ -97,9 +97,9 @@ class SecuredPlatformIT {
             try (Admin admin = Admin.create(platform.kafka(CarePrincipal.ADMIN).config())) {
                 List<String> transactional = admin.listTransactions().all().get(30, TimeUnit.SECONDS).stream()
                         .map(TransactionListing::transactionalId).toList();
-                assertThat(transactional).isNotEmpty().allMatch(id -> id.startsWith("caretrail-timeline-v2"));
+                assertThat(transactional).isNotEmpty().allMatch(id -> id.startsWith(org.caretrail.timeline.TimelineSettings.DEFAULT_APPLICATION_ID));
                 assertThat(admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS))
-                        .anyMatch(g -> g.groupId().equals("caretrail-timeline-v2"));
+                        .anyMatch(g -> g.groupId().equals(org.caretrail.timeline.TimelineSettings.DEFAULT_APPLICATION_ID));
             }
 
             // the read was audited by the audit's principal; the operator reads it, an analyst may not

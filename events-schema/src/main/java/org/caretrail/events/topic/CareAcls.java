@@ -53,7 +53,7 @@ import org.caretrail.events.CareEventType;
 public final class CareAcls {
 
     /**
-     * The prefix of the stream processor's application id ({@code caretrail-timeline-v2} today, a new version
+     * The prefix of the stream processor's application id ({@code caretrail-timeline-v3} today, a new version
      * later): its internal topics, consumer group and transactional ids all start with it.
      */
     public static final String TIMELINE_APPLICATION_PREFIX = "caretrail-timeline";

@@ -89,11 +89,31 @@ public final class CareItem {
     private final List<TimelineEntry> events;
     private final TimelineEntry winner;
     private final TimelineEntry stated;
+    private final long stamp;
+    /** {@link #displayed()}, made once (an item is immutable): null until made, {@link #NONE} for none. */
+    private TimelineEntry displayed;
+    private static final TimelineEntry NONE = new TimelineEntry();
 
     private CareItem(List<TimelineEntry> distinct) {
         this.events = List.copyOf(distinct);
-        this.winner = Supersession.winner(events, RULES);
-        this.stated = stated(events);
+        if (events.size() == 1) {
+            // the usual item: one event, its own winner and (unless a cancel) what it states
+            TimelineEntry only = events.get(0);
+            this.winner = only;
+            this.stated = isCancel(only) ? null : only;
+        } else {
+            this.winner = Supersession.winner(events, RULES);
+            this.stated = stated(events);
+        }
+        this.stamp = 0;
+    }
+
+    private CareItem(CareItem same, long stamp) {
+        this.events = same.events;
+        this.winner = same.winner;
+        this.stated = same.stated;
+        this.stamp = stamp;
+        this.displayed = same.displayed;
     }
 
     /** The item as first seen through {@code event}. */
@@ -111,6 +131,33 @@ public final class CareItem {
             requireSameItem(entryId, e);
         }
         return new CareItem(Supersession.capped(Supersession.distinct(events, RULES), RULES, CareItem::mustKeep));
+    }
+
+    /**
+     * The item as a store kept it: {@code events} exactly as {@link #events()} returned them (already distinct
+     * and within the cap, ordered by eventId), so they are not sorted and capped again on every read.
+     *
+     * @param stamp see {@link #stamp()}
+     */
+    public static CareItem stored(List<TimelineEntry> events, long stamp) {
+        if (events.isEmpty()) {
+            throw new IllegalArgumentException("a care item has at least one event");
+        }
+        CareItem item = new CareItem(events);
+        return stamp == 0 ? item : new CareItem(item, stamp);
+    }
+
+    /**
+     * Where the item's set last changed in the sequence of changes of the store that keeps it (0: not known).
+     * Bookkeeping of the stream processor, not part of the item: equal items may have different stamps.
+     */
+    public long stamp() {
+        return stamp;
+    }
+
+    /** This item with {@code stamp} (see {@link #stamp()}). */
+    public CareItem stamped(long stamp) {
+        return stamp == this.stamp ? this : new CareItem(this, stamp);
     }
 
     /**
@@ -180,9 +227,21 @@ public final class CareItem {
     /**
      * The entry as shown on the timeline, or null while the item is invisible. Current: the winning event.
      * Withdrawn: what the item last stated, status WITHDRAWN, with the cancellation's eventId, version and
-     * supersedes.
+     * supersedes. Made once per item: callers must not modify it.
      */
     public TimelineEntry displayed() {
+        TimelineEntry shown = displayed;
+        if (shown == null) {
+            shown = display();
+            displayed = shown == null ? NONE : shown;
+        }
+        return shown == NONE ? null : shown;
+    }
+
+    private TimelineEntry display() {
+        if (!withdrawn() && winner.getStatus() == EntryStatus.CURRENT) {
+            return winner; // as stated (events are kept as CURRENT entries): no copy
+        }
         if (!withdrawn()) {
             return TimelineEntry.newBuilder(winner).setStatus(EntryStatus.CURRENT).build();
         }

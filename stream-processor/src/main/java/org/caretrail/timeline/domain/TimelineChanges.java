@@ -3,6 +3,7 @@ package org.caretrail.timeline.domain;
 import java.util.Optional;
 import org.caretrail.events.model.ChangeKind;
 import org.caretrail.events.model.EntryStatus;
+import org.caretrail.events.model.EventType;
 import org.caretrail.events.model.TimelineEntry;
 
 /**
@@ -27,6 +28,20 @@ public final class TimelineChanges {
             return Optional.of(ChangeKind.WITHDRAWN);
         }
         return after.equals(before) ? Optional.empty() : Optional.of(ChangeKind.UPDATED);
+    }
+
+    /**
+     * True when a care item going from {@code before} to {@code after} (null: absent) changes what the timeline
+     * shows: its displayed entry, or (for an admission) whether the admission itself is known, which the spell
+     * shows. When false only the item's set of events changed: nothing else is touched, no change announced.
+     */
+    public static boolean shows(CareItem before, CareItem after) {
+        TimelineEntry was = before == null ? null : before.displayed();
+        TimelineEntry is = after == null ? null : after.displayed();
+        CareItem any = after != null ? after : before;
+        boolean admissionSeenChanged = any.winner().getType() == EventType.ADMISSION
+                && (before != null && before.statedByNew()) != (after != null && after.statedByNew());
+        return !java.util.Objects.equals(was, is) || admissionSeenChanged;
     }
 
     /** The stable id of a change: the entry's eventId and the change kind (same on every replay). */

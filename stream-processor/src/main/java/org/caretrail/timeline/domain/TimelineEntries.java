@@ -49,6 +49,14 @@ public final class TimelineEntries {
 
     /** The entry {@code event} states, status {@code CURRENT}; throws for identity and consent events. */
     public static TimelineEntry fromEvent(SpecificRecord event) {
+        return fromEvent(event, null);
+    }
+
+    /**
+     * As {@link #fromEvent(SpecificRecord)}, first placed for {@code nhs} (see {@link #placedFor}): the same as
+     * {@code placedFor(fromEvent(event), nhs)} without a copy.
+     */
+    public static TimelineEntry fromEvent(SpecificRecord event, String nhs) {
         CareEventType careType = CareEventType.of(event);
         EventType type = careType.timelineType().orElseThrow(() -> new IllegalArgumentException(
                 careType.jsonName() + " events are not timeline entries"));
@@ -70,7 +78,7 @@ public final class TimelineEntries {
                 .setDetails(details)
                 .setLocalId(h.getPatient().getLocalId())
                 .setSupersedes(h.getSupersedes())
-                .setOriginNhsNumber(null)
+                .setOriginNhsNumber(nhs)
                 .build();
     }
 

@@ -99,6 +99,48 @@ public final class TimelineSummaries {
         default boolean admissionSeen(TimelineEntry admission) {
             return true;
         }
+
+        /** occurredAt of the first current entry in timeline order; null when there is none. */
+        default Instant firstOccurredAt() {
+            return currentEntries().stream().min(TimelineOrder.ORDER).map(TimelineEntry::getOccurredAt).orElse(null);
+        }
+
+        /** occurredAt of the last current entry in timeline order; null when there is none. */
+        default Instant lastOccurredAt() {
+            return currentEntries().stream().max(TimelineOrder.ORDER).map(TimelineEntry::getOccurredAt).orElse(null);
+        }
+
+        private List<TimelineEntry> currentEntries() {
+            List<TimelineEntry> all = new ArrayList<>();
+            for (EventType type : EventType.values()) {
+                all.addAll(itemsOfType(type));
+            }
+            return current(all);
+        }
+    }
+
+    /**
+     * One item's displayed entry changes from {@code before} (null: new on the timeline) to {@code after} (null:
+     * gone from it): the counts ({@link #count}), the views ({@link #update}) and the first and last occurredAt of
+     * the current entries, each read from {@code src} (which already shows the change) only where this change can
+     * move it. The one incremental step of a summary, for every way a timeline is kept.
+     */
+    public static void change(TimelineSummary s, TimelineEntry before, TimelineEntry after, ViewSource src,
+            Instant now) {
+        count(s, before, after);
+        update(s, before, after, src, now);
+        Instant first = s.getFirstOccurredAt();
+        Instant last = s.getLastOccurredAt();
+        boolean boundaryLeft = current(before) && (first == null || last == null
+                || !before.getOccurredAt().isAfter(first) || !before.getOccurredAt().isBefore(last));
+        if (boundaryLeft) {
+            s.setFirstOccurredAt(src.firstOccurredAt());
+            s.setLastOccurredAt(src.lastOccurredAt());
+        } else if (current(after)) {
+            Instant at = after.getOccurredAt();
+            s.setFirstOccurredAt(first == null || at.isBefore(first) ? at : first);
+            s.setLastOccurredAt(last == null || at.isAfter(last) ? at : last);
+        }
     }
 
     /**
@@ -141,10 +183,10 @@ public final class TimelineSummaries {
         for (TimelineEntry e : entries) {
             count(s, null, e);
         }
-        List<TimelineEntry> current = current(entries);
-        s.setFirstOccurredAt(current.isEmpty() ? null : current.get(0).getOccurredAt());
-        s.setLastOccurredAt(current.isEmpty() ? null : current.get(current.size() - 1).getOccurredAt());
-        deriveViews(s, listSource(entries, admissionSeen), now);
+        ViewSource src = listSource(entries, admissionSeen);
+        s.setFirstOccurredAt(src.firstOccurredAt());
+        s.setLastOccurredAt(src.lastOccurredAt());
+        deriveViews(s, src, now);
         return s;
     }
 
@@ -156,10 +198,14 @@ public final class TimelineSummaries {
     /** A view source over a list of displayed entries. */
     public static ViewSource listSource(List<TimelineEntry> entries, Predicate<TimelineEntry> admissionSeen) {
         List<TimelineEntry> current = current(entries);
+        Map<EventType, List<TimelineEntry>> byType = new java.util.EnumMap<>(EventType.class);
+        for (TimelineEntry e : entries) {
+            byType.computeIfAbsent(e.getType(), t -> new ArrayList<>()).add(e);
+        }
         return new ViewSource() {
             @Override
             public Collection<TimelineEntry> itemsOfType(EventType type) {
-                return entries.stream().filter(e -> e.getType() == type).toList();
+                return byType.getOrDefault(type, List.of());
             }
 
             @Override
@@ -177,6 +223,16 @@ public final class TimelineSummaries {
             public boolean admissionSeen(TimelineEntry admission) {
                 return admissionSeen.test(admission);
             }
+
+            @Override
+            public Instant firstOccurredAt() {
+                return current.isEmpty() ? null : current.get(0).getOccurredAt();
+            }
+
+            @Override
+            public Instant lastOccurredAt() {
+                return current.isEmpty() ? null : current.get(current.size() - 1).getOccurredAt();
+            }
         };
     }
 
@@ -189,10 +245,10 @@ public final class TimelineSummaries {
         BoundedList<HospitalSpell> spells = BoundedList.newest(allSpells(src), MAX_LISTED);
         s.setSpells(spells.items());
         put(omitted, SPELLS, spells.omitted());
-        BoundedList<TimelineEntry> referrals = BoundedList.newest(allOpenReferrals(src), MAX_LISTED);
+        BoundedList<TimelineEntry> referrals = newestBrief(openReferrals(src));
         s.setOpenReferrals(referrals.items());
         put(omitted, OPEN_REFERRALS, referrals.omitted());
-        BoundedList<TimelineEntry> prescriptions = BoundedList.newest(allCurrentPrescriptions(src, now), MAX_LISTED);
+        BoundedList<TimelineEntry> prescriptions = newestBrief(currentPrescriptions(src, now));
         s.setCurrentPrescriptions(prescriptions.items());
         put(omitted, CURRENT_PRESCRIPTIONS, prescriptions.omitted());
         s.setOmitted(omitted);
@@ -277,13 +333,26 @@ public final class TimelineSummaries {
     }
 
     private static List<TimelineEntry> allOpenReferrals(ViewSource src) {
-        return current(src.itemsOfType(EventType.REFERRAL)).stream().filter(TimelineSummaries::openReferral)
-                .map(SummaryBudget::brief).toList();
+        return openReferrals(src).stream().map(SummaryBudget::brief).toList();
     }
 
     private static List<TimelineEntry> allCurrentPrescriptions(ViewSource src, Instant now) {
+        return currentPrescriptions(src, now).stream().map(SummaryBudget::brief).toList();
+    }
+
+    private static List<TimelineEntry> openReferrals(ViewSource src) {
+        return current(src.itemsOfType(EventType.REFERRAL)).stream().filter(TimelineSummaries::openReferral).toList();
+    }
+
+    private static List<TimelineEntry> currentPrescriptions(ViewSource src, Instant now) {
         return current(src.itemsOfType(EventType.PRESCRIPTION)).stream().filter(p -> currentPrescription(p, now))
-                .map(SummaryBudget::brief).toList();
+                .toList();
+    }
+
+    /** The newest {@value #MAX_LISTED} of {@code inOrder}, each brief (as {@link BoundedList#newest}, briefed after). */
+    private static BoundedList<TimelineEntry> newestBrief(List<TimelineEntry> inOrder) {
+        BoundedList<TimelineEntry> kept = BoundedList.newest(inOrder, MAX_LISTED);
+        return new BoundedList<>(kept.items().stream().map(SummaryBudget::brief).toList(), kept.omitted());
     }
 
     // ---- spells --------------------------------------------------------------------------------

@@ -14,9 +14,12 @@ import org.caretrail.events.serde.SchemaRegistry;
 import org.caretrail.timeline.domain.CareItem;
 
 /**
- * Store format of a {@link CareItem}: its distinct events ({@link EventListSerde}, Confluent-framed
- * {@code TimelineEntry} records under subject {@value #SUBJECT_TOPIC}-value).
+ * Store format of a {@link CareItem}: a format byte ({@value #STAMPED}), the item's stamp (8 bytes, see
+ * {@link CareItem#stamp()}), then its distinct events ({@link EventListSerde}, Confluent-framed
+ * {@code TimelineEntry} records under subject {@value #SUBJECT_TOPIC}-value), read back as stored (not sorted and
+ * capped again).
  *
+ * <p>Also reads the unstamped list of the previous version (format byte {@value EventListSerde#FORMAT}).
  * <p>Also reads the format of earlier versions (a 0/1 flag, the winner's length and bytes, then the stated
  * entry), so state written by an earlier version never stops a start: such an item becomes the set of its
  * winner and stated events.
@@ -24,6 +27,8 @@ import org.caretrail.timeline.domain.CareItem;
 public final class CareItemSerde implements Serde<CareItem>, Serializer<CareItem>, Deserializer<CareItem> {
 
     static final String SUBJECT_TOPIC = "caretrail.timeline-item";
+    /** First byte of the stamped format (after the 0/1 flag of the first format and the plain list's 2). */
+    static final byte STAMPED = 3;
     private final EventListSerde<TimelineEntry> lists;
 
     public CareItemSerde(SchemaRegistry registry) {
@@ -32,13 +37,21 @@ public final class CareItemSerde implements Serde<CareItem>, Serializer<CareItem
 
     @Override
     public byte[] serialize(String topic, CareItem item) {
-        return item == null ? null : lists.serialize(topic, item.events());
+        if (item == null) {
+            return null;
+        }
+        byte[] events = lists.serialize(topic, item.events());
+        return ByteBuffer.allocate(1 + 8 + events.length).put(STAMPED).putLong(item.stamp()).put(events).array();
     }
 
     @Override
     public CareItem deserialize(String topic, byte[] data) {
         if (data == null) {
             return null;
+        }
+        if (data.length > 9 && data[0] == STAMPED) {
+            long stamp = ByteBuffer.wrap(data, 1, 8).getLong();
+            return CareItem.stored(lists.deserialize(topic, Arrays.copyOfRange(data, 9, data.length)), stamp);
         }
         if (data.length > 0 && data[0] == EventListSerde.FORMAT) {
             return CareItem.of(lists.deserialize(topic, data));

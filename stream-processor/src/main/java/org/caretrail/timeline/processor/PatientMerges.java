@@ -18,6 +18,7 @@ import org.caretrail.events.model.ChangeKind;
 import org.caretrail.events.model.EntryStatus;
 import org.caretrail.events.model.IdentityKind;
 import org.caretrail.events.model.PatientIdentity;
+import org.caretrail.events.model.Timeline;
 import org.caretrail.events.model.TimelineChange;
 import org.caretrail.events.model.TimelineEntry;
 import org.caretrail.events.model.TimelineSummary;
@@ -56,6 +57,8 @@ public final class PatientMerges implements Processor<String, PatientIdentity, S
 
     private static final Logger LOG = LoggerFactory.getLogger(PatientMerges.class);
 
+    private final int maxEntries;
+    private final long recordBudget;
     private ProcessorContext<String, TimelineOutput> context;
     private PatientTimelines timelines;
     private KeyValueStore<String, Redirects> redirects;
@@ -66,6 +69,21 @@ public final class PatientMerges implements Processor<String, PatientIdentity, S
     private Sensor moved;
     private Sensor visits;
     private Sensor unsupported;
+
+    /** With the default care.timelines record settings ({@code timeline.max.entries}, {@code timeline.record.budget}). */
+    public PatientMerges() {
+        this(org.caretrail.timeline.TimelineSettings.MAX_TIMELINE_ENTRIES.defaultValue(),
+                org.caretrail.timeline.TimelineSettings.RECORD_BUDGET.defaultValue());
+    }
+
+    /**
+     * @param maxEntries most recent entries in a care.timelines record
+     * @param recordBudget bytes a care.timelines record is built to
+     */
+    public PatientMerges(int maxEntries, long recordBudget) {
+        this.maxEntries = maxEntries;
+        this.recordBudget = recordBudget;
+    }
 
     /** True for an identity event that merges, unmerges or moves a visit of one NHS number (this processor's input). */
     public static boolean mergesNhsNumbers(PatientIdentity id) {
@@ -238,7 +256,10 @@ public final class PatientMerges implements Processor<String, PatientIdentity, S
         if (hadTimeline && timelines.summary(old).isEmpty()) {
             context.forward(new Record<>(old, TimelineOutput.tombstone(), record.timestamp()));
         } else if (!covered.isEmpty()) {
-            timelines.due(old);
+            // written at once, not marked due: the items that left leave no stamp to find them by after a crash
+            Timeline timeline = timelines.record(old, now(), maxEntries, recordBudget);
+            context.forward(new Record<>(old, timeline == null ? TimelineOutput.tombstone()
+                    : TimelineOutput.of(timeline), record.timestamp()));
         }
         LOG.info("Visit {} of {} ({}) moved from NHS number {} to {} (identity event {}): {} items", id.getVisit(),
                 move.odsCode(), id.getKind(), old, survivor, move.cause(), covered.size());

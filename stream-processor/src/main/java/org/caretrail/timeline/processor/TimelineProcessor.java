@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -112,8 +113,28 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         this.cycles = sensor("merge-cycle-events");
         this.returned = sensor("returned-events");
         this.foreign = sensor("foreign-merge-moves");
-        if (!emitInterval.isZero() && !placer) {
-            context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitDue(now));
+        if (!placer) {
+            rebuildDerivedStores();
+            if (!emitInterval.isZero()) {
+                context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> emitDue(now));
+            }
+        }
+    }
+
+    /**
+     * The derived stores (order index, spells, summaries, due marks) have no changelog: after a crash (under
+     * exactly-once the task's stores are wiped and the items restored), after the task ran elsewhere, or when a
+     * standby becomes active, they are rebuilt from the items here, before the first record. Under at_least_once
+     * the stores may hold writes the changelogs do not, so they are rebuilt at every start.
+     */
+    private void rebuildDerivedStores() {
+        boolean always = !StreamsConfig.EXACTLY_ONCE_V2.equals(
+                String.valueOf(context.appConfigs().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)));
+        long start = System.nanoTime();
+        int patients = timelines.rebuildIfNeeded(always, now());
+        if (patients > 0) {
+            LOG.info("Rebuilt the derived timeline stores of task {} from its care items: {} patients in {} ms",
+                    context.taskId(), patients, (System.nanoTime() - start) / 1_000_000);
         }
     }
 
@@ -219,10 +240,9 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
         }
         if (given > 0) {
             LOG.info("Gave back {} events of {} from {} (identity event {})", given, origins, nhs, cause);
-            if (hadTimeline && timelines.summary(nhs).isEmpty()) {
-                context.forward(new Record<>(nhs, TimelineOutput.tombstone(), record.timestamp()));
-            } else {
-                due(nhs, record.timestamp());
+            // written at once, not marked due: items that left leave no stamp to find them by after a crash
+            if (hadTimeline || timelines.summary(nhs).isPresent()) {
+                emit(nhs, record.timestamp());
             }
         }
     }
@@ -234,7 +254,7 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     private void announce(String nhs, PatientTimelines.ItemChange change, String idSuffix, long timestamp) {
         change.kind().ifPresent(kind -> {
             TimelineEntry entry = change.announced();
-            TimelineSummary summary = timelines.summary(nhs).orElse(null);
+            TimelineSummary summary = change.summary();
             TimelineChange c = TimelineChange.newBuilder()
                     .setChangeId(TimelineChanges.changeId(entry, kind) + idSuffix)
                     .setNhsNumber(nhs)
@@ -262,9 +282,13 @@ public final class TimelineProcessor implements Processor<String, TimelineEntry,
     }
 
     private void emitDue(long now) {
-        for (String nhs : timelines.takeDue()) {
+        // each mark goes before its record is made: a patient whose record cannot be made (its failure is
+        // dead-lettered) is not retried every second, and the rest stay due for the next time
+        for (String nhs : timelines.due()) {
+            timelines.written(nhs);
             emit(nhs, now);
         }
+        timelines.emitted();
     }
 
     private Instant now() {

@@ -61,7 +61,8 @@ public final class TimelineReader {
         List<CareItem> result = new ArrayList<>();
         try (KeyValueIterator<String, CareItem> it = items.prefixScan(nhs + "|", Serdes.String().serializer())) {
             while (it.hasNext()) {
-                CareItem known = it.next().value.knownAt(asOf);
+                CareItem item = it.next().value;
+                CareItem known = item == null ? null : item.knownAt(asOf);
                 if (known != null) {
                     result.add(known);
                 }
@@ -112,7 +113,7 @@ public final class TimelineReader {
         try (KeyValueIterator<String, CareItem> it = items.prefixScan(nhs + "|" + type.name() + "|",
                 Serdes.String().serializer())) {
             it.forEachRemaining(kv -> {
-                TimelineEntry shown = kv.value.displayed();
+                TimelineEntry shown = kv.value == null ? null : kv.value.displayed();
                 if (shown != null) {
                     result.add(shown);
                 }
@@ -137,6 +138,9 @@ public final class TimelineReader {
         try (KeyValueIterator<String, String> it = newestFirst ? order.reverseRange(lo, hi) : order.range(lo, hi)) {
             while (it.hasNext() && result.size() < limit) {
                 KeyValue<String, String> kv = it.next();
+                if (kv.value == null) {
+                    continue; // a deletion the store's cache still holds, seen through a reverse range
+                }
                 if (!withdrawn && kv.value.charAt(0) != 'C') {
                     continue;
                 }
@@ -166,7 +170,7 @@ public final class TimelineReader {
         try (KeyValueIterator<String, String> it = order.range(lo, hi)) {
             while (it.hasNext()) {
                 String v = it.next().value;
-                if ((withdrawn || v.charAt(0) == 'C') && type.test(typeOf(v))) {
+                if (v != null && (withdrawn || v.charAt(0) == 'C') && type.test(typeOf(v))) {
                     n++;
                 }
             }

@@ -26,7 +26,13 @@ final class MockTimelineContext {
     }
 
     static <K, V> MockProcessorContext<K, V> create() {
+        return create(StreamsConfig.AT_LEAST_ONCE);
+    }
+
+    /** With the processing guarantee the stream processor runs under (exactly_once_v2 by default). */
+    static <K, V> MockProcessorContext<K, V> create(String guarantee) {
         Properties props = new Properties();
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         MockProcessorContext<K, V> context = new MockProcessorContext<>(props);
@@ -37,6 +43,7 @@ final class MockTimelineContext {
     /** Adds the stores of the timeline sub-topology. */
     static void timelineStores(MockProcessorContext<?, ?> context) {
         store(context, TimelineStores.ITEMS, new CareItemSerde(new InMemorySchemaRegistry()));
+        store(context, TimelineStores.PROGRESS, Serdes.Long());
         store(context, TimelineStores.ORDER, Serdes.String());
         store(context, TimelineStores.SUMMARIES, AvroSerde.of(TimelineSummary.class, new InMemorySchemaRegistry()));
         store(context, TimelineStores.SPELLS, Serdes.String());

@@ -43,6 +43,26 @@ class StoreFormatsTest {
     }
 
     @Test
+    void aCareItemKeepsItsStampAndTheUnstampedListOfTheLastVersionIsStillRead() {
+        CareItemSerde serde = new CareItemSerde(registry);
+        CareItem item = CareItem.of(List.of(entry(Action.NEW, 1, "AMU", "a"), entry(Action.UPDATE, 2, "Ward 7", "b")))
+                .stamped(41);
+        byte[] bytes = serde.serialize("t", item);
+        assertThat(bytes[0]).isEqualTo(CareItemSerde.STAMPED);
+        CareItem back = serde.deserialize("t", bytes);
+        assertThat(back.stamp()).isEqualTo(41);
+        assertThat(back).isEqualTo(item);
+        assertThat(back.winner()).isEqualTo(item.winner());
+        assertThat(back.displayed().getDetails()).containsEntry("ward", "Ward 7");
+        // the previous version's format: the list alone, no stamp
+        byte[] list = new EventListSerde<>(TimelineEntry.class, registry, CareItemSerde.SUBJECT_TOPIC)
+                .serialize("t", item.events());
+        CareItem unstamped = serde.deserialize("t", list);
+        assertThat(unstamped).isEqualTo(item);
+        assertThat(unstamped.stamp()).isZero();
+    }
+
+    @Test
     void aCareItemInTheEarlierFormatIsReadAsItsWinnerAndStatedEvents() {
         AvroSerde<TimelineEntry> entries = AvroSerde.of(TimelineEntry.class, registry);
         TimelineEntry stated = entry(Action.NEW, 1, "AMU", "stated");

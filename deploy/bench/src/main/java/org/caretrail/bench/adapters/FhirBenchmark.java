@@ -1,4 +1,4 @@
-package org.caretrail.producers.fhir;
+package org.caretrail.bench.adapters;
 
 import ca.uhn.fhir.context.FhirContext;
 import com.sun.net.httpserver.HttpServer;
@@ -18,6 +18,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.caretrail.events.NhsNumber;
 import org.caretrail.producers.publisher.CarePublisher;
+import org.caretrail.producers.fhir.FhirGateway;
+import org.caretrail.producers.fhir.FhirMapper;
+
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Identifier;
@@ -29,7 +32,7 @@ import org.hl7.fhir.r4.model.Reference;
  * Kafka acknowledged the write. Prints requests/s and latency percentiles.
  *
  * <pre>
- * java -cp ... org.caretrail.producers.fhir.FhirBenchmark BOOTSTRAP REGISTRY_URL [clients=8] [requests=10000]
+ * deploy/bench/run adapters [--connections 8] [--requests 10000]
  * </pre>
  */
 public final class FhirBenchmark {
@@ -46,18 +49,6 @@ public final class FhirBenchmark {
     }
 
     private FhirBenchmark() {
-    }
-
-    public static void main(String[] args) throws Exception {
-        if (args.length < 2) {
-            System.err.println("usage: FhirBenchmark BOOTSTRAP_SERVERS SCHEMA_REGISTRY_URL [clients] [requests]");
-            System.exit(2);
-        }
-        int clients = args.length > 2 ? Integer.parseInt(args[2]) : 8;
-        int requests = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
-        try (CarePublisher publisher = CarePublisher.connect(args[0], args[1])) {
-            System.out.println(run(publisher, clients, requests));
-        }
     }
 
     /**

@@ -1,4 +1,4 @@
-package org.caretrail.producers.hl7;
+package org.caretrail.bench.adapters;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,6 +17,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.caretrail.events.NhsNumber;
 import org.caretrail.producers.publisher.CarePublisher;
+import org.caretrail.producers.hl7.AdtMessageBuilder;
+import org.caretrail.producers.hl7.Hl7Settings;
+import org.caretrail.producers.hl7.MllpAdapter;
 
 /**
  * Measures the MLLP listener end to end: {@code connections} clients each send ADT^A01 messages
@@ -24,7 +27,7 @@ import org.caretrail.producers.publisher.CarePublisher;
  * every ACK checked to be AA. Prints messages/s and ACK latency percentiles.
  *
  * <pre>
- * java -cp ... org.caretrail.producers.hl7.MllpBenchmark BOOTSTRAP REGISTRY_URL [connections=8] [messages=20000]
+ * deploy/bench/run adapters [--connections 8] [--messages 20000]
  * </pre>
  */
 public final class MllpBenchmark {
@@ -40,19 +43,12 @@ public final class MllpBenchmark {
         }
     }
 
-    private MllpBenchmark() {
-    }
+    /** MLLP framing (HL7 v2.5.1 Appendix C): start block, end block, carriage return. */
+    private static final int START_BLOCK = 0x0b;
+    private static final int END_BLOCK = 0x1c;
+    private static final int CARRIAGE_RETURN = 0x0d;
 
-    public static void main(String[] args) throws Exception {
-        if (args.length < 2) {
-            System.err.println("usage: MllpBenchmark BOOTSTRAP_SERVERS SCHEMA_REGISTRY_URL [connections] [messages]");
-            System.exit(2);
-        }
-        int connections = args.length > 2 ? Integer.parseInt(args[2]) : 8;
-        int messages = args.length > 3 ? Integer.parseInt(args[3]) : 20_000;
-        try (CarePublisher publisher = CarePublisher.connect(args[0], args[1])) {
-            System.out.println(run(publisher, args[0], connections, messages));
-        }
+    private MllpBenchmark() {
     }
 
     /**
@@ -117,10 +113,10 @@ public final class MllpBenchmark {
                         .location("WARD " + (i % 20), "MAIN").admissionType("21").build();
                 byte[] body = message.getBytes(StandardCharsets.UTF_8);
                 long sent = System.nanoTime();
-                out.write(MllpAdapter.START_BLOCK);
+                out.write(START_BLOCK);
                 out.write(body);
-                out.write(MllpAdapter.END_BLOCK);
-                out.write(MllpAdapter.CARRIAGE_RETURN);
+                out.write(END_BLOCK);
+                out.write(CARRIAGE_RETURN);
                 out.flush();
                 String ack = readFrame(in);
                 latencies[i] = System.nanoTime() - sent;
@@ -145,13 +141,13 @@ public final class MllpBenchmark {
 
     private static String readFrame(InputStream in) throws IOException {
         int b;
-        while ((b = in.read()) != MllpAdapter.START_BLOCK) {
+        while ((b = in.read()) != START_BLOCK) {
             if (b == -1) {
                 throw new IOException("connection closed before the ACK");
             }
         }
         ByteArrayOutputStream ack = new ByteArrayOutputStream(256);
-        while ((b = in.read()) != MllpAdapter.END_BLOCK) {
+        while ((b = in.read()) != END_BLOCK) {
             if (b == -1) {
                 throw new IOException("connection closed inside the ACK");
             }
