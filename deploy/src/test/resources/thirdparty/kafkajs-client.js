@@ -1,5 +1,5 @@
 // A third-party Node client of CareTrail's topics, as the README's "Third-party clients" describes one:
-// kafkajs with the kafkajs-lz4 codec (CareTrail's records are LZ4-compressed by default) and
+// kafkajs with an LZ4 codec over the pure-JavaScript lz4js (CareTrail's records are LZ4-compressed by default) and
 // @kafkajs/confluent-schema-registry against the registry's Confluent-compatible API.
 //
 // Run by ThirdPartyClientIT with these environment variables:
@@ -15,10 +15,17 @@
 // Prints one JSON line per step ({"step": ...}); exits non-zero on any failure.
 'use strict';
 const { Kafka, CompressionTypes, CompressionCodecs, Partitioners, logLevel } = require('kafkajs');
-const LZ4 = require('kafkajs-lz4');
+const lz4js = require('lz4js');
 const { SchemaRegistry } = require('@kafkajs/confluent-schema-registry');
 
-CompressionCodecs[CompressionTypes.LZ4] = new LZ4().codec;
+// kafkajs has no LZ4 of its own: a codec is a function giving compress(encoder) and decompress(buffer). lz4js
+// reads the LZ4 frame format Kafka writes, in plain JavaScript (kafkajs-lz4's native lz4 package ships a
+// prebuilt binary for another platform and needs a compiler to rebuild it)
+// This client only reads LZ4 (it writes gzip, which every client and broker knows: the broker keeps any codec)
+CompressionCodecs[CompressionTypes.LZ4] = () => ({
+  compress: async () => { throw new Error('this client writes gzip'); },
+  decompress: async (buffer) => Buffer.from(lz4js.decompress(buffer)),
+});
 
 const env = (name) => {
   const v = process.env[name];
@@ -93,7 +100,7 @@ async function writeAdmissions() {
     const invalid = await registry.encode(schemaId, admission(env('INVALID_PATIENT'), env('INVALID_EVENT_ID')));
     await producer.send({
       topic: 'care.admissions',
-      compression: CompressionTypes.LZ4,
+      compression: CompressionTypes.GZIP,
       acks: -1,
       messages: [
         { key: env('WRITE_PATIENT'), value: valid },

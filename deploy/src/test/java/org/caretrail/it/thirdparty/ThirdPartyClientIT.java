@@ -53,7 +53,7 @@ import org.junit.jupiter.api.Test;
  * CareTrail's topics as a third party sees them, on what {@code caretrail up --no-kafka-security} runs (real
  * broker, real Apicurio registry, the stream processor and the rest): every registry subject CareTrail
  * registers is FULL_TRANSITIVE, the stream processor's internal ones too, and a non-Java client (Node's
- * kafkajs with {@code kafkajs-lz4} and {@code @kafkajs/confluent-schema-registry}, installed from npm into
+ * kafkajs with an LZ4 codec over {@code lz4js} and {@code @kafkajs/confluent-schema-registry}, installed from npm into
  * {@code target/kafkajs}) reads a timeline change CareTrail wrote (LZ4) and writes admissions in the
  * Confluent wire format: the valid one reaches the timeline, the invalid one the dead-letter topic with its
  * reason.

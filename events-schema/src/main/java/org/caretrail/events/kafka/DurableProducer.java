@@ -72,7 +72,7 @@ public final class DurableProducer {
      * a third party's too, must be able to decompress it.
      *
      * <p>The trade-off: {@code lz4} is the cheapest on CPU at a good ratio for care events (repetitive
-     * text), but some non-Java clients lack it (kafkajs needs the {@code kafkajs-lz4} codec); {@code zstd}
+     * text), but some non-Java clients lack it (kafkajs needs an LZ4 codec registered, e.g. over {@code lz4js}); {@code zstd}
      * compresses best for a little more CPU, and needs Kafka 2.1 clients or later; {@code gzip} is read by
      * every Kafka client, at several times lz4's CPU; {@code snappy} is between lz4 and gzip; {@code none}
      * spends no CPU and the most disk and network.
