@@ -49,7 +49,7 @@ final class HttpTransport implements AutoCloseable {
         jetty.addConnector(connector);
         jetty.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
         ContextHandlerCollection contexts = new ContextHandlerCollection();
-        guard = new SlowClientGuard(contexts, limits, connector::getConnectedEndPoints, name);
+        guard = new SlowClientGuard(new UnreadBodyClose(contexts), limits, connector::getConnectedEndPoints, name);
         jetty.setHandler(guard);
         server = new JettyHttpServer(jetty, true);
         server.bind(new InetSocketAddress(host, port), 128);

@@ -54,11 +54,7 @@ public final class Refusal {
         exchange.getResponseHeaders().set("Content-Type",
                 (fhir ? "application/fhir+json" : "application/json") + "; charset=utf-8");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
-        String method = exchange.getRequestMethod();
-        if (!"GET".equalsIgnoreCase(method) && !"HEAD".equalsIgnoreCase(method)) {
-            // the request's body is left unread: end the connection rather than have the client send another on it
-            exchange.getResponseHeaders().set("Connection", "close");
-        }
+        // a body left unread ends the connection, and the answer says so: the transport's rule (UnreadBodyClose)
         if (status == 401) {
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"caretrail\"");
         }

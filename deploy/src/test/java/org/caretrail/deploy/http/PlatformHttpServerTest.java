@@ -127,6 +127,69 @@ class PlatformHttpServerTest {
         }
     }
 
+    @Test
+    void anAnswerGivenBeforeTheBodyWasReadClosesTheConnectionAndSaysSo() throws Exception {
+        int port = Ports.free();
+        try (PlatformHttpServer http = new PlatformHttpServer("127.0.0.1", port, -1, HttpLimits.defaults(),
+                new Health(), () -> "")) {
+            // a handler that refuses without reading what it was sent (as a 413 over a limit, or a refusal does)
+            http.mountPublic("/refuse", exchange -> {
+                exchange.sendResponseHeaders(413, -1);
+                exchange.close();
+            });
+            http.mountPublic("/read", exchange -> {
+                exchange.getRequestBody().readAllBytes();
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+            });
+            http.start();
+            byte[] body = new byte[256 * 1024];
+            java.util.Arrays.fill(body, (byte) 'x');
+            String refused = post(port, "/refuse", body);
+            assertThat(refused).startsWith("HTTP/1.1 413").containsIgnoringCase("Connection: close");
+            String read = post(port, "/read", body);
+            assertThat(read).startsWith("HTTP/1.1 204").doesNotContainIgnoringCase("Connection: close");
+
+            // a keep-alive client sends request after request (small bodies, that it has sent in full before it reads
+            // the answer): each is answered, none lands on a connection that is closing
+            byte[] small = java.util.Arrays.copyOf(body, 2048);
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            for (int i = 0; i < 30; i++) {
+                String path = i % 2 == 0 ? "/refuse" : "/read";
+                HttpResponse<Void> response = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + path))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(small)).build(), HttpResponse.BodyHandlers.discarding());
+                assertThat(response.statusCode()).as("request %d to %s", i, path).isEqualTo(i % 2 == 0 ? 413 : 204);
+            }
+        }
+    }
+
+    /** The response head to a POST of {@code body}, read as far as the blank line, on a connection of its own. */
+    private static String post(int port, String path, byte[] body) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            try {
+                out.write(body);
+                out.flush();
+            } catch (java.io.IOException closedUnderUs) {
+                // the server may close once it has answered: what it answered is what is checked
+            }
+            StringBuilder head = new StringBuilder();
+            java.io.InputStream in = socket.getInputStream();
+            int c;
+            while ((c = in.read()) != -1) {
+                head.append((char) c);
+                if (head.toString().endsWith("\r\n\r\n")) {
+                    break;
+                }
+            }
+            return head.toString();
+        }
+    }
+
     private static HttpResponse<String> get(HttpClient client, String url) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
