@@ -181,7 +181,7 @@ public final class Bench implements Callable<Integer> {
             for (Contender c : contenders) {
                 out.printf("%n%s, paced...%n", c.name());
                 out.flush();
-                report.paced(run.paced(c, rates, pacedSeconds, warmupSeconds, common.seed + 100, people));
+                report.paced(run.paced(c, rates, pacedSeconds, warmupSeconds, common.seed, people));
             }
             report.machine("after");
             report.print(rates);

@@ -39,6 +39,9 @@ final class BenchRun {
     private final BenchBroker broker;
     private final Contender.Context context;
     private final PrintWriter out;
+    /** Seeds of patients no batch of this run had yet (made on the first paced phase, after the backlog). */
+    private FreshPatients fresh;
+    private static final int PROBE_PATIENTS = 3;
 
     BenchRun(BenchBroker broker, Contender.Context context, PrintWriter out) {
         this.broker = broker;
@@ -118,8 +121,25 @@ final class BenchRun {
         return results;
     }
 
+    private synchronized long freshSeed(long seed, int backlogPatients, int patients) {
+        if (fresh == null) {
+            fresh = new FreshPatients(seed, backlogPatients);
+        }
+        return fresh.seedFor(patients);
+    }
+
+    /**
+     * The patients a paced phase's events are spread over: the backlog's, or more when the phase needs more events
+     * than they have (the simulator's patients each have a finite stretch of care, about six events in its
+     * BENCHMARK profile; a phase of 2,500 events/s for 30 s needs 75,000).
+     */
+    static int pacedPatients(int patients, double rate, int seconds) {
+        return Math.max(patients, (int) Math.ceil(rate * seconds / 4));
+    }
+
     private void send(double rate, int seconds, long seed, int patients, OutputWatcher watcher) {
-        List<SyntheticEvents.Encoded> events = SyntheticEvents.make(broker.topics(), seed * 7919, patients,
+        List<SyntheticEvents.Encoded> events = SyntheticEvents.make(broker.topics(),
+                freshSeed(seed, patients, pacedPatients(patients, rate, seconds)), pacedPatients(patients, rate, seconds),
                 (int) (rate * seconds));
         watcher.onArrival((id, t) -> { });
         SyntheticEvents.publish(broker.bootstrapServers(), events, rate, (e, t) -> { });
@@ -127,7 +147,8 @@ final class BenchRun {
 
     private Paced send(String name, double rate, int seconds, long seed, int patients, OutputWatcher watcher,
             List<ChildJvm> jvms) throws InterruptedException {
-        List<SyntheticEvents.Encoded> events = SyntheticEvents.make(broker.topics(), seed * 7919, patients,
+        List<SyntheticEvents.Encoded> events = SyntheticEvents.make(broker.topics(),
+                freshSeed(seed, patients, pacedPatients(patients, rate, seconds)), pacedPatients(patients, rate, seconds),
                 (int) (rate * seconds));
         Map<String, Long> sentAt = new ConcurrentHashMap<>(events.size() * 2);
         long[] latencies = new long[events.size()];
@@ -160,14 +181,13 @@ final class BenchRun {
             Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long before = watcher.accounted();
-        int probe = 0;
         while (watcher.accounted() == before) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(c.name() + " did not answer within " + timeout);
             }
             jvms.forEach(ChildJvm::requireAlive);
             SyntheticEvents.publish(broker.bootstrapServers(),
-                    SyntheticEvents.make(broker.topics(), seed * 104729 + probe++, patients, 3));
+                    SyntheticEvents.make(broker.topics(), freshSeed(seed, patients, PROBE_PATIENTS), PROBE_PATIENTS, 3));
             Thread.sleep(1000);
         }
     }
