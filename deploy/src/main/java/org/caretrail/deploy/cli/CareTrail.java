@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             "Measure it beside Kafka and Flink: caretrail bench (deploy/bench/run; see its --help)"},
         subcommands = {
             UpCommand.class,
+            ConfigCommand.class,
             ClusterCommand.class,
             TopicsCommand.class,
             PublishCommand.class,

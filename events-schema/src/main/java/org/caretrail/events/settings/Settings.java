@@ -123,6 +123,11 @@ public final class Settings {
         return values.get(setting.name()).source();
     }
 
+    /** Where {@code setting}'s value came from in words: the variable, the file, "command line" or "default". */
+    public String origin(Setting<?> setting) {
+        return values.get(setting.name()).origin();
+    }
+
     /** This view with {@code setting} set by the program itself (e.g. a port {@code caretrail up} found free). */
     public <T> Settings with(Setting<T> setting, T value, SettingSource source) {
         Map<String, Resolved> copy = new LinkedHashMap<>(values);
