@@ -175,7 +175,8 @@ final class UpCommand implements Callable<Integer> {
         String bootstrapServers = emptyAsNull(s.get(PlatformSettings.BOOTSTRAP_SERVERS));
         int kafkaPort = s.get(PlatformSettings.KAFKA_PORT);
         if (s.source(org.caretrail.events.kafka.DurableProducer.COMPRESSION)
-                != org.caretrail.events.settings.SettingSource.DEFAULT) {
+                != org.caretrail.events.settings.SettingSource.DEFAULT
+                && System.getProperty(org.caretrail.events.kafka.DurableProducer.COMPRESSION_PROPERTY) == null) {
             // every producer of this process reads it there (DurableProducer.compression), the stream processor's too
             System.setProperty(org.caretrail.events.kafka.DurableProducer.COMPRESSION_PROPERTY,
                     s.get(org.caretrail.events.kafka.DurableProducer.COMPRESSION));

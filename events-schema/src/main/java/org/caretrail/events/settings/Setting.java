@@ -206,7 +206,7 @@ public final class Setting<T> {
         if (secret) {
             return none ? "(not set)" : "(set)";
         }
-        return value == null ? "(none)" : value.toString();
+        return none ? "(none)" : value.toString();
     }
 
     private String shownText(String text) {
