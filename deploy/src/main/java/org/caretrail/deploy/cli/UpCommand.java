@@ -21,6 +21,9 @@ import picocli.CommandLine.Option;
             "Every setting, its value and where it came from: caretrail config (with the same --config)."})
 final class UpCommand implements Callable<Integer> {
 
+    // The options below that stand for settings (OPTION_SETTINGS) are read through settings(), where a given option
+    // wins over the environment and --config; their fields only carry picocli's parsing and help.
+
     @Option(names = "--data-dir", defaultValue = "data", description = "Where the broker, registry and state live (default: ${DEFAULT-VALUE})")
     Path dataDir;
 

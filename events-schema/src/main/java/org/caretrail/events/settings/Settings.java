@@ -128,13 +128,6 @@ public final class Settings {
         return values.get(setting.name()).origin();
     }
 
-    /** This view with {@code setting} set by the program itself (e.g. a port {@code caretrail up} found free). */
-    public <T> Settings with(Setting<T> setting, T value, SettingSource source) {
-        Map<String, Resolved> copy = new LinkedHashMap<>(values);
-        copy.put(setting.name(), new Resolved(setting, setting.check(value), source, source.label()));
-        return new Settings(copy);
-    }
-
     /** Every setting resolved, in declaration order. */
     public List<Resolved> all() {
         return new ArrayList<>(values.values());

@@ -81,6 +81,12 @@ public record FhirSettings(Optional<OdsCode> defaultOdsCode, String organisation
     public static FhirSettings from(Settings s) {
         String ods = s.get(DEFAULT_ODS_CODE);
         String name = s.get(ORGANISATION_NAME);
+        if (s.get(MAX_BUFFERED_BYTES) < s.get(MAX_BODY_BYTES)) {
+            throw new IllegalArgumentException("setting " + MAX_BUFFERED_BYTES.name() + " = '" + s.get(MAX_BUFFERED_BYTES)
+                    + "' (" + s.origin(MAX_BUFFERED_BYTES) + ") must be at least " + MAX_BODY_BYTES.name() + " = '"
+                    + s.get(MAX_BODY_BYTES) + "' (" + s.origin(MAX_BODY_BYTES) + "), or a request of the largest size "
+                    + "could never be taken");
+        }
         return new FhirSettings(ods.isEmpty() ? Optional.empty() : Optional.of(new OdsCode(ods)),
                 name.isEmpty() ? null : name, ProviderKind.valueOf(s.get(PROVIDER_KIND)), s.get(MAX_BODY_BYTES),
                 s.get(MAX_BUNDLE_ENTRIES), s.get(MAX_REQUESTS_IN_FLIGHT), s.get(MAX_BUFFERED_BYTES),

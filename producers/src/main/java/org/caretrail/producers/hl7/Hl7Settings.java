@@ -129,6 +129,11 @@ public record Hl7Settings(
     public static Hl7Settings from(Settings s) {
         String ods = s.get(DEFAULT_ODS_CODE);
         String name = s.get(ORGANISATION_NAME);
+        if (s.get(MAX_CONNECTIONS_PER_PEER) > s.get(MAX_CONNECTIONS)) {
+            throw new IllegalArgumentException("setting " + MAX_CONNECTIONS_PER_PEER.name() + " = '"
+                    + s.get(MAX_CONNECTIONS_PER_PEER) + "' (" + s.origin(MAX_CONNECTIONS_PER_PEER) + ") must be at most "
+                    + MAX_CONNECTIONS.name() + " = '" + s.get(MAX_CONNECTIONS) + "' (" + s.origin(MAX_CONNECTIONS) + ")");
+        }
         return new Hl7Settings("127.0.0.1", DEFAULT_PORT,
                 ods.isEmpty() ? Optional.empty() : Optional.of(new OdsCode(ods)), name.isEmpty() ? null : name,
                 ProviderKind.valueOf(s.get(PROVIDER_KIND)), ZoneId.of(s.get(ZONE)), Charset.forName(s.get(CHARSET)),
