@@ -105,6 +105,11 @@ public final class Platform implements AutoCloseable {
         return this;
     }
 
+    /** What this platform runs and where ({@code caretrail up}'s options and settings). */
+    public PlatformSettings settings() {
+        return settings;
+    }
+
     /**
      * The modules' settings as the operator set them (file, environment, command line; see {@code caretrail
      * config}): the timeline's, HL7's, FHIR's and delivery's are built from them. Without it each module runs
@@ -170,7 +175,7 @@ public final class Platform implements AutoCloseable {
         if (settings.schemaRegistryUrl() == null) {
             progress.step("starting schema registry (Apicurio) on 127.0.0.1:" + settings.registryPort());
             registry = EmbeddedSchemaRegistry.start(settings.registryHome(), data, settings.registryPort(),
-                    Duration.ofSeconds(180));
+                    Duration.ofSeconds(180), configured == null ? null : configured.get(EmbeddedSchemaRegistry.JAVA));
             running.push(Stop.child("schema registry", registry));
             supervisor.watch(registry);
             registryUrl = registry.url();

@@ -91,7 +91,7 @@ public record PlatformSettings(
     /** The settings of {@code caretrail up} itself, in the order {@code caretrail config} lists them. */
     public static final List<Setting<?>> DEFINITIONS = List.of(DATA_DIR, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL,
             KAFKA_PORT, REGISTRY_PORT, HTTP_HOST, HTTP_PORT, MLLP_PORT, HEALTH_PORT, ADVERTISED_HTTP_HOST, BROKERS,
-            PATIENTS, RATE, KAFKA_SECURITY_DIR);
+            PATIENTS, RATE, KAFKA_SECURITY_DIR, org.caretrail.deploy.infra.EmbeddedSchemaRegistry.JAVA);
 
     /** One embedded broker, no separate health port, default HTTP limits (as before these existed). */
     public PlatformSettings(Path dataDir, String bootstrapServers, String schemaRegistryUrl, int kafkaPort,

@@ -46,6 +46,19 @@ public record DeliveryConfig(Map<String, Object> kafka, String consumerGroupPref
     /** Environment variable: the key ring file; default {@code <data dir>/keys/subscription-secrets.keys}. */
     public static final String KEY_FILE_ENV = "CARETRAIL_SUBSCRIPTION_KEY_FILE";
 
+    /** Null when {@code text} is empty or a key ring {@link SecretKeyRing#parse} reads, else why not (no key in it). */
+    private static String keyRingProblem(String text) {
+        if (text.isBlank()) {
+            return null;
+        }
+        try {
+            SecretKeyRing.parse(text);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "is not a key ring: " + e.getMessage();
+        }
+    }
+
     private static String positive(Duration d) {
         return d.isNegative() || d.isZero() ? "must be positive" : null;
     }
@@ -65,9 +78,16 @@ public record DeliveryConfig(Map<String, Object> kafka, String consumerGroupPref
     public static final Setting<Integer> SUBSCRIPTIONS_PER_CALLER = Setting.integer("delivery.subscriptions-per-caller",
             DEFAULT_MAX_PER_CALLER, "How many subscriptions one verified caller may have.")
             .alsoFromEnv(MAX_PER_CALLER_ENV).between(1, 100_000);
+    /**
+     * The key ring as text. Checked when the settings are resolved (not when delivery starts), so {@code caretrail
+     * up} and {@code caretrail config} stop at once on a ring that cannot be read; the message names the line and
+     * the key id ({@link SecretKeyRing#parse}), never the key.
+     */
     public static final Setting<String> SUBSCRIPTION_KEYS = Setting.text("delivery.subscription-keys", "",
-            "The key ring that seals subscription secrets at rest, as text (from a secret manager); empty: "
-                    + "delivery.subscription-key-file.").alsoFromEnv(KEYS_ENV).secret();
+            "The key ring that seals subscription secrets at rest, as text (from a secret manager): lines "
+                    + "'<id> <Base64 of 32 bytes>', first one current, ';' may separate them; empty: "
+                    + "delivery.subscription-key-file.").alsoFromEnv(KEYS_ENV).secret()
+            .checkedBy(DeliveryConfig::keyRingProblem);
     public static final Setting<String> SUBSCRIPTION_KEY_FILE = Setting.text("delivery.subscription-key-file", "",
             "The key ring file (empty: <data dir>/keys/subscription-secrets.keys, made on first start).")
             .alsoFromEnv(KEY_FILE_ENV);

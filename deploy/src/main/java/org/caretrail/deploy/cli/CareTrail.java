@@ -54,6 +54,22 @@ public final class CareTrail implements Runnable {
         }
     }
 
+    /**
+     * The platform {@code caretrail up upArguments...} runs, built from up's options, --set, the environment and
+     * --config exactly as the command builds it, but not started (the caller starts and closes it): for embedding
+     * CareTrail, and for tests that what an operator configures reaches the running platform.
+     *
+     * @throws CommandLine.ParameterException for arguments {@code up} does not take
+     * @throws IllegalArgumentException for a setting that is unknown or fails its check
+     */
+    public static org.caretrail.deploy.Platform up(String... upArguments) throws Exception {
+        String[] args = new String[upArguments.length + 1];
+        args[0] = "up";
+        System.arraycopy(upArguments, 0, args, 1, upArguments.length);
+        CommandLine.ParseResult parsed = commandLine().parseArgs(args);
+        return ((UpCommand) parsed.subcommand().commandSpec().userObject()).platform(System.out);
+    }
+
     /** The configured command line (also used by tests). */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new CareTrail());

@@ -19,7 +19,9 @@ import picocli.CommandLine.Spec;
                 + "or option), grouped by module. Secrets are shown as (set).",
             "",
             SettingsSources.ORDER,
-            "Give it the --config and --set you give caretrail up to see what up would run with."})
+            "Give it the --config and --set you give caretrail up to see what up would run with; the other",
+            "commands (topics, publish, import, simulate, replay, rebuild, audit, timeline) take them too and",
+            "read where they connect from the client.* settings."})
 final class ConfigCommand implements Callable<Integer> {
 
     @Mixin

@@ -37,6 +37,10 @@ public final class SettingsCatalog {
         add(groups, titles, "hl7", "the HL7v2 MLLP adapter (producers)", Hl7Settings.DEFINITIONS);
         add(groups, titles, "fhir", "the FHIR R4 gateway (producers)", FhirSettings.DEFINITIONS);
         add(groups, titles, "delivery", "subscriptions and webhook delivery (consumers)", DeliveryConfig.DEFINITIONS);
+        List<Setting<?>> client = new ArrayList<>(ConnectionOptions.DEFINITIONS);
+        client.addAll(TimelineCommand.DEFINITIONS);
+        add(groups, titles, "client", "where the other commands (topics, publish, import, simulate, replay, rebuild, "
+                + "audit, timeline) connect (deploy)", client);
         List<Setting<?>> all = new ArrayList<>();
         groups.values().forEach(all::addAll);
         ALL = List.copyOf(all);

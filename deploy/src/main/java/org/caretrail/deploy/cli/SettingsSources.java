@@ -50,6 +50,15 @@ public final class SettingsSources {
                 }
             }
         }
+        return resolve(options);
+    }
+
+    /**
+     * Every setting of {@link SettingsCatalog#ALL} resolved: {@code given} (the values of the command's own options
+     * that were given, keyed by setting name) and --set, then the environment, then the file.
+     */
+    Settings resolve(Map<String, String> given) throws IOException {
+        Map<String, String> options = new LinkedHashMap<>(given);
         for (String pair : set == null ? List.<String>of() : set) {
             int eq = pair.indexOf('=');
             if (eq <= 0) {

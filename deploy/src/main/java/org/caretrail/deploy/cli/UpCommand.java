@@ -171,8 +171,12 @@ final class UpCommand implements Callable<Integer> {
         return bootstrapServers == null ? dataDir.toAbsolutePath().resolve("kafka-security") : null;
     }
 
-    @Override
-    public Integer call() throws Exception {
+    /**
+     * The platform this command runs, built from its options, --set, the environment and --config exactly as
+     * {@link #call()} runs it, not yet started; {@code console} is told where the API token is (and warned of
+     * --no-auth and --no-kafka-security). A bad setting fails here, before anything starts.
+     */
+    Platform platform(java.io.PrintStream console) throws Exception {
         org.caretrail.events.settings.Settings s = settings();
         Path dataDir = s.get(PlatformSettings.DATA_DIR).toAbsolutePath();
         String bootstrapServers = emptyAsNull(s.get(PlatformSettings.BOOTSTRAP_SERVERS));
@@ -190,18 +194,23 @@ final class UpCommand implements Callable<Integer> {
                 s.get(PlatformSettings.HTTP_PORT), s.get(PlatformSettings.MLLP_PORT), Launch.registryHome(),
                 Launch.classpath(), s.get(PlatformSettings.PATIENTS), s.get(PlatformSettings.RATE),
                 seed != null ? seed : new java.util.Random().nextInt(1_000_000),
-                access.build(dataDir, System.out, s), emptyAsNull(s.get(PlatformSettings.ADVERTISED_HTTP_HOST)),
+                access.build(dataDir, console, s), emptyAsNull(s.get(PlatformSettings.ADVERTISED_HTTP_HOST)),
                 s.get(PlatformSettings.BROKERS), s.get(PlatformSettings.HEALTH_PORT), HttpLimits.from(s), iKnow,
                 s.get(org.caretrail.timeline.TimelineSettings.NUM_STANDBY_REPLICAS),
                 kafkaSecurity(dataDir, bootstrapServers, s.get(PlatformSettings.KAFKA_SECURITY_DIR)));
         if (noKafkaSecurity) {
-            System.out.println("WARNING: --no-kafka-security: Kafka on localhost:" + kafkaPort + " has no TLS, no "
+            console.println("WARNING: --no-kafka-security: Kafka on localhost:" + kafkaPort + " has no TLS, no "
                     + "authentication and no ACLs; every user of this machine can read and write every patient's events.");
         }
+        return new Platform(settings).configuredBy(s);
+    }
+
+    @Override
+    public Integer call() throws Exception {
         long started = System.nanoTime();
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<String> fatal = new AtomicReference<>();
-        Platform platform = new Platform(settings).configuredBy(s).onFatal(reason -> {
+        Platform platform = platform(System.out).onFatal(reason -> {
             // a child kept dying: stop with that reason (the shutdown hook stops everything in order)
             if (fatal.compareAndSet(null, reason)) {
                 stopped.countDown();
@@ -209,7 +218,8 @@ final class UpCommand implements Callable<Integer> {
         });
         // where operators (and tests) find this platform's own process: beside its children's pid files
         java.nio.file.Path pidFile = org.caretrail.deploy.infra.PrivateFiles.write(
-                settings.dataDir().resolve("logs").resolve("caretrail.pid"), Long.toString(ProcessHandle.current().pid()));
+                platform.settings().dataDir().resolve("logs").resolve("caretrail.pid"),
+                Long.toString(ProcessHandle.current().pid()));
         Thread hook = new Thread(() -> {
             long stopping = System.nanoTime();
             System.out.println();

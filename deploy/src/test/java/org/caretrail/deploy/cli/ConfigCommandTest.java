@@ -77,7 +77,7 @@ class ConfigCommandTest {
                 kafka.compression = zstd
                 """);
         Run run = config(Map.of("CARETRAIL_HL7_MAX_CONNECTIONS", "32", "CARETRAIL_DELIVERY_PARK_AFTER", "P2D",
-                        "CARETRAIL_SUBSCRIPTION_KEYS", "k1:c2VjcmV0LWtleS1ieXRlcy1ub3QtdG8tYmUtc2hvd24"),
+                        "CARETRAIL_SUBSCRIPTION_KEYS", "k1 c2VjcmV0LWtleS1ieXRlcy1ub3QtdG8tYmUtc2hvd24="),
                 "--config", file.toString(), "--set", "hl7.max-connections=16");
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.lines()).contains(
@@ -110,6 +110,16 @@ class ConfigCommandTest {
         Run missing = config(Map.of(), "--config", "/nonexistent/caretrail.properties");
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err()).contains("--config /nonexistent/caretrail.properties: no such file");
+    }
+
+    @Test
+    void a_subscription_key_ring_that_cannot_be_read_stops_it_naming_the_setting_but_never_the_key() {
+        // "k1:<key>" (a colon, not a space): no '<id> <key>' line; the key below is 32 bytes of Base64
+        Run run = config(Map.of("CARETRAIL_SUBSCRIPTION_KEYS", "k1:c2VjcmV0LWtleS1ieXRlcy1ub3QtdG8tYmUtc2hvd24="));
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("setting delivery.subscription-keys = '(secret)' (from environment variable "
+                + "CARETRAIL_SUBSCRIPTION_KEYS): is not a key ring: secret key line 1 is not").doesNotContain("c2VjcmV0");
+        assertThat(run.out()).isEmpty();
     }
 
     @Test
