@@ -90,6 +90,8 @@ public final class Platform implements AutoCloseable {
     private String registryUrl;
     private Topics topics;
 
+    private org.caretrail.events.settings.Settings configured;
+
     public Platform(PlatformSettings settings) {
         this.settings = settings;
     }
@@ -101,6 +103,28 @@ public final class Platform implements AutoCloseable {
     public Platform onFatal(Consumer<String> listener) {
         this.onFatal = listener;
         return this;
+    }
+
+    /** What this platform runs and where ({@code caretrail up}'s options and settings). */
+    public PlatformSettings settings() {
+        return settings;
+    }
+
+    /**
+     * The modules' settings as the operator set them (file, environment, command line; see {@code caretrail
+     * config}): the timeline's, HL7's, FHIR's and delivery's are built from them. Without it each module runs
+     * on its defaults, delivery with its environment variables.
+     */
+    public Platform configuredBy(org.caretrail.events.settings.Settings resolved) {
+        this.configured = resolved;
+        return this;
+    }
+
+    /** {@code timeline} with {@code setting} at {@code value}, unless the operator set it (file, environment, option). */
+    private <T> TimelineSettings unlessSet(TimelineSettings timeline, org.caretrail.events.settings.Setting<T> setting,
+            T value) {
+        return configured != null && configured.source(setting) != org.caretrail.events.settings.SettingSource.DEFAULT
+                ? timeline : timeline.with(setting, value);
     }
 
     /** Starts everything; on failure stops what had started and rethrows. */
@@ -151,7 +175,7 @@ public final class Platform implements AutoCloseable {
         if (settings.schemaRegistryUrl() == null) {
             progress.step("starting schema registry (Apicurio) on 127.0.0.1:" + settings.registryPort());
             registry = EmbeddedSchemaRegistry.start(settings.registryHome(), data, settings.registryPort(),
-                    Duration.ofSeconds(180));
+                    Duration.ofSeconds(180), configured == null ? null : configured.get(EmbeddedSchemaRegistry.JAVA));
             running.push(Stop.child("schema registry", registry));
             supervisor.watch(registry);
             registryUrl = registry.url();
@@ -209,21 +233,25 @@ public final class Platform implements AutoCloseable {
                 .protectWith(access).auditWith(audit);
         String base = "http://" + settings.httpHost() + ":" + settings.httpPort();
 
-        progress.step("starting the timeline stream processor (state in " + settings.dataDir().resolve("streams") + ")");
-        TimelineSettings timelineSettings = TimelineSettings.defaults()
-                .withKafkaClient(kafka.as(CarePrincipal.TIMELINE))
-                .with(TimelineSettings.STATE_DIR, settings.dataDir().resolve("streams"))
-                .with(TimelineSettings.APPLICATION_SERVER, settings.advertisedHttpHost() + ":" + settings.httpPort())
-                .with(TimelineSettings.NUM_STANDBY_REPLICAS, settings.timelineStandbyReplicas())
-                .with(TimelineSettings.INTERNAL_TOPICS_REPLICATION, appliedReplication.toString());
+        // what up knows (its data directory, its address, the replication the topics got) unless the operator set it
+        TimelineSettings timelineSettings = (configured == null ? TimelineSettings.defaults()
+                : TimelineSettings.from(configured))
+                .withKafkaClient(kafka.as(CarePrincipal.TIMELINE));
+        timelineSettings = unlessSet(timelineSettings, TimelineSettings.STATE_DIR, settings.dataDir().resolve("streams"));
+        timelineSettings = unlessSet(timelineSettings, TimelineSettings.APPLICATION_SERVER,
+                settings.advertisedHttpHost() + ":" + settings.httpPort());
+        timelineSettings = timelineSettings.with(TimelineSettings.NUM_STANDBY_REPLICAS, settings.timelineStandbyReplicas());
+        timelineSettings = unlessSet(timelineSettings, TimelineSettings.INTERNAL_TOPICS_REPLICATION,
+                appliedReplication.toString());
+        Path stateDir = timelineSettings.get(TimelineSettings.STATE_DIR);
+        progress.step("starting the timeline stream processor (state in " + stateDir + ")");
         TimelineApplication timeline = new TimelineApplication(timelineSettings, topics);
         // its clean close commits and writes the stores' checkpoints (under exactly-once an unclean one means a full
         // restore on the next start), so it has a share of its own rather than what the services before it left
         running.push(Stop.service("timeline stream processor", timeline, TIMELINE_STOP_BUDGET));
         timeline.start();
         // Kafka Streams makes its directories group-readable (0750); the state holds timelines: owner only
-        PrivateFiles.directory(PrivateFiles.directory(settings.dataDir().resolve("streams"))
-                .resolve(timelineSettings.applicationId()));
+        PrivateFiles.directory(PrivateFiles.directory(stateDir).resolve(timelineSettings.applicationId()));
         timeline.bindMetrics(metrics);
         if (!timeline.awaitRunning(Duration.ofSeconds(120))) {
             throw new IllegalStateException("the timeline stream processor did not reach RUNNING within 120 s (state "
@@ -246,7 +274,8 @@ public final class Platform implements AutoCloseable {
         running.push(Stop.service("adapters' publisher", adapterPublisher));
         adapterPublisher.meterWith(metrics);
         MllpAdapter mllp = MllpAdapter.connect(adapterPublisher, kafka.as(CarePrincipal.ADAPTERS),
-                Hl7Settings.defaults().withPort(settings.mllpPort()).withBindAddress(settings.httpHost()));
+                (configured == null ? Hl7Settings.defaults() : Hl7Settings.from(configured))
+                        .withPort(settings.mllpPort()).withBindAddress(settings.httpHost()));
         mllp.start();
         running.push(Stop.service("MLLP listener", mllp));
         Hl7Metrics.bind(mllp, metrics);
@@ -257,7 +286,9 @@ public final class Platform implements AutoCloseable {
                 ? Health.Status.up("listening on " + mllpHost + ":" + boundMllp)
                 : Health.Status.broken("not listening on " + mllpHost + ":" + boundMllp));
         addresses.put("HL7v2 MLLP", settings.httpHost() + ":" + mllp.port());
-        FhirGateway fhirWrites = new FhirGateway(adapterPublisher);
+        FhirGateway fhirWrites = new FhirGateway(adapterPublisher, configured == null
+                ? org.caretrail.producers.fhir.FhirSettings.defaults()
+                : org.caretrail.producers.fhir.FhirSettings.from(configured));
         FhirReadApi fhirReadApi = new FhirReadApi(timeline.queries(), timeline.hostLookup(), timeline::isRunning);
         FhirReadApi fhirReads = access.peers().isPresent()
                 ? fhirReadApi.forwardingWith(access.peers().get()::sign) : fhirReadApi;
@@ -266,7 +297,8 @@ public final class Platform implements AutoCloseable {
         // the operator's callback allow-list, subscriptions per caller and the secrets' keys: see consumers/README.md
         // FHIR Subscriptions' notifications are about the read API's resources, read as the read API does
         Subscriptions subscriptions = new Subscriptions(
-                DeliveryConfig.fromEnvironment(bootstrapServers, settings.dataDir(), System.getenv())
+                (configured == null ? DeliveryConfig.fromEnvironment(bootstrapServers, settings.dataDir(), System.getenv())
+                        : DeliveryConfig.from(configured, bootstrapServers, settings.dataDir()))
                         .withKafka(kafka.as(CarePrincipal.SUBSCRIPTIONS).config()), topics,
                 Clock.systemUTC(), new TimelineFhirFocus("http://" + settings.advertisedHttpHost() + ":"
                         + settings.httpPort() + FHIR_PATH, fhirReads));

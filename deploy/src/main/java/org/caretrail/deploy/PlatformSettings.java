@@ -1,7 +1,9 @@
 package org.caretrail.deploy;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.caretrail.deploy.http.HttpLimits;
+import org.caretrail.events.settings.Setting;
 
 /**
  * What {@code caretrail up} runs and where. A null {@code bootstrapServers} or
@@ -48,6 +50,48 @@ public record PlatformSettings(
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final int DEFAULT_MLLP_PORT = 2575;
     public static final int DEFAULT_HEALTH_PORT = 8090;
+
+    private static Setting<Integer> port(String name, int defaultValue, String doc) {
+        return Setting.integer(name, defaultValue, doc).between(0, 65535);
+    }
+
+    /* The settings of caretrail up (their command-line options are up's own: --data-dir, --kafka-port ...). */
+    public static final Setting<Path> DATA_DIR = Setting.path("up.data-dir", Path.of("data"),
+            "Where the broker, registry, stream processor state, keys and logs live (kept across restarts).");
+    public static final Setting<String> BOOTSTRAP_SERVERS = Setting.text("up.bootstrap-servers", "",
+            "Kafka cluster to use, host:port[,...]; empty: start the embedded broker(s).");
+    public static final Setting<String> SCHEMA_REGISTRY_URL = Setting.text("up.schema-registry-url", "",
+            "Confluent-compatible schema registry to use; empty: start the embedded one.");
+    public static final Setting<Integer> KAFKA_PORT = port("up.kafka-port", DEFAULT_KAFKA_PORT,
+            "Embedded broker port (a local cluster uses the ports after it too).");
+    public static final Setting<Integer> REGISTRY_PORT = port("up.registry-port", DEFAULT_REGISTRY_PORT,
+            "Embedded schema registry port.");
+    public static final Setting<String> HTTP_HOST = Setting.text("up.http-host", "127.0.0.1",
+            "Bind address of HTTP (API, FHIR, web view) and MLLP; beyond loopback the API needs its token.")
+            .checkedBy(v -> v.isBlank() ? "must not be blank" : null);
+    public static final Setting<Integer> HTTP_PORT = port("up.http-port", DEFAULT_HTTP_PORT,
+            "HTTP port: API, FHIR, web view, health, metrics.");
+    public static final Setting<Integer> MLLP_PORT = port("up.mllp-port", DEFAULT_MLLP_PORT, "HL7v2 MLLP port.");
+    public static final Setting<Integer> HEALTH_PORT = Setting.integer("up.health-port", DEFAULT_HEALTH_PORT,
+            "Port serving only health and metrics, with its own threads (0: any free port, -1: none).")
+            .between(-1, 65535);
+    public static final Setting<String> ADVERTISED_HTTP_HOST = Setting.text("up.advertised-http-host", "",
+            "Where other CareTrail instances reach this one's HTTP (empty: up.http-host, or this machine's name when "
+                    + "that is 0.0.0.0).");
+    public static final Setting<Integer> BROKERS = Setting.integer("up.brokers", 1,
+            "Embedded Kafka brokers: 1, or a local cluster of 3 or more.")
+            .checkedBy(v -> v == 1 || v >= 3 && v <= 9 ? null : "must be 1 or 3..9");
+    public static final Setting<Integer> PATIENTS = Setting.integer("up.patients", 20_000,
+            "Synthetic patients the simulator follows; 0 turns it off.").between(0, 10_000_000);
+    public static final Setting<Double> RATE = Setting.decimal("up.rate", 50.0, "Simulated events per second.")
+            .checkedBy(v -> v >= 0 && v <= 1_000_000 ? null : "must be 0..1000000");
+    public static final Setting<String> KAFKA_SECURITY_DIR = Setting.text("up.kafka-security-dir", "",
+            "Kafka's TLS trust store and SCRAM passwords (empty: <data dir>/kafka-security for the embedded brokers).");
+
+    /** The settings of {@code caretrail up} itself, in the order {@code caretrail config} lists them. */
+    public static final List<Setting<?>> DEFINITIONS = List.of(DATA_DIR, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL,
+            KAFKA_PORT, REGISTRY_PORT, HTTP_HOST, HTTP_PORT, MLLP_PORT, HEALTH_PORT, ADVERTISED_HTTP_HOST, BROKERS,
+            PATIENTS, RATE, KAFKA_SECURITY_DIR, org.caretrail.deploy.infra.EmbeddedSchemaRegistry.JAVA);
 
     /** One embedded broker, no separate health port, default HTTP limits (as before these existed). */
     public PlatformSettings(Path dataDir, String bootstrapServers, String schemaRegistryUrl, int kafkaPort,

@@ -123,6 +123,46 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void thePlatformReadsItsSettingsFileFromTheConfigMapAndEveryKeyInItIsAKnownSettingWithAGoodValue()
+            throws IOException {
+        JsonNode set = BY_KIND_AND_NAME.get("StatefulSet/caretrail");
+        JsonNode container = container(set);
+        CommandLine.ParseResult up = parse(container).subcommand();
+        Path config = up.matchedOptionValue("--config", Path.of(""));
+        assertThat(config.toString()).as("up --config").isNotEmpty();
+        // the file's directory is a volume of the ConfigMap's caretrail.properties under the file's name
+        JsonNode mount = null;
+        for (JsonNode m : container.path("volumeMounts")) {
+            if (m.path("mountPath").asText().equals(config.getParent().toString())) {
+                mount = m;
+            }
+        }
+        assertThat(mount).as("a volume mounted at " + config.getParent()).isNotNull();
+        String volumeName = mount.path("name").asText();
+        JsonNode volume = null;
+        for (JsonNode v : set.at("/spec/template/spec/volumes")) {
+            if (v.path("name").asText().equals(volumeName)) {
+                volume = v;
+            }
+        }
+        assertThat(volume).isNotNull();
+        assertThat(volume.at("/configMap/name").asText()).isEqualTo("caretrail");
+        assertThat(volume.at("/configMap/items/0/key").asText()).isEqualTo("caretrail.properties");
+        assertThat(volume.at("/configMap/items/0/path").asText()).isEqualTo(config.getFileName().toString());
+
+        String text = BY_KIND_AND_NAME.get("ConfigMap/caretrail").at("/data/caretrail.properties").asText();
+        java.util.Properties file = new java.util.Properties();
+        file.load(new java.io.StringReader(text));
+        // every key known, every value passing its check (resolve throws naming the key otherwise)
+        org.caretrail.events.settings.Settings resolved = org.caretrail.events.settings.Settings.resolve(
+                org.caretrail.deploy.cli.SettingsCatalog.ALL, Map.of(), Map.of(), file, "ConfigMap caretrail");
+        assertThat(file.stringPropertyNames()).contains(org.caretrail.events.kafka.DurableProducer.COMPRESSION.name());
+        assertThat(resolved.get(org.caretrail.timeline.TimelineSettings.NUM_STANDBY_REPLICAS)).isEqualTo(1);
+        // settings in the file are not given again as options that would silently win over it
+        assertThat(up.matchedOption("--standby-replicas")).isNull();
+    }
+
+    @Test
     void theServicesSelectThePlatformPodsAndExposeItsPorts() {
         JsonNode podLabels = BY_KIND_AND_NAME.get("StatefulSet/caretrail").at("/spec/template/metadata/labels");
         assertThat(BY_KIND_AND_NAME.get("StatefulSet/caretrail").at("/spec/selector/matchLabels")).isEqualTo(podLabels);

@@ -12,12 +12,15 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
+import org.caretrail.events.settings.Setting;
+import org.caretrail.events.settings.Settings;
 import org.caretrail.events.topic.CareTopics;
 import org.caretrail.timeline.errors.DeadLetterHandlers;
 
 /**
  * The settings of the timeline stream processor: one typed, documented constant per setting, with
- * its default and its check. Immutable; {@link #with} returns a changed copy. {@link
+ * its default and its check (the shared {@link Setting}; {@link #from(Settings)} reads them from the file, the
+ * environment and the command line as every module's settings are). Immutable; {@link #with} returns a changed copy. {@link
  * #toStreamsProperties()} is THE Kafka Streams configuration, used by the application and by the
  * topology tests alike.
  *
@@ -28,62 +31,6 @@ import org.caretrail.timeline.errors.DeadLetterHandlers;
  * }</pre>
  */
 public final class TimelineSettings {
-
-    /** One setting: its name (as in a properties file), default, documentation and check. */
-    public static final class Setting<T> {
-        private final String name;
-        private final T defaultValue;
-        private final String doc;
-        private final Function<String, T> parser;
-        private final Function<T, String> problem;
-
-        private Setting(String name, T defaultValue, String doc, Function<String, T> parser,
-                Function<T, String> problem) {
-            this.name = name;
-            this.defaultValue = defaultValue;
-            this.doc = doc;
-            this.parser = parser;
-            this.problem = problem;
-        }
-
-        public String name() {
-            return name;
-        }
-
-        public T defaultValue() {
-            return defaultValue;
-        }
-
-        public String doc() {
-            return doc;
-        }
-
-        T check(T value) {
-            String p = value == null ? "must be set" : problem.apply(value);
-            if (p != null) {
-                throw new IllegalArgumentException("setting " + name + " = " + value + ": " + p);
-            }
-            return value;
-        }
-
-        T parse(String text) {
-            try {
-                return check(parser.apply(text.trim()));
-            } catch (RuntimeException e) {
-                if (e instanceof IllegalArgumentException && e.getMessage() != null
-                        && e.getMessage().startsWith("setting ")) {
-                    throw e;
-                }
-                throw new IllegalArgumentException("setting " + name + " = '" + text + "' cannot be read: "
-                        + e.getMessage(), e);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
 
     private static final Map<String, Setting<?>> ALL = new LinkedHashMap<>();
 
@@ -238,9 +185,20 @@ public final class TimelineSettings {
 
     private static <T> Setting<T> define(String name, T defaultValue, String doc, Function<String, T> parser,
             Function<T, String> problem) {
-        Setting<T> s = new Setting<>(name, defaultValue, doc, parser, problem);
+        String type = defaultValue instanceof Duration ? "duration" : defaultValue instanceof Path ? "path"
+                : defaultValue instanceof Number ? "integer" : "text";
+        Setting<T> s = Setting.of(name, type, defaultValue, parser, doc).checkedBy(problem);
         ALL.put(name, s);
         return s;
+    }
+
+    /** The timeline's settings as resolved from the file, the environment and the command line. */
+    public static TimelineSettings from(Settings resolved) {
+        Map<Setting<?>, Object> values = new LinkedHashMap<>();
+        for (Setting<?> s : ALL.values()) {
+            values.put(s, resolved.get(s));
+        }
+        return new TimelineSettings(values);
     }
 
     /** Every setting, in declaration order (for help texts). */
@@ -276,7 +234,7 @@ public final class TimelineSettings {
     }
 
     private <T> TimelineSettings withParsed(Setting<T> s, String text) {
-        return with(s, s.parse(text));
+        return with(s, s.parse(text, "the timeline settings"));
     }
 
     /** A copy with {@code setting} set to {@code value}; throws when the value fails its check. */

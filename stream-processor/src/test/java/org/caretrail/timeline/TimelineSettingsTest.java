@@ -59,7 +59,7 @@ class TimelineSettingsTest {
         assertThatThrownBy(() -> TimelineSettings.fromMap(Map.of("timeline.processing.guarantee", "exactly_once")))
                 .hasMessageContaining("exactly_once_v2 or at_least_once");
         assertThatThrownBy(() -> TimelineSettings.fromMap(Map.of("timeline.commit.interval", "soon")))
-                .hasMessageContaining("timeline.commit.interval").hasMessageContaining("cannot be read");
+                .hasMessageContaining("timeline.commit.interval").hasMessageContaining("is not a valid duration");
         assertThatThrownBy(() -> TimelineSettings.defaults().with(TimelineSettings.APPLICATION_SERVER, "nohost"))
                 .hasMessageContaining("host:port");
     }

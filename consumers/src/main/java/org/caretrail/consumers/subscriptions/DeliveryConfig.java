@@ -3,9 +3,13 @@ package org.caretrail.consumers.subscriptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import org.caretrail.consumers.webhook.CallbackPolicy;
+import org.caretrail.events.settings.Setting;
+import org.caretrail.events.settings.Settings;
 
 /**
  * Settings of subscriptions and webhook delivery, each with its default.
@@ -22,6 +26,10 @@ import org.caretrail.consumers.webhook.CallbackPolicy;
  * @param maxPerCaller how many subscriptions one verified caller may have; default
  *     {@value #DEFAULT_MAX_PER_CALLER} ({@value #MAX_PER_CALLER_ENV})
  * @param secretKeys the keys that seal subscription secrets at rest; null: the store cannot start
+ *
+ * <p>What an operator sets is also a {@link Setting} ({@link #DEFINITIONS}, named {@code delivery.*}) read from the
+ * config file, the environment or the command line; the variables these settings had before keep working.
+ * {@link #from} builds the record.
  */
 public record DeliveryConfig(Map<String, Object> kafka, String consumerGroupPrefix, Backoff backoff,
         Duration parkAfter, Duration requestTimeout, CallbackPolicy callbackPolicy, int maxPerCaller,
@@ -37,6 +45,71 @@ public record DeliveryConfig(Map<String, Object> kafka, String consumerGroupPref
     public static final String KEYS_ENV = "CARETRAIL_SUBSCRIPTION_KEYS";
     /** Environment variable: the key ring file; default {@code <data dir>/keys/subscription-secrets.keys}. */
     public static final String KEY_FILE_ENV = "CARETRAIL_SUBSCRIPTION_KEY_FILE";
+
+    /** Null when {@code text} is empty or a key ring {@link SecretKeyRing#parse} reads, else why not (no key in it). */
+    private static String keyRingProblem(String text) {
+        if (text.isBlank()) {
+            return null;
+        }
+        try {
+            SecretKeyRing.parse(text);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "is not a key ring: " + e.getMessage();
+        }
+    }
+
+    private static String positive(Duration d) {
+        return d.isNegative() || d.isZero() ? "must be positive" : null;
+    }
+
+    public static final Setting<String> CALLBACK_ALLOWED_HOSTS = Setting.text("delivery.callback-allowed-hosts", "",
+            "Hosts, addresses and CIDR ranges webhooks may go to besides public addresses, separated by commas "
+                    + "(empty: public addresses only).")
+            .alsoFromEnv(ALLOWED_HOSTS_ENV)
+            .checkedBy(v -> {
+                try {
+                    CallbackPolicy.parse(v);
+                    return null;
+                } catch (IllegalArgumentException e) {
+                    return e.getMessage();
+                }
+            });
+    public static final Setting<Integer> SUBSCRIPTIONS_PER_CALLER = Setting.integer("delivery.subscriptions-per-caller",
+            DEFAULT_MAX_PER_CALLER, "How many subscriptions one verified caller may have.")
+            .alsoFromEnv(MAX_PER_CALLER_ENV).between(1, 100_000);
+    /**
+     * The key ring as text. Checked when the settings are resolved (not when delivery starts), so {@code caretrail
+     * up} and {@code caretrail config} stop at once on a ring that cannot be read; the message names the line and
+     * the key id ({@link SecretKeyRing#parse}), never the key.
+     */
+    public static final Setting<String> SUBSCRIPTION_KEYS = Setting.text("delivery.subscription-keys", "",
+            "The key ring that seals subscription secrets at rest, as text (from a secret manager): lines "
+                    + "'<id> <Base64 of 32 bytes>', first one current, ';' may separate them; empty: "
+                    + "delivery.subscription-key-file.").alsoFromEnv(KEYS_ENV).secret()
+            .checkedBy(DeliveryConfig::keyRingProblem);
+    public static final Setting<String> SUBSCRIPTION_KEY_FILE = Setting.text("delivery.subscription-key-file", "",
+            "The key ring file (empty: <data dir>/keys/subscription-secrets.keys, made on first start).")
+            .alsoFromEnv(KEY_FILE_ENV);
+    public static final Setting<Duration> PARK_AFTER = Setting.duration("delivery.park-after", Duration.ofHours(24),
+            "How long one change may keep failing before it is parked in the subscription's dead-letter record and "
+                    + "delivery moves on.").checkedBy(d -> d.isNegative() ? "must not be negative" : null);
+    public static final Setting<Duration> REQUEST_TIMEOUT = Setting.duration("delivery.request-timeout",
+            Duration.ofSeconds(10), "Timeout of connecting to a callback, and of one POST.")
+            .checkedBy(DeliveryConfig::positive);
+    public static final Setting<Duration> BACKOFF_INITIAL = Setting.duration("delivery.backoff-initial",
+            Duration.ofSeconds(1), "The first retry delay of a failed delivery; it doubles up to delivery.backoff-max.")
+            .checkedBy(DeliveryConfig::positive);
+    public static final Setting<Duration> BACKOFF_MAX = Setting.duration("delivery.backoff-max", Duration.ofMinutes(5),
+            "The longest retry delay (at least delivery.backoff-initial).").checkedBy(DeliveryConfig::positive);
+    public static final Setting<String> CONSUMER_GROUP_PREFIX = Setting.text("delivery.consumer-group-prefix",
+            DEFAULT_GROUP_PREFIX, "Each subscription's position is the Kafka consumer group prefix + its id.")
+            .checkedBy(v -> v.matches("[A-Za-z0-9._-]+") ? null : "only letters, digits, '.', '_', '-'");
+
+    /** Every delivery setting, in the order {@code caretrail config} and the README list them. */
+    public static final List<Setting<?>> DEFINITIONS = List.of(CALLBACK_ALLOWED_HOSTS, SUBSCRIPTIONS_PER_CALLER,
+            SUBSCRIPTION_KEYS, SUBSCRIPTION_KEY_FILE, PARK_AFTER, REQUEST_TIMEOUT, BACKOFF_INITIAL, BACKOFF_MAX,
+            CONSUMER_GROUP_PREFIX);
 
     public DeliveryConfig {
         Objects.requireNonNull(kafka.get("bootstrap.servers"), "kafka settings need bootstrap.servers");
@@ -58,28 +131,40 @@ public record DeliveryConfig(Map<String, Object> kafka, String consumerGroupPref
     }
 
     /**
-     * The defaults, with the operator's settings from the environment: {@value #ALLOWED_HOSTS_ENV},
-     * {@value #MAX_PER_CALLER_ENV}, and the keys from {@value #KEYS_ENV} or else the key file
-     * ({@value #KEY_FILE_ENV}, default {@code dataDir/keys/subscription-secrets.keys}, created on first start).
+     * The defaults, with the operator's settings from the environment only (the variables of {@link #DEFINITIONS},
+     * e.g. {@value #ALLOWED_HOSTS_ENV}); see {@link #from}.
      */
     public static DeliveryConfig fromEnvironment(String bootstrapServers, Path dataDir, Map<String, String> env)
             throws IOException {
+        return from(Settings.resolve(DEFINITIONS, Map.of(), env, new Properties(), null), bootstrapServers, dataDir);
+    }
+
+    /**
+     * Delivery as the operator set it ({@code settings} resolved from the file, the environment and the command
+     * line), on {@code bootstrapServers}, with the key ring from {@link #SUBSCRIPTION_KEYS} or else the key file
+     * ({@link #SUBSCRIPTION_KEY_FILE}, default {@code dataDir/keys/subscription-secrets.keys}, created on first
+     * start).
+     */
+    public static DeliveryConfig from(Settings settings, String bootstrapServers, Path dataDir) throws IOException {
         DeliveryConfig config = defaults(bootstrapServers)
-                .withCallbackPolicy(CallbackPolicy.parse(env.get(ALLOWED_HOSTS_ENV)));
-        String max = env.get(MAX_PER_CALLER_ENV);
-        if (max != null && !max.isBlank()) {
-            try {
-                config = config.withMaxPerCaller(Integer.parseInt(max.strip()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(MAX_PER_CALLER_ENV + " must be a whole number, not '" + max + "'");
-            }
+                .withCallbackPolicy(CallbackPolicy.parse(settings.get(CALLBACK_ALLOWED_HOSTS)))
+                .withMaxPerCaller(settings.get(SUBSCRIPTIONS_PER_CALLER))
+                .withParkAfter(settings.get(PARK_AFTER))
+                .withRequestTimeout(settings.get(REQUEST_TIMEOUT))
+                .withConsumerGroupPrefix(settings.get(CONSUMER_GROUP_PREFIX));
+        Duration initial = settings.get(BACKOFF_INITIAL);
+        Duration max = settings.get(BACKOFF_MAX);
+        if (max.compareTo(initial) < 0) {
+            throw new IllegalArgumentException("setting delivery.backoff-max = '" + max + "' must be at least "
+                    + "delivery.backoff-initial = '" + initial + "'");
         }
-        String keys = env.get(KEYS_ENV);
-        if (keys != null && !keys.isBlank()) {
+        config = config.withBackoff(new Backoff(initial, max));
+        String keys = settings.get(SUBSCRIPTION_KEYS);
+        if (!keys.isBlank()) {
             return config.withSecretKeys(SecretKeyRing.parse(keys));
         }
-        String file = env.get(KEY_FILE_ENV);
-        return config.withSecretKeys(SecretKeyRing.fromFile(file != null && !file.isBlank() ? Path.of(file)
+        String file = settings.get(SUBSCRIPTION_KEY_FILE);
+        return config.withSecretKeys(SecretKeyRing.fromFile(!file.isBlank() ? Path.of(file)
                 : dataDir.resolve("keys").resolve("subscription-secrets.keys")));
     }
 

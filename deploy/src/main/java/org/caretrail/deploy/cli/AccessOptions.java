@@ -91,8 +91,33 @@ public final class AccessOptions {
         return summary;
     }
 
+    /** The API's bearer token (a secret): {@value ApiAccess#TOKEN_ENV} as before, or the file or --set. */
+    public static final org.caretrail.events.settings.Setting<String> API_TOKEN = org.caretrail.events.settings.Setting
+            .text("access.api-token", "", "The HTTP API's bearer token (at least 32 characters); empty: "
+                    + "--api-token-file, else one made on first start under the data directory.")
+            .alsoFromEnv(ApiAccess.TOKEN_ENV).secret();
+    /** The secret the instances sign forwarded queries with. */
+    public static final org.caretrail.events.settings.Setting<String> PEER_SECRET = org.caretrail.events.settings.Setting
+            .text("access.peer-secret", "", "The secret CareTrail instances sign timeline queries they forward to "
+                    + "each other with (at least 32 bytes, the same on every instance); empty: --peer-secret-file, "
+                    + "else one made on first start.")
+            .alsoFromEnv(PEER_SECRET_ENV).secret();
+    /** The access settings, in the order {@code caretrail config} lists them. */
+    public static final java.util.List<org.caretrail.events.settings.Setting<?>> DEFINITIONS = java.util.List.of(
+            API_TOKEN, PEER_SECRET);
+
     /** The access settings these options describe, telling {@code console} where the token is. */
     ApiAccess build(Path dataDir, PrintStream console) throws IOException {
+        return build(dataDir, console, org.caretrail.events.settings.Settings.resolve(DEFINITIONS,
+                java.util.Map.of(), System.getenv(), new java.util.Properties(), null));
+    }
+
+    /**
+     * The access settings these options describe, with the token and peer secret from {@code settings} (the file,
+     * the environment or --set), telling {@code console} where the token is.
+     */
+    ApiAccess build(Path dataDir, PrintStream console, org.caretrail.events.settings.Settings settings)
+            throws IOException {
         Set<Role> roles = RoleMapping.parseRoles(staticTokenRoles);
         ApiAccess access;
         if (noAuth) {
@@ -109,15 +134,17 @@ public final class AccessOptions {
             summary = "none: --no-auth (loopback only)";
         } else {
             StaticToken token;
-            String env = System.getenv(ApiAccess.TOKEN_ENV);
+            String env = settings.get(API_TOKEN);
+            String envOrigin = settings.source(API_TOKEN) == org.caretrail.events.settings.SettingSource.ENV
+                    ? settings.origin(API_TOKEN) : "setting access.api-token (" + settings.origin(API_TOKEN) + ")";
             if (apiTokenFile != null) {
                 token = StaticToken.read(apiTokenFile, roles);
                 console.println("  API token: from " + apiTokenFile.toAbsolutePath());
                 summary = "in " + apiTokenFile.toAbsolutePath();
             } else if (env != null && !env.isBlank()) {
                 token = StaticToken.of(env, roles);
-                console.println("  API token: from " + ApiAccess.TOKEN_ENV);
-                summary = "from " + ApiAccess.TOKEN_ENV;
+                console.println("  API token: from " + envOrigin);
+                summary = "from " + envOrigin;
             } else {
                 Path file = dataDir.resolve(TOKEN_FILE);
                 token = StaticToken.loadOrCreate(file, roles);
@@ -135,7 +162,7 @@ public final class AccessOptions {
                         + ", roles from " + oidcRolesClaim);
             }
         }
-        String peerEnv = System.getenv(PEER_SECRET_ENV);
+        String peerEnv = settings.get(PEER_SECRET);
         PeerCredential peers = peerSecretFile != null ? PeerCredential.read(peerSecretFile)
                 : peerEnv != null && !peerEnv.isBlank() ? PeerCredential.of(peerEnv)
                 : PeerCredential.loadOrCreate(dataDir.resolve(PEER_SECRET_FILE));

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             "Measure it beside Kafka and Flink: caretrail bench (deploy/bench/run; see its --help)"},
         subcommands = {
             UpCommand.class,
+            ConfigCommand.class,
             ClusterCommand.class,
             TopicsCommand.class,
             PublishCommand.class,
@@ -51,6 +52,22 @@ public final class CareTrail implements Runnable {
         if (System.getProperty("com.sun.net.httpserver.HttpServerProvider") == null) {
             System.setProperty("com.sun.net.httpserver.HttpServerProvider", JDK_HTTP_SERVER_PROVIDER);
         }
+    }
+
+    /**
+     * The platform {@code caretrail up upArguments...} runs, built from up's options, --set, the environment and
+     * --config exactly as the command builds it, but not started (the caller starts and closes it): for embedding
+     * CareTrail, and for tests that what an operator configures reaches the running platform.
+     *
+     * @throws CommandLine.ParameterException for arguments {@code up} does not take
+     * @throws IllegalArgumentException for a setting that is unknown or fails its check
+     */
+    public static org.caretrail.deploy.Platform up(String... upArguments) throws Exception {
+        String[] args = new String[upArguments.length + 1];
+        args[0] = "up";
+        System.arraycopy(upArguments, 0, args, 1, upArguments.length);
+        CommandLine.ParseResult parsed = commandLine().parseArgs(args);
+        return ((UpCommand) parsed.subcommand().commandSpec().userObject()).platform(System.out);
     }
 
     /** The configured command line (also used by tests). */

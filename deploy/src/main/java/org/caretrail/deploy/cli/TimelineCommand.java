@@ -22,8 +22,21 @@ final class TimelineCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NHS_NUMBER", description = "The patient's NHS number (spaces allowed)")
     String nhsNumber;
 
-    @Option(names = "--api-url", defaultValue = "${env:CARETRAIL_API_URL:-http://127.0.0.1:8080}",
-            description = "The platform's HTTP address (default: ${DEFAULT-VALUE})")
+    /** Where {@code timeline} reads from (a {@code client.*} setting, like the other commands' connections). */
+    static final org.caretrail.events.settings.Setting<String> API_URL = org.caretrail.events.settings.Setting
+            .text("client.api-url", "http://127.0.0.1:8080", "The platform's HTTP address caretrail timeline reads "
+                    + "from.")
+            .alsoFromEnv("CARETRAIL_API_URL").checkedBy(ConnectionOptions::httpUrlProblem);
+    /** The file holding the token {@code timeline} sends when access.api-token is not set. */
+    static final org.caretrail.events.settings.Setting<String> API_TOKEN_FILE = org.caretrail.events.settings.Setting
+            .text("client.api-token-file", "data/" + AccessOptions.TOKEN_FILE, "The API token caretrail timeline "
+                    + "sends (first line) when access.api-token is not set: where caretrail up makes it by default.");
+    static final java.util.List<org.caretrail.events.settings.Setting<?>> DEFINITIONS = java.util.List.of(API_URL,
+            API_TOKEN_FILE);
+
+    // null unless given: the setting (environment, --config, default) fills the rest
+    @Option(names = "--api-url", description = "The platform's HTTP address (setting client.api-url; default: "
+            + "http://127.0.0.1:8080; env CARETRAIL_API_URL)")
     String apiUrl;
 
     @Option(names = "--as-of", paramLabel = "TIMESTAMP",
@@ -33,10 +46,14 @@ final class TimelineCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the API's JSON instead")
     boolean json;
 
-    @Option(names = "--api-token-file", paramLabel = "FILE", defaultValue = "data/" + AccessOptions.TOKEN_FILE,
-            description = "The platform's API token (first line), when " + org.caretrail.deploy.http.ApiAccess.TOKEN_ENV
-                    + " is not set (default: ${DEFAULT-VALUE}, where `caretrail up` makes it)")
+    @Option(names = "--api-token-file", paramLabel = "FILE",
+            description = "The platform's API token (first line), when access.api-token ("
+                    + org.caretrail.deploy.http.ApiAccess.TOKEN_ENV + ") is not set (setting client.api-token-file; "
+                    + "default: data/" + AccessOptions.TOKEN_FILE + ", where `caretrail up` makes it)")
     java.nio.file.Path apiTokenFile;
+
+    @picocli.CommandLine.Mixin
+    SettingsSources sources;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -60,21 +77,32 @@ final class TimelineCommand implements Callable<Integer> {
             return 2;
         }
         NhsNumber nhs = NhsNumber.of(nhsNumber);
-        String url = apiUrl + "/api/v1/patients/" + nhs.value() + "/timeline"
+        java.util.Map<String, String> given = new java.util.LinkedHashMap<>();
+        if (this.apiUrl != null) {
+            given.put(API_URL.name(), this.apiUrl);
+        }
+        if (this.apiTokenFile != null) {
+            given.put(API_TOKEN_FILE.name(), this.apiTokenFile.toString());
+        }
+        org.caretrail.events.settings.Settings settings = sources.resolve(given);
+        String baseUrl = settings.get(API_URL).strip();
+        java.nio.file.Path tokenFile = java.nio.file.Path.of(settings.get(API_TOKEN_FILE));
+        String url = baseUrl + "/api/v1/patients/" + nhs.value() + "/timeline"
                 + (asOf == null ? "" : "?asOf=" + URLEncoder.encode(asOf, StandardCharsets.UTF_8));
         HttpResponse<String> response;
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
-            String token = System.getenv(org.caretrail.deploy.http.ApiAccess.TOKEN_ENV);
-            if ((token == null || token.isBlank()) && java.nio.file.Files.isReadable(apiTokenFile)) {
-                token = java.nio.file.Files.readAllLines(apiTokenFile).stream().findFirst().orElse(null);
+            // the token caretrail up accepts: access.api-token (CARETRAIL_API_TOKEN as before, or --config, --set)
+            String token = settings.get(AccessOptions.API_TOKEN);
+            if ((token == null || token.isBlank()) && java.nio.file.Files.isReadable(tokenFile)) {
+                token = java.nio.file.Files.readAllLines(tokenFile).stream().findFirst().orElse(null);
             }
             if (token != null && !token.isBlank()) {
                 request.header("Authorization", "Bearer " + token.strip());
             }
             response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException | IllegalArgumentException e) {
-            err.println("caretrail: cannot reach the timeline API at " + TerminalText.clean(apiUrl)
+            err.println("caretrail: cannot reach the timeline API at " + TerminalText.clean(baseUrl)
                     + " (is `caretrail up` running? use --api-url to point elsewhere)");
             return 1;
         }

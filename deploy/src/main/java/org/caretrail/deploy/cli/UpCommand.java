@@ -15,8 +15,14 @@ import picocli.CommandLine.Option;
         description = {"Run the whole platform on this machine: an embedded Kafka broker (KRaft) and schema",
             "registry, topics, the timeline stream processor, the HTTP API, the HL7 MLLP and FHIR adapters,",
             "subscriptions, and the simulator feeding synthetic events. Ctrl-C stops it cleanly.",
-            "Data is kept under --data-dir and survives restarts."})
+            "Data is kept under --data-dir and survives restarts.",
+            "",
+            SettingsSources.ORDER,
+            "Every setting, its value and where it came from: caretrail config (with the same --config)."})
 final class UpCommand implements Callable<Integer> {
+
+    // The options below that stand for settings (OPTION_SETTINGS) are read through settings(), where a given option
+    // wins over the environment and --config; their fields only carry picocli's parsing and help.
 
     @Option(names = "--data-dir", defaultValue = "data", description = "Where the broker, registry and state live (default: ${DEFAULT-VALUE})")
     Path dataDir;
@@ -57,6 +63,39 @@ final class UpCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     AccessOptions access;
+
+    @picocli.CommandLine.Mixin
+    SettingsSources sources;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** up's own options that stand for settings: each is the command-line source of its setting. */
+    static final Map<String, org.caretrail.events.settings.Setting<?>> OPTION_SETTINGS = Map.ofEntries(
+            Map.entry("--data-dir", PlatformSettings.DATA_DIR),
+            Map.entry("--bootstrap-servers", PlatformSettings.BOOTSTRAP_SERVERS),
+            Map.entry("--schema-registry-url", PlatformSettings.SCHEMA_REGISTRY_URL),
+            Map.entry("--kafka-port", PlatformSettings.KAFKA_PORT),
+            Map.entry("--registry-port", PlatformSettings.REGISTRY_PORT),
+            Map.entry("--http-host", PlatformSettings.HTTP_HOST),
+            Map.entry("--http-port", PlatformSettings.HTTP_PORT),
+            Map.entry("--mllp-port", PlatformSettings.MLLP_PORT),
+            Map.entry("--health-port", PlatformSettings.HEALTH_PORT),
+            Map.entry("--advertised-http-host", PlatformSettings.ADVERTISED_HTTP_HOST),
+            Map.entry("--brokers", PlatformSettings.BROKERS),
+            Map.entry("--patients", PlatformSettings.PATIENTS),
+            Map.entry("--rate", PlatformSettings.RATE),
+            Map.entry("--kafka-security-dir", PlatformSettings.KAFKA_SECURITY_DIR),
+            Map.entry("--standby-replicas", org.caretrail.timeline.TimelineSettings.NUM_STANDBY_REPLICAS),
+            Map.entry("--http-max-connections", HttpLimits.MAX_CONNECTIONS),
+            Map.entry("--http-header-timeout", HttpLimits.HEADER_TIMEOUT),
+            Map.entry("--http-idle-timeout", HttpLimits.IDLE_TIMEOUT),
+            Map.entry("--http-min-body-rate", HttpLimits.MIN_BODY_RATE));
+
+    /** Every setting resolved from up's options, --set, the environment and --config. */
+    org.caretrail.events.settings.Settings settings() throws java.io.IOException {
+        return sources.resolve(spec == null ? null : spec.commandLine().getParseResult(), OPTION_SETTINGS);
+    }
 
     @Option(names = "--seed", description = "Simulator seed (default: a new one each start, so a restart adds new patients rather than resending)")
     Long seed;
@@ -105,39 +144,73 @@ final class UpCommand implements Callable<Integer> {
             + "brokers; with --bootstrap-servers, give it to connect to a secured cluster)")
     Path kafkaSecurityDir;
 
-    /** Where Kafka's security files are, or null when Kafka is not secured. */
+    /** Where Kafka's security files are, or null when Kafka is not secured (from the resolved settings). */
     Path kafkaSecurity() {
+        org.caretrail.events.settings.Settings s;
+        try {
+            s = settings();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return kafkaSecurity(s.get(PlatformSettings.DATA_DIR).toAbsolutePath(),
+                emptyAsNull(s.get(PlatformSettings.BOOTSTRAP_SERVERS)), s.get(PlatformSettings.KAFKA_SECURITY_DIR));
+    }
+
+    /** Where Kafka's security files are, or null when Kafka is not secured. */
+    Path kafkaSecurity(Path dataDir, String bootstrapServers, String securityDir) {
         if (noKafkaSecurity) {
-            if (kafkaSecurityDir != null) {
+            if (!securityDir.isEmpty()) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                         "--no-kafka-security and --kafka-security-dir contradict each other");
             }
             return null;
         }
-        if (kafkaSecurityDir != null) {
-            return kafkaSecurityDir.toAbsolutePath();
+        if (!securityDir.isEmpty()) {
+            return Path.of(securityDir).toAbsolutePath();
         }
         return bootstrapServers == null ? dataDir.toAbsolutePath().resolve("kafka-security") : null;
     }
 
-    @Override
-    public Integer call() throws Exception {
-        PlatformSettings settings = new PlatformSettings(dataDir.toAbsolutePath(), bootstrapServers, schemaRegistryUrl,
-                kafkaPort, registryPort, httpHost, httpPort, mllpPort, Launch.registryHome(), Launch.classpath(),
-                patients, rate, seed != null ? seed : new java.util.Random().nextInt(1_000_000),
-                access.build(dataDir.toAbsolutePath(), System.out), advertisedHttpHost,
-                brokers, healthPort, HttpLimits.defaults().withMaxConnections(httpMaxConnections)
-                        .withHeaderTimeout(httpHeaderTimeout).withIdleTimeout(httpIdleTimeout)
-                        .withMinBodyRate(httpMinBodyRate, HttpLimits.DEFAULT_BODY_GRACE),
-                iKnow, standbyReplicas, kafkaSecurity());
+    /**
+     * The platform this command runs, built from its options, --set, the environment and --config exactly as
+     * {@link #call()} runs it, not yet started; {@code console} is told where the API token is (and warned of
+     * --no-auth and --no-kafka-security). A bad setting fails here, before anything starts.
+     */
+    Platform platform(java.io.PrintStream console) throws Exception {
+        org.caretrail.events.settings.Settings s = settings();
+        Path dataDir = s.get(PlatformSettings.DATA_DIR).toAbsolutePath();
+        String bootstrapServers = emptyAsNull(s.get(PlatformSettings.BOOTSTRAP_SERVERS));
+        int kafkaPort = s.get(PlatformSettings.KAFKA_PORT);
+        if (s.source(org.caretrail.events.kafka.DurableProducer.COMPRESSION)
+                != org.caretrail.events.settings.SettingSource.DEFAULT
+                && System.getProperty(org.caretrail.events.kafka.DurableProducer.COMPRESSION_PROPERTY) == null) {
+            // every producer of this process reads it there (DurableProducer.compression), the stream processor's too
+            System.setProperty(org.caretrail.events.kafka.DurableProducer.COMPRESSION_PROPERTY,
+                    s.get(org.caretrail.events.kafka.DurableProducer.COMPRESSION));
+        }
+        PlatformSettings settings = new PlatformSettings(dataDir, bootstrapServers,
+                emptyAsNull(s.get(PlatformSettings.SCHEMA_REGISTRY_URL)), kafkaPort,
+                s.get(PlatformSettings.REGISTRY_PORT), s.get(PlatformSettings.HTTP_HOST),
+                s.get(PlatformSettings.HTTP_PORT), s.get(PlatformSettings.MLLP_PORT), Launch.registryHome(),
+                Launch.classpath(), s.get(PlatformSettings.PATIENTS), s.get(PlatformSettings.RATE),
+                seed != null ? seed : new java.util.Random().nextInt(1_000_000),
+                access.build(dataDir, console, s), emptyAsNull(s.get(PlatformSettings.ADVERTISED_HTTP_HOST)),
+                s.get(PlatformSettings.BROKERS), s.get(PlatformSettings.HEALTH_PORT), HttpLimits.from(s), iKnow,
+                s.get(org.caretrail.timeline.TimelineSettings.NUM_STANDBY_REPLICAS),
+                kafkaSecurity(dataDir, bootstrapServers, s.get(PlatformSettings.KAFKA_SECURITY_DIR)));
         if (noKafkaSecurity) {
-            System.out.println("WARNING: --no-kafka-security: Kafka on localhost:" + kafkaPort + " has no TLS, no "
+            console.println("WARNING: --no-kafka-security: Kafka on localhost:" + kafkaPort + " has no TLS, no "
                     + "authentication and no ACLs; every user of this machine can read and write every patient's events.");
         }
+        return new Platform(settings).configuredBy(s);
+    }
+
+    @Override
+    public Integer call() throws Exception {
         long started = System.nanoTime();
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicReference<String> fatal = new AtomicReference<>();
-        Platform platform = new Platform(settings).onFatal(reason -> {
+        Platform platform = platform(System.out).onFatal(reason -> {
             // a child kept dying: stop with that reason (the shutdown hook stops everything in order)
             if (fatal.compareAndSet(null, reason)) {
                 stopped.countDown();
@@ -145,7 +218,8 @@ final class UpCommand implements Callable<Integer> {
         });
         // where operators (and tests) find this platform's own process: beside its children's pid files
         java.nio.file.Path pidFile = org.caretrail.deploy.infra.PrivateFiles.write(
-                settings.dataDir().resolve("logs").resolve("caretrail.pid"), Long.toString(ProcessHandle.current().pid()));
+                platform.settings().dataDir().resolve("logs").resolve("caretrail.pid"),
+                Long.toString(ProcessHandle.current().pid()));
         Thread hook = new Thread(() -> {
             long stopping = System.nanoTime();
             System.out.println();
@@ -180,5 +254,9 @@ final class UpCommand implements Callable<Integer> {
             return 1; // System.exit runs the shutdown hook, which stops the rest in order
         }
         return 0;
+    }
+
+    private static String emptyAsNull(String value) {
+        return value == null || value.isBlank() ? null : value;
     }
 }

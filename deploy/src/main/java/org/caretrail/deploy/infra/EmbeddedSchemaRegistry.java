@@ -22,13 +22,19 @@ import org.slf4j.LoggerFactory;
  * Apicurio Registry 3 as a child JVM, serving the Confluent-compatible API at
  * {@code /apis/ccompat/v7}. Bound to loopback; schemas kept in an H2 file under the data directory,
  * so they survive restarts (Kafka keeps records that name schema ids). Apicurio needs Java 21+:
- * {@link #findJava21()} looks in {@code CARETRAIL_REGISTRY_JAVA}, {@code JAVA_HOME}, the running JVM
- * and /usr/lib/jvm.
+ * {@link #findJava21(String)} looks at the setting {@link #JAVA} ({@code up.registry-java}, still read from
+ * {@code CARETRAIL_REGISTRY_JAVA} too), {@code JAVA_HOME}, the running JVM and /usr/lib/jvm.
  */
 public final class EmbeddedSchemaRegistry implements Supervisor.Child {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
     public static final String API_PATH = "/apis/ccompat/v7";
+
+    /** The java binary that runs the registry: a setting of {@code up} (the variable it had before still works). */
+    public static final org.caretrail.events.settings.Setting<String> JAVA = org.caretrail.events.settings.Setting
+            .text("up.registry-java", "", "The java binary (Java 21 or newer) that runs the embedded schema registry "
+                    + "(Apicurio 3); empty, or not Java 21+: JAVA_HOME's, this JVM, then the newest under /usr/lib/jvm.")
+            .alsoFromEnv("CARETRAIL_REGISTRY_JAVA");
 
     private final int port;
     private final List<String> command;
@@ -50,6 +56,16 @@ public final class EmbeddedSchemaRegistry implements Supervisor.Child {
      */
     public static EmbeddedSchemaRegistry start(Path registryHome, Path dataDir, int port, Duration timeout)
             throws IOException {
+        return start(registryHome, dataDir, port, timeout, null);
+    }
+
+    /**
+     * Starts the registry with the java binary {@code javaBinarySetting} ({@link #JAVA} as resolved; null or
+     * empty: from the environment, then the other places {@link #findJava21(String)} looks) and waits until its
+     * API answers.
+     */
+    public static EmbeddedSchemaRegistry start(Path registryHome, Path dataDir, int port, Duration timeout,
+            String javaBinarySetting) throws IOException {
         Path jar = registryHome.resolve("quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IOException("the schema registry is not unpacked at " + registryHome
@@ -61,11 +77,12 @@ public final class EmbeddedSchemaRegistry implements Supervisor.Child {
             throw new IOException("port " + port + " is already in use: is another registry running? "
                     + "Use --registry-port to choose another or --schema-registry-url to use it");
         }
-        Path java = findJava21().orElseThrow(() -> new IOException(
+        Path javaBinary = findJava21(javaBinarySetting).orElseThrow(() -> new IOException(
                 "the schema registry (Apicurio 3) needs Java 21 or newer and none was found: set "
-                        + "CARETRAIL_REGISTRY_JAVA to its java binary, or install one under /usr/lib/jvm"));
+                        + "up.registry-java (CARETRAIL_REGISTRY_JAVA) to its java binary, or install one under "
+                        + "/usr/lib/jvm"));
         Path storage = PrivateFiles.directory(PrivateFiles.directory(dataDir).resolve("registry"));
-        List<String> command = new ArrayList<>(List.of(java.toString(), "-Xms128m", "-Xmx512m",
+        List<String> command = new ArrayList<>(List.of(javaBinary.toString(), "-Xms128m", "-Xmx512m",
                 "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
                 "-Dquarkus.management.host=127.0.0.1", "-Dquarkus.management.port=" + Ports.free(),
                 "-Dapicurio.storage.kind=sql", "-Dapicurio.storage.sql.kind=h2",
@@ -88,10 +105,21 @@ public final class EmbeddedSchemaRegistry implements Supervisor.Child {
         process = ChildProcess.start("registry", command, registryHome, logFile);
     }
 
-    /** A Java 21+ runtime to run Apicurio with. */
+    /** A Java 21+ runtime to run Apicurio with ({@link #JAVA} from the environment, then the usual places). */
     public static Optional<Path> findJava21() {
+        return findJava21(null);
+    }
+
+    /**
+     * A Java 21+ runtime to run Apicurio with: {@code configured} ({@link #JAVA} as resolved; null or empty: the
+     * setting's environment variables), then {@code JAVA_HOME}'s, this JVM, then the newest under /usr/lib/jvm.
+     */
+    public static Optional<Path> findJava21(String configured) {
+        String chosen = configured != null && !configured.isBlank() ? configured
+                : org.caretrail.events.settings.Settings.resolve(List.of(JAVA), java.util.Map.of(), System.getenv(),
+                        new Properties(), null).get(JAVA);
         List<Path> candidates = new ArrayList<>();
-        Optional.ofNullable(System.getenv("CARETRAIL_REGISTRY_JAVA")).map(Path::of).ifPresent(candidates::add);
+        Optional.of(chosen).filter(c -> !c.isBlank()).map(c -> Path.of(c.strip())).ifPresent(candidates::add);
         Optional.ofNullable(System.getenv("JAVA_HOME")).map(h -> Path.of(h, "bin", "java")).ifPresent(candidates::add);
         candidates.add(Path.of(System.getProperty("java.home"), "bin", "java"));
         try (Stream<Path> jvms = Files.list(Path.of("/usr/lib/jvm"))) {

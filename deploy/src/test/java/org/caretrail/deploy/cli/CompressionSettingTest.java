@@ -33,7 +33,7 @@ class CompressionSettingTest {
         int exit = cli.execute("topics");
 
         assertThat(exit).isEqualTo(2);
-        assertThat(err.toString()).contains("caretrail: system property caretrail.kafka.compression is 'lz5'")
+        assertThat(err.toString()).contains("caretrail: setting kafka.compression = 'lz5' (from system property caretrail.kafka.compression)")
                 .contains("lz4, zstd, gzip, snappy, none");
         assertThat(out.toString()).isEmpty();
     }

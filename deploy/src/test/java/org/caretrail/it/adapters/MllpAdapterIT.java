@@ -256,6 +256,44 @@ class MllpAdapterIT {
         assertThat(cancel.getSupersedes()).isEqualTo(CareEvents.header(transfers.get(0)).getEventId());
     }
 
+    /**
+     * A trust's PAS that puts its own name in MSH-4 ("St Thomas": not an ODS code, which is 3-10 upper-case letters
+     * and digits) is answered AE by default; with {@code hl7.default-ods-code} set in the settings file the same
+     * message is accepted and its events carry that organisation, over the real MLLP listener, broker and registry.
+     */
+    @Test
+    void the_default_ods_code_from_the_settings_file_is_the_source_of_a_feed_whose_msh4_is_no_ods_code(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.util.function.Function<String, String> a01 = id -> adt("A01", id, T0).facility("St Thomas").nhsNumber(NHS)
+                .localId("40811111", "MRENTR").visitNumber("V980").location("WARD 7", "ST THOMAS").build();
+        Message refused = send(a01.apply("ODS1"));
+        assertThat(msa(refused, 1)).as("no default organisation configured").isEqualTo("AE");
+        assertThat(msa(refused, 3)).contains("MSH-4");
+
+        java.nio.file.Path file = dir.resolve("caretrail.properties");
+        java.nio.file.Files.writeString(file, "hl7.default-ods-code = RJ1\nhl7.organisation-name = Guy's and St "
+                + "Thomas' NHS Foundation Trust\n");
+        org.caretrail.events.settings.Settings resolved = org.caretrail.events.settings.Settings.resolve(
+                Hl7Settings.DEFINITIONS, java.util.Map.of(), java.util.Map.of(),
+                org.caretrail.events.settings.Settings.load(file), file.toString());
+        try (MllpAdapter configured = MllpAdapter.connect(publisher, broker.bootstrapServers(),
+                Hl7Settings.from(resolved).withPort(0)).start();
+             HapiContext own = new DefaultHapiContext(Executors.newCachedThreadPool())) {
+            own.setValidationContext(ValidationContextFactory.noValidation());
+            Connection other = own.newClient("127.0.0.1", configured.port(), false);
+            other.getInitiator().setTimeout(30, TimeUnit.SECONDS);
+            Message accepted = other.getInitiator().sendAndReceive(own.getPipeParser().parse(a01.apply("ODS2")));
+            assertThat(msa(accepted, 1)).as(msa(accepted, 3)).isEqualTo("AA");
+            other.close();
+        }
+        List<SpecificRecord> admissions = spell("V980", TopicReader.events(broker.bootstrapServers(), topics,
+                CareEventType.ADMISSION, 1));
+        assertThat(admissions).hasSize(1);
+        assertThat(CareEvents.header(admissions.get(0)).getSource().getOdsCode()).isEqualTo("RJ1");
+        assertThat(CareEvents.header(admissions.get(0)).getSource().getName())
+                .isEqualTo("Guy's and St Thomas' NHS Foundation Trust");
+    }
+
     private static List<SpecificRecord> spell(String prefix, List<SpecificRecord> events) {
         return events.stream().filter(e -> CareEvents.header(e).getSubjectId().startsWith(prefix)).toList();
     }

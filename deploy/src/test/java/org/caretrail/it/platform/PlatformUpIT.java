@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,8 +23,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.caretrail.deploy.Platform;
-import org.caretrail.deploy.PlatformSettings;
-import org.caretrail.deploy.http.ApiAccess;
+import org.caretrail.deploy.cli.CareTrail;
+import org.caretrail.deploy.http.HttpLimits;
 import org.caretrail.deploy.infra.Ports;
 import org.caretrail.events.json.CareEventJson;
 import org.caretrail.events.topic.CareTopics;
@@ -33,24 +35,41 @@ import org.junit.jupiter.api.Test;
  * What {@code caretrail up} runs, as one piece: embedded broker and registry, stream processor,
  * adapters, HTTP and the simulator. A simulated patient's timeline must be readable through the
  * API within 60 s of starting, and stopping leaves no server process behind.
+ *
+ * <p>The platform is built as {@code caretrail up --config caretrail.properties --set ...} builds it
+ * ({@link CareTrail#up}), so what the settings file and {@code --set} say must reach the running server: the
+ * API token and tighter HTTP and FHIR limits than the defaults, observed over real HTTP.
  */
 @Tag("integration")
 class PlatformUpIT {
 
     private static final String TOKEN = "it-token-" + java.util.UUID.randomUUID();
+    /** The header limit the settings file sets (the default is 16 KiB). */
+    private static final int MAX_HEADER_BYTES = 4096;
+    /** Header padding over the file's limit and under the default. */
+    private static final int LARGE_HEADER = 8 * 1024;
 
     @Test
     void aSimulatedPatientsTimelineIsOnTheApiSoonAfterStarting() throws Exception {
         Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target/it-data")), "up-");
         int httpPort = Ports.free();
-        PlatformSettings settings = new PlatformSettings(data.toAbsolutePath(), null, null, Ports.free(), Ports.free(),
-                "127.0.0.1", httpPort, Ports.free(), Path.of(System.getProperty("caretrail.registry.home")),
-                System.getProperty("java.class.path"), 500, 100, 11, ApiAccess.bearer(TOKEN), null);
+        // an operator's settings file: the API token, and limits tighter than the defaults (16 KiB of headers,
+        // 1 MiB FHIR bodies); --set then lowers the FHIR body limit again, and the option must win over the file
+        Path config = Files.createTempFile(data.getParent(), "caretrail-", ".properties");
+        Files.writeString(config, "access.api-token = " + TOKEN + "\n"
+                + "http.max-header-bytes = " + MAX_HEADER_BYTES + "\n"
+                + "fhir.max-body-bytes = 65536\n");
+        assertThat(HttpLimits.DEFAULT_MAX_HEADER_BYTES).as("the default takes the large header sent below")
+                .isGreaterThan(LARGE_HEADER + 200);
         long started = System.nanoTime();
         List<String> steps = new ArrayList<>();
         HttpClient http = HttpClient.newHttpClient();
         List<ProcessHandle> children;
-        try (Platform platform = new Platform(settings).start(steps::add)) {
+        try (Platform platform = CareTrail.up("--config", config.toString(), "--set", "fhir.max-body-bytes=32768",
+                "--data-dir", data.toAbsolutePath().toString(), "--kafka-port", "" + Ports.free(),
+                "--registry-port", "" + Ports.free(), "--http-host", "127.0.0.1", "--http-port", "" + httpPort,
+                "--mllp-port", "" + Ports.free(), "--health-port=-1", "--patients", "500", "--rate", "100",
+                "--seed", "11", "--no-kafka-security").start(steps::add)) {
             assertThat(steps).anyMatch(s -> s.contains("Kafka broker")).anyMatch(s -> s.contains("schema registry"))
                     .anyMatch(s -> s.contains("simulator"));
             String command = platform.addresses().get("A simulated patient");
@@ -119,11 +138,45 @@ class PlatformUpIT {
                     URI.create("http://127.0.0.1:" + httpPort + "/health")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).contains("\"timeline\":\"UP\"");
+
+            // http.max-header-bytes from the file: headers the default would take are refused 431, smaller ones not
+            assertThat(statusWithHeaderOf(httpPort, LARGE_HEADER)).isEqualTo("HTTP/1.1 431");
+            assertThat(statusWithHeaderOf(httpPort, 1024)).isEqualTo("HTTP/1.1 200");
+
+            // fhir.max-body-bytes: 64 KiB in the file, 32 KiB by --set (both above what the simulator posts, which
+            // must not fail); the option wins, the gateway says so and keeps to it
+            URI fhirBase = URI.create("http://127.0.0.1:" + httpPort + "/fhir/r4/");
+            HttpResponse<String> metadata = http.send(HttpRequest.newBuilder(fhirBase.resolve("metadata"))
+                    .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metadata.statusCode()).isEqualTo(200);
+            assertThat(metadata.body()).contains("a body of at most 32768 bytes");
+            String patient = "{\"resourceType\":\"Patient\",\"id\":\"padding\",\"gender\":\"unknown\"}";
+            String oversized = patient.substring(0, patient.length() - 1) + ",\"_gender\":{\"id\":\""
+                    + "x".repeat(40_000) + "\"}}"; // about 40 KB: under the file's 64 KiB, over --set's 32 KiB
+            HttpResponse<String> tooLarge = http.send(HttpRequest.newBuilder(fhirBase.resolve("Patient"))
+                    .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/fhir+json")
+                    .POST(HttpRequest.BodyPublishers.ofString(oversized)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(tooLarge.statusCode()).isEqualTo(413);
+            assertThat(tooLarge.body()).contains("OperationOutcome").contains("the limit is 32768 bytes");
             children = ProcessHandle.current().children().toList();
             assertThat(children).hasSizeGreaterThanOrEqualTo(2); // the broker and the registry
         }
         for (ProcessHandle child : children) {
             assertThat(child.isAlive()).as("child process " + child.pid() + " stopped").isFalse();
+        }
+    }
+
+    /**
+     * The status line's first 12 bytes ({@code HTTP/1.1 431}) of a GET of /health whose headers carry {@code bytes}
+     * bytes of padding, over a raw socket (the server may close before reading all of a refused request, which an
+     * HTTP client can report as a reset rather than the answer).
+     */
+    private static String statusWithHeaderOf(int port, int bytes) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nX-Padding: "
+                    + "a".repeat(bytes) + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
         }
     }
 

@@ -55,6 +55,16 @@ public final class DurableProducer {
     public static final String COMPRESSION_PROPERTY = "caretrail.kafka.compression";
     /** The compressions a CareTrail producer may be told to use (Kafka's {@code compression.type} values). */
     public static final List<String> COMPRESSIONS = List.of("lz4", "zstd", "gzip", "snappy", "none");
+    /**
+     * The setting {@code kafka.compression} (environment {@value #COMPRESSION_ENV}): the compression of every
+     * record CareTrail writes; see {@link #compression()} for the trade-off.
+     */
+    public static final org.caretrail.events.settings.Setting<String> COMPRESSION = org.caretrail.events.settings.Setting
+            .of("kafka.compression", "text", DEFAULT_COMPRESSION, v -> v.isEmpty() ? DEFAULT_COMPRESSION
+                    : v.toLowerCase(Locale.ROOT),
+                    "Compression of every record CareTrail writes (lz4: least CPU; zstd: smallest; gzip: read by "
+                            + "every Kafka client; snappy; none). A third-party consumer must be able to read it.")
+            .oneOf(COMPRESSIONS);
     public static final int LINGER_MS = 5;
     public static final Duration MAX_BLOCK = Duration.ofSeconds(3);
     public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
@@ -85,7 +95,7 @@ public final class DurableProducer {
             return compression(property, "system property " + COMPRESSION_PROPERTY);
         }
         String env = System.getenv(COMPRESSION_ENV);
-        return env == null ? DEFAULT_COMPRESSION : compression(env, COMPRESSION_ENV);
+        return env == null ? DEFAULT_COMPRESSION : compression(env, "environment variable " + COMPRESSION_ENV);
     }
 
     /**
@@ -93,16 +103,7 @@ public final class DurableProducer {
      * default); {@code source} names where it came from in the error.
      */
     static String compression(String value, String source) {
-        String v = value.strip().toLowerCase(Locale.ROOT);
-        if (v.isEmpty()) {
-            return DEFAULT_COMPRESSION;
-        }
-        if (!COMPRESSIONS.contains(v)) {
-            throw new IllegalArgumentException(source + " is '" + value.strip() + "': not a Kafka compression CareTrail"
-                    + " writes with; use one of " + String.join(", ", COMPRESSIONS) + " (default "
-                    + DEFAULT_COMPRESSION + ")");
-        }
-        return v;
+        return COMPRESSION.parse(value, source);
     }
 
     /** The durable settings for a producer on {@code bootstrapServers}, named {@code clientId}. */

@@ -76,7 +76,8 @@ class DurableProducerTest {
                     .isInstanceOf(IllegalArgumentException.class);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> DurableProducer.compression("brotli",
                             DurableProducer.COMPRESSION_ENV))
-                    .hasMessageStartingWith("CARETRAIL_KAFKA_COMPRESSION is 'brotli'");
+                    .hasMessageStartingWith("setting kafka.compression = 'brotli' (from CARETRAIL_KAFKA_COMPRESSION)")
+                    .hasMessageContaining("must be one of lz4, zstd, gzip, snappy, none");
         } finally {
             if (before == null) {
                 System.clearProperty(DurableProducer.COMPRESSION_PROPERTY);

@@ -1,10 +1,14 @@
 package org.caretrail.producers.fhir;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.caretrail.events.OdsCode;
 import org.caretrail.events.model.ProviderKind;
+import org.caretrail.events.settings.Setting;
+import org.caretrail.events.settings.Settings;
 
 /**
  * Settings of the FHIR R4 gateway, each with its default and what a sender sees beyond it.
@@ -30,6 +34,9 @@ import org.caretrail.events.model.ProviderKind;
  *     all its events together, before it is answered 503 (transient) with {@code Retry-After}: below the
  *     10 s a HAPI FHIR client waits by default</td></tr>
  * </table>
+ *
+ * <p>Each is also a {@link Setting} ({@link #DEFINITIONS}, named {@code fhir.*}) read from the config file,
+ * the environment or the command line; {@link #from(Settings)} builds the record.
  */
 public record FhirSettings(Optional<OdsCode> defaultOdsCode, String organisationName, ProviderKind providerKind,
                            int maxBodyBytes, int maxBundleEntries, int maxRequestsInFlight, long maxBufferedBytes,
@@ -40,6 +47,51 @@ public record FhirSettings(Optional<OdsCode> defaultOdsCode, String organisation
     public static final int DEFAULT_MAX_REQUESTS_IN_FLIGHT = 32;
     public static final long DEFAULT_MAX_BUFFERED_BYTES = 2L << 20;
     public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(8);
+
+    public static final Setting<String> DEFAULT_ODS_CODE = Setting.text("fhir.default-ods-code", "",
+            "The organisation (ODS code) of a resource that names none with an ODS identifier; empty: such "
+                    + "resources are answered 422.")
+            .checkedBy(v -> v.isEmpty() ? null : OdsCode.problem(v));
+    public static final Setting<String> ORGANISATION_NAME = Setting.text("fhir.organisation-name", "",
+            "The name of fhir.default-ods-code's organisation, carried in the events' source.");
+    public static final Setting<String> PROVIDER_KIND = Setting.text("fhir.provider-kind", ProviderKind.ACUTE.name(),
+            "The kind of care the FHIR gateway's senders give (the events' source).")
+            .oneOf(Arrays.stream(ProviderKind.values()).map(Enum::name).toList());
+    public static final Setting<Integer> MAX_BODY_BYTES = Setting.integer("fhir.max-body-bytes",
+            DEFAULT_MAX_BODY_BYTES, "Bytes of one request body; more is answered 413 and nothing is published.")
+            .between(1024, 256L << 20);
+    public static final Setting<Integer> MAX_BUNDLE_ENTRIES = Setting.integer("fhir.max-bundle-entries",
+            DEFAULT_MAX_BUNDLE_ENTRIES, "Entries of one Bundle; more is answered 413 and nothing is published.")
+            .between(1, 100_000);
+    public static final Setting<Integer> MAX_REQUESTS_IN_FLIGHT = Setting.integer("fhir.max-requests-in-flight",
+            DEFAULT_MAX_REQUESTS_IN_FLIGHT, "Write requests handled at once; more are answered 503 with Retry-After.")
+            .between(1, 10_000);
+    public static final Setting<Long> MAX_BUFFERED_BYTES = Setting.longInteger("fhir.max-buffered-bytes",
+            DEFAULT_MAX_BUFFERED_BYTES, "Request body bytes held at once, all requests together (at least "
+                    + "fhir.max-body-bytes); more is answered 503 with Retry-After.").between(1024, 16L << 30);
+    public static final Setting<Duration> PUBLISH_TIMEOUT = Setting.duration("fhir.publish-timeout",
+            DEFAULT_PUBLISH_TIMEOUT, "How long a request waits for Kafka's acknowledgement before it is answered 503.")
+            .checkedBy(d -> d.isNegative() || d.isZero() ? "must be positive" : null);
+
+    /** Every FHIR gateway setting, in the order {@code caretrail config} and the README list them. */
+    public static final List<Setting<?>> DEFINITIONS = List.of(DEFAULT_ODS_CODE, ORGANISATION_NAME, PROVIDER_KIND,
+            MAX_BODY_BYTES, MAX_BUNDLE_ENTRIES, MAX_REQUESTS_IN_FLIGHT, MAX_BUFFERED_BYTES, PUBLISH_TIMEOUT);
+
+    /** The gateway's settings resolved from the file, the environment and the command line. */
+    public static FhirSettings from(Settings s) {
+        String ods = s.get(DEFAULT_ODS_CODE);
+        String name = s.get(ORGANISATION_NAME);
+        if (s.get(MAX_BUFFERED_BYTES) < s.get(MAX_BODY_BYTES)) {
+            throw new IllegalArgumentException("setting " + MAX_BUFFERED_BYTES.name() + " = '" + s.get(MAX_BUFFERED_BYTES)
+                    + "' (" + s.origin(MAX_BUFFERED_BYTES) + ") must be at least " + MAX_BODY_BYTES.name() + " = '"
+                    + s.get(MAX_BODY_BYTES) + "' (" + s.origin(MAX_BODY_BYTES) + "), or a request of the largest size "
+                    + "could never be taken");
+        }
+        return new FhirSettings(ods.isEmpty() ? Optional.empty() : Optional.of(new OdsCode(ods)),
+                name.isEmpty() ? null : name, ProviderKind.valueOf(s.get(PROVIDER_KIND)), s.get(MAX_BODY_BYTES),
+                s.get(MAX_BUNDLE_ENTRIES), s.get(MAX_REQUESTS_IN_FLIGHT), s.get(MAX_BUFFERED_BYTES),
+                s.get(PUBLISH_TIMEOUT));
+    }
 
     public FhirSettings {
         Objects.requireNonNull(defaultOdsCode, "defaultOdsCode");

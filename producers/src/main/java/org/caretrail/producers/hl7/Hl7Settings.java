@@ -1,13 +1,16 @@
 package org.caretrail.producers.hl7;
 
 import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.caretrail.events.OdsCode;
 import org.caretrail.events.model.ProviderKind;
+import org.caretrail.events.settings.Setting;
+import org.caretrail.events.settings.Settings;
 
 /**
  * Settings of the HL7v2 MLLP adapter, each with its default and its check. The limits of the front
@@ -32,6 +35,10 @@ import org.caretrail.events.model.ProviderKind;
  * <tr><td>{@code messageLogMaxAge}</td><td>{@value #DEFAULT_MESSAGE_LOG_MAX_AGE_DAYS} days</td><td>older entries are forgotten (the topic's retention is the same)</td></tr>
  * <tr><td>{@code messageLogStartTimeout}</td><td>60 s</td><td>how long start-up may take to read the message log before the adapter refuses to start</td></tr>
  * </table>
+ *
+ * <p>Each is also a {@link Setting} ({@link #DEFINITIONS}, named {@code hl7.*}), so an operator sets it in the
+ * config file, the environment or on the command line and {@link #from(Settings)} builds the record; the
+ * listener's address and port are {@code caretrail up}'s ({@code up.http-host}, {@code up.mllp-port}).
  */
 public record Hl7Settings(
         String bindAddress,
@@ -59,6 +66,81 @@ public record Hl7Settings(
     public static final int DEFAULT_PUBLISH_TIMEOUT_SECONDS = 10;
     public static final int DEFAULT_MESSAGE_LOG_MAX_ENTRIES = 100_000;
     public static final int DEFAULT_MESSAGE_LOG_MAX_AGE_DAYS = 30;
+
+    private static String positiveProblem(Duration d) {
+        return d.isNegative() || d.isZero() ? "must be positive" : null;
+    }
+
+    public static final Setting<String> DEFAULT_ODS_CODE = Setting.text("hl7.default-ods-code", "",
+            "The organisation (ODS code) of a feed whose MSH-4 (sending facility) is no ODS code; empty: such "
+                    + "messages are answered AE.")
+            .checkedBy(v -> v.isEmpty() ? null : OdsCode.problem(v));
+    public static final Setting<String> ORGANISATION_NAME = Setting.text("hl7.organisation-name", "",
+            "The name of hl7.default-ods-code's organisation, carried in the events' source.");
+    public static final Setting<String> PROVIDER_KIND = Setting.text("hl7.provider-kind", ProviderKind.ACUTE.name(),
+            "The kind of care the HL7 feed's organisation gives (the events' source).")
+            .oneOf(Arrays.stream(ProviderKind.values()).map(Enum::name).toList());
+    public static final Setting<String> ZONE = Setting.text("hl7.zone", "Europe/London",
+            "The time zone of HL7 times written without an offset.")
+            .checkedBy(v -> ZoneId.getAvailableZoneIds().contains(v) || v.equals("UTC") ? null
+                    : "must be a time zone id such as Europe/London");
+    public static final Setting<String> CHARSET = Setting.text("hl7.charset", "UTF-8",
+            "The character set of the MLLP byte stream.")
+            .checkedBy(v -> Charset.isSupported(v) ? null : "must be a character set this Java knows, e.g. UTF-8");
+    public static final Setting<Integer> MAX_CONNECTIONS = Setting.integer("hl7.max-connections",
+            DEFAULT_MAX_CONNECTIONS, "MLLP connections open at once; when full, the one longest without a complete "
+                    + "message is closed to make room.").between(1, 100_000);
+    public static final Setting<Integer> MAX_CONNECTIONS_PER_PEER = Setting.integer("hl7.max-connections-per-peer",
+            DEFAULT_MAX_CONNECTIONS_PER_PEER, "MLLP connections from one IP address (at most hl7.max-connections); "
+                    + "one more is refused.").between(1, 100_000);
+    public static final Setting<Integer> MAX_MESSAGE_BYTES = Setting.integer("hl7.max-message-bytes", 1 << 20,
+            "Bytes of one MLLP frame; a longer one is refused (AR) and the connection closed.")
+            .between(1024, 64L << 20);
+    public static final Setting<Duration> FRAME_DEADLINE = Setting.duration("hl7.frame-deadline",
+            Duration.ofSeconds(DEFAULT_FRAME_DEADLINE_SECONDS),
+            "From a frame's start byte to its end: a sender trickling bytes is cut off.")
+            .checkedBy(Hl7Settings::positiveProblem);
+    public static final Setting<Duration> IDLE_TIMEOUT = Setting.duration("hl7.idle-timeout",
+            Duration.ofSeconds(DEFAULT_IDLE_TIMEOUT_SECONDS),
+            "A connection silent this long between messages is closed (senders reconnect).")
+            .checkedBy(Hl7Settings::positiveProblem);
+    public static final Setting<Duration> PUBLISH_TIMEOUT = Setting.duration("hl7.publish-timeout",
+            Duration.ofSeconds(DEFAULT_PUBLISH_TIMEOUT_SECONDS),
+            "How long a message waits for Kafka before the sender gets AR (resend).")
+            .checkedBy(Hl7Settings::positiveProblem);
+    public static final Setting<Integer> MESSAGE_LOG_MAX_ENTRIES = Setting.integer("hl7.message-log-max-entries",
+            DEFAULT_MESSAGE_LOG_MAX_ENTRIES, "Messages, and items, the in-memory copy of the message log holds "
+                    + "(least recently used go first).").between(1, 100_000_000);
+    public static final Setting<Duration> MESSAGE_LOG_MAX_AGE = Setting.duration("hl7.message-log-max-age",
+            Duration.ofDays(DEFAULT_MESSAGE_LOG_MAX_AGE_DAYS),
+            "Older message log entries are forgotten (repeats older than this are published again).")
+            .checkedBy(Hl7Settings::positiveProblem);
+    public static final Setting<Duration> MESSAGE_LOG_START_TIMEOUT = Setting.duration(
+            "hl7.message-log-start-timeout", Duration.ofSeconds(60),
+            "How long start-up may take to read the message log before the adapter refuses to start.")
+            .checkedBy(Hl7Settings::positiveProblem);
+
+    /** Every HL7 setting, in the order {@code caretrail config} and the README list them. */
+    public static final List<Setting<?>> DEFINITIONS = List.of(DEFAULT_ODS_CODE, ORGANISATION_NAME, PROVIDER_KIND,
+            ZONE, CHARSET, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_PEER, MAX_MESSAGE_BYTES, FRAME_DEADLINE, IDLE_TIMEOUT,
+            PUBLISH_TIMEOUT, MESSAGE_LOG_MAX_ENTRIES, MESSAGE_LOG_MAX_AGE, MESSAGE_LOG_START_TIMEOUT);
+
+    /** The HL7 settings resolved from the file, the environment and the command line, listening on the defaults. */
+    public static Hl7Settings from(Settings s) {
+        String ods = s.get(DEFAULT_ODS_CODE);
+        String name = s.get(ORGANISATION_NAME);
+        if (s.get(MAX_CONNECTIONS_PER_PEER) > s.get(MAX_CONNECTIONS)) {
+            throw new IllegalArgumentException("setting " + MAX_CONNECTIONS_PER_PEER.name() + " = '"
+                    + s.get(MAX_CONNECTIONS_PER_PEER) + "' (" + s.origin(MAX_CONNECTIONS_PER_PEER) + ") must be at most "
+                    + MAX_CONNECTIONS.name() + " = '" + s.get(MAX_CONNECTIONS) + "' (" + s.origin(MAX_CONNECTIONS) + ")");
+        }
+        return new Hl7Settings("127.0.0.1", DEFAULT_PORT,
+                ods.isEmpty() ? Optional.empty() : Optional.of(new OdsCode(ods)), name.isEmpty() ? null : name,
+                ProviderKind.valueOf(s.get(PROVIDER_KIND)), ZoneId.of(s.get(ZONE)), Charset.forName(s.get(CHARSET)),
+                s.get(MAX_CONNECTIONS), s.get(MAX_CONNECTIONS_PER_PEER), s.get(MAX_MESSAGE_BYTES),
+                s.get(FRAME_DEADLINE), s.get(IDLE_TIMEOUT), s.get(PUBLISH_TIMEOUT), s.get(MESSAGE_LOG_MAX_ENTRIES),
+                s.get(MESSAGE_LOG_MAX_AGE), s.get(MESSAGE_LOG_START_TIMEOUT));
+    }
 
     public Hl7Settings {
         Objects.requireNonNull(bindAddress, "bindAddress");
@@ -98,12 +180,7 @@ public record Hl7Settings(
 
     /** Every default (see the table above). */
     public static Hl7Settings defaults() {
-        return new Hl7Settings("127.0.0.1", DEFAULT_PORT, Optional.empty(), null, ProviderKind.ACUTE,
-                ZoneId.of("Europe/London"), StandardCharsets.UTF_8, DEFAULT_MAX_CONNECTIONS,
-                DEFAULT_MAX_CONNECTIONS_PER_PEER, 1 << 20, Duration.ofSeconds(DEFAULT_FRAME_DEADLINE_SECONDS),
-                Duration.ofSeconds(DEFAULT_IDLE_TIMEOUT_SECONDS), Duration.ofSeconds(DEFAULT_PUBLISH_TIMEOUT_SECONDS),
-                DEFAULT_MESSAGE_LOG_MAX_ENTRIES, Duration.ofDays(DEFAULT_MESSAGE_LOG_MAX_AGE_DAYS),
-                Duration.ofSeconds(60));
+        return from(Settings.defaults(DEFINITIONS));
     }
 
     public Hl7Settings withPort(int newPort) {
