@@ -269,7 +269,7 @@ public final class Platform implements AutoCloseable {
 
         progress.step("starting the HL7v2 MLLP listener on " + settings.httpHost() + ":" + settings.mllpPort()
                 + " and the FHIR R4 gateway");
-        CarePublisher adapterPublisher = CarePublisher.connect(kafka.as(CarePrincipal.ADAPTERS), topics,
+        CarePublisher adapterPublisher = CarePublisher.forWaitingSenders(kafka.as(CarePrincipal.ADAPTERS), topics,
                 "caretrail-adapters");
         running.push(Stop.service("adapters' publisher", adapterPublisher));
         adapterPublisher.meterWith(metrics);

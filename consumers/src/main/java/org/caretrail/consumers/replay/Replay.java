@@ -10,6 +10,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -46,6 +51,11 @@ import org.slf4j.LoggerFactory;
  * whose timestamp is outside the window (timestamps need not grow with offsets) are counted, not
  * written.
  *
+ * <p>Decoding, the opt-out and sensitivity checks and pseudonymisation (the costly part) run on
+ * {@link #THREADS} threads: the records of each poll, from every partition, are shared out and their
+ * rows then written in the order they were read, so a replay writes what a one-thread replay
+ * ({@link #withThreads withThreads(1)}) writes for the same reads, with the same counts.
+ *
  * <pre>{@code
  * Replay replay = new Replay(Map.of("bootstrap.servers", "localhost:9092"), topics);
  * ReplaySummary summary = replay.run(ReplayOptions.of(List.of("care.admissions"), from, to,
@@ -59,14 +69,33 @@ public final class Replay {
     private static final Duration POLL = Duration.ofMillis(500);
     private static final long PROGRESS_EVERY = 1_000;
 
+    /** Threads that decode and pseudonymise records by default: the machine's cores, at most 4. */
+    public static final int THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    /** A poll with fewer records than this is handled on the reading thread (sharing it out costs more). */
+    private static final int SHARED_FROM = 64;
+
     private final Map<String, Object> kafka;
     private final Topics topics;
+    private final int threads;
 
     /** @param kafka client settings (at least {@code bootstrap.servers}); any {@code group.id} is ignored */
     public Replay(Map<String, Object> kafka, Topics topics) {
+        this(kafka, topics, THREADS);
+    }
+
+    private Replay(Map<String, Object> kafka, Topics topics, int threads) {
         AvroTrust.install();
         this.kafka = Map.copyOf(kafka);
         this.topics = topics;
+        this.threads = threads;
+    }
+
+    /** This replay with {@code threads} threads decoding and pseudonymising (1: all on the reading thread). */
+    public Replay withThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+        }
+        return new Replay(kafka, topics, threads);
     }
 
     public ReplaySummary run(ReplayOptions options, Consumer<ReplayProgress> progress) throws IOException {
@@ -77,20 +106,25 @@ public final class Replay {
         Pseudonymiser pseudonymiser = options.pseudonymiseKey() == null ? null
                 : new Pseudonymiser(options.pseudonymiseKey());
         Counts counts = new Counts();
+        ExecutorService pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, new ReplayThreads());
         try (KafkaConsumer<byte[], byte[]> consumer = newConsumer();
                 ReplayWriter writer = ReplayWriter.open(options.format(), options.out())) {
             Map<TopicPartition, Long> ends = seek(consumer, options.topics(), options.from());
             long total = ends.entrySet().stream().mapToLong(e -> e.getValue() - consumer.position(e.getKey())).sum();
             Set<TopicPartition> remaining = new HashSet<>(ends.keySet());
             while (!remaining.isEmpty()) {
+                List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
                     Long end = ends.get(partition);
-                    if (end == null || record.offset() >= end) {
-                        continue;
+                    if (end != null && record.offset() < end) {
+                        batch.add(record);
                     }
+                }
+                Outcome[] outcomes = decide(batch, options, to, optedOut, pseudonymiser, pool);
+                for (int i = 0; i < outcomes.length; i++) {
                     counts.read++;
-                    handle(record, options, to, optedOut, pseudonymiser, writer, counts);
+                    write(batch.get(i), outcomes[i], writer, counts);
                     if (counts.read % PROGRESS_EVERY == 0) {
                         progress.accept(new ReplayProgress(counts.read, total, counts.written));
                     }
@@ -104,6 +138,10 @@ public final class Replay {
             }
             writer.finish();
             progress.accept(new ReplayProgress(counts.read, total, counts.written));
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
         }
         ReplaySummary summary = new ReplaySummary(counts.read, counts.written, counts.outsideWindow, counts.optedOut,
                 counts.restrictedWithheld, counts.undecodable, counts.byEventType, counts.byProviderKind,
@@ -123,43 +161,117 @@ public final class Replay {
         final Map<String, Long> byProviderKind = new HashMap<>();
     }
 
-    private void handle(ConsumerRecord<byte[], byte[]> raw, ReplayOptions options, Instant to, Set<String> optedOut,
-            Pseudonymiser pseudonymiser, ReplayWriter writer, Counts counts) throws IOException {
+    /** What becomes of one record: a row to write, or the count it goes to. */
+    private record Outcome(Skip skip, ReplayRow row, ObjectNode line) {
+        static Outcome skipped(Skip skip) {
+            return new Outcome(skip, null, null);
+        }
+    }
+
+    private enum Skip { OUTSIDE_WINDOW, NO_VALUE, UNDECODABLE, OPTED_OUT, RESTRICTED }
+
+    /** The outcome of each record of {@code batch}, in order; shared out over the pool when there is one. */
+    private Outcome[] decide(List<ConsumerRecord<byte[], byte[]>> batch, ReplayOptions options, Instant to,
+            Set<String> optedOut, Pseudonymiser pseudonymiser, ExecutorService pool) {
+        Outcome[] outcomes = new Outcome[batch.size()];
+        if (pool == null || batch.size() < SHARED_FROM) {
+            for (int i = 0; i < outcomes.length; i++) {
+                outcomes[i] = decide(batch.get(i), options, to, optedOut, pseudonymiser);
+            }
+            return outcomes;
+        }
+        int share = (batch.size() + threads - 1) / threads;
+        List<Future<?>> parts = new ArrayList<>();
+        for (int first = 0; first < batch.size(); first += share) {
+            int from = first;
+            int until = Math.min(batch.size(), first + share);
+            parts.add(pool.submit(() -> {
+                for (int i = from; i < until; i++) {
+                    outcomes[i] = decide(batch.get(i), options, to, optedOut, pseudonymiser);
+                }
+            }));
+        }
+        try {
+            for (Future<?> part : parts) {
+                part.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("replay interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException("replay failed: " + e.getCause(), e.getCause());
+        }
+        return outcomes;
+    }
+
+    /** Decodes, filters and pseudonymises one record; safe on any thread (writes nothing, counts nothing). */
+    private Outcome decide(ConsumerRecord<byte[], byte[]> raw, ReplayOptions options, Instant to,
+            Set<String> optedOut, Pseudonymiser pseudonymiser) {
         if (raw.timestamp() >= to.toEpochMilli() || raw.timestamp() < options.from().toEpochMilli()) {
-            counts.outsideWindow++;
-            return;
+            return Outcome.skipped(Skip.OUTSIDE_WINDOW);
         }
         if (raw.value() == null) {
-            return;
+            return Outcome.skipped(Skip.NO_VALUE);
         }
         SpecificRecord record;
         try {
             record = deserializer(raw.topic()).deserialize(raw.topic(), raw.value());
         } catch (RuntimeException e) {
-            counts.undecodable++;
             LOG.warn("Cannot decode {} partition {} offset {}: {}", raw.topic(), raw.partition(), raw.offset(),
                     e.getMessage());
-            return;
+            return Outcome.skipped(Skip.UNDECODABLE);
         }
         if (!optedOut.isEmpty() && patients(record).stream().anyMatch(optedOut::contains)) {
-            counts.optedOut++;
-            return;
+            return Outcome.skipped(Skip.OPTED_OUT);
         }
         if (sensitivity(record) == Sensitivity.RESTRICTED && !options.includeRestricted()) {
             // not a word of it: a RESTRICTED record's content goes only where the operator said
-            counts.restrictedWithheld++;
-            return;
+            return Outcome.skipped(Skip.RESTRICTED);
         }
         ObjectNode line = ReplayRow.line(record);
         if (pseudonymiser != null) {
             pseudonymiser.apply(line, record.getSchema());
         }
-        ReplayRow row = ReplayRow.of(raw.topic(), raw.partition(), raw.offset(), Instant.ofEpochMilli(raw.timestamp()),
-                line);
-        writer.write(row, line);
+        return new Outcome(null, ReplayRow.of(raw.topic(), raw.partition(), raw.offset(),
+                Instant.ofEpochMilli(raw.timestamp()), line), line);
+    }
+
+    /** Writes a record's row or counts why it was not written; on the reading thread, in the order read. */
+    private static void write(ConsumerRecord<byte[], byte[]> raw, Outcome outcome, ReplayWriter writer, Counts counts)
+            throws IOException {
+        if (outcome.skip() != null) {
+            switch (outcome.skip()) {
+                case OUTSIDE_WINDOW -> counts.outsideWindow++;
+                case UNDECODABLE -> counts.undecodable++;
+                case OPTED_OUT -> counts.optedOut++;
+                case RESTRICTED -> counts.restrictedWithheld++;
+                case NO_VALUE -> {
+                    // a tombstone: nothing to write, nothing to count (as ever)
+                }
+                default -> throw new IllegalStateException("unknown outcome " + outcome.skip() + " at " + raw.offset());
+            }
+            return;
+        }
+        ReplayRow row = outcome.row();
+        writer.write(row, outcome.line());
         counts.written++;
         counts.byEventType.merge(row.eventType(), 1L, Long::sum);
         counts.byProviderKind.merge(row.providerKind(), 1L, Long::sum);
+    }
+
+    /** Daemon threads named after the replay. */
+    private static final class ReplayThreads implements java.util.concurrent.ThreadFactory {
+        private final AtomicInteger ids = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable runnable) {
+            Thread thread = new Thread(runnable, "caretrail-replay-" + ids.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }
     }
 
     private final Map<String, Deserializer<? extends SpecificRecord>> deserializers =

@@ -184,6 +184,7 @@ public final class DeliveryService implements SubscriptionListener, AutoCloseabl
         workers.values().forEach(r -> r.worker().stop());
         workers.values().forEach(this::halt);
         workers.clear();
+        http.close();
         audit.close(Duration.ofSeconds(5));
         LOG.info("Webhook delivery stopped");
     }

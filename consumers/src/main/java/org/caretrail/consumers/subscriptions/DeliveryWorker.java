@@ -228,6 +228,9 @@ final class DeliveryWorker implements Runnable {
             state = "STOPPED";
             partitionPool.shutdownNow();
             closeConsumer();
+            if (fhirHttp != http) {
+                fhirHttp.close(); // this subscription's own client (shorter timeout): its idle connections
+            }
         }
     }
 

@@ -230,7 +230,9 @@ class WebhookClientTest {
         HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         https.setHttpsConfigurator(new HttpsConfigurator(serverTls));
         List<String> httpsHosts = new CopyOnWriteArrayList<>();
+        java.util.Set<Integer> connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
         https.createContext("/", exchange -> {
+            connections.add(exchange.getRemoteAddress().getPort());
             httpsHosts.add(exchange.getRequestHeaders().getFirst("Host"));
             exchange.getRequestBody().readAllBytes();
             exchange.sendResponseHeaders(200, -1);
@@ -245,13 +247,17 @@ class WebhookClientTest {
 
             assertThat(client.post(URI.create("https://" + HOOKS + ":" + port + "/h"), Map.of(), new byte[] {1}))
                     .isEqualTo(200);
-            assertThat(httpsHosts).containsExactly(HOOKS + ":" + port);
+            assertThat(client.post(URI.create("https://" + HOOKS + ":" + port + "/h"), Map.of(), new byte[] {2}))
+                    .isEqualTo(200);
+            assertThat(httpsHosts).containsExactly(HOOKS + ":" + port, HOOKS + ":" + port);
+            assertThat(connections).as("one TLS connection kept alive for the same name").hasSize(1);
 
-            // the same address under another name: its certificate does not name it
+            // the same address under another name: its certificate does not name it, and the connection kept
+            // alive for the first name (whose certificate was checked) is not lent to it
             assertThatThrownBy(() -> client.post(URI.create("https://other.hub.example:" + port + "/h"), Map.of(),
                     new byte[] {1})).isInstanceOfSatisfying(WebhookClient.Failure.class,
                             f -> assertThat(f.publicText()).isEqualTo("TLS handshake failed"));
-            assertThat(httpsHosts).hasSize(1);
+            assertThat(httpsHosts).hasSize(2);
         } finally {
             https.stop(0);
         }

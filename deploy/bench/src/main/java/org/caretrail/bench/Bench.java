@@ -291,8 +291,9 @@ public final class Bench implements Callable<Integer> {
             Path data = common.data();
             new Report(out).machine("before");
             try (BenchBroker broker = common.broker(data, out);
-                 CarePublisher publisher = CarePublisher.connect(broker.bootstrapServers(), broker.topics(),
-                         "caretrail-bench")) {
+                 CarePublisher publisher = CarePublisher.forWaitingSenders(
+                         org.caretrail.events.kafka.KafkaClientSettings.plaintext(broker.bootstrapServers()),
+                         broker.topics(), "caretrail-bench")) {
                 out.println(MllpBenchmark.run(publisher, broker.bootstrapServers(), connections, messages));
                 out.println(FhirBenchmark.run(publisher, connections, requests));
                 new Report(out).machine("after");

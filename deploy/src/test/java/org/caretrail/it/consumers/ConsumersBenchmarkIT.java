@@ -142,15 +142,20 @@ class ConsumersBenchmarkIT {
             }
             producer.flush();
             LOG.info("BENCH {} of {} events acknowledged by the broker", acked.get(), events);
-            Path out = dir.resolve("bench.parquet");
-            ReplaySummary summary = new Replay(Map.of("bootstrap.servers", broker.bootstrapServers()), topics)
-                    .run(ReplayOptions.of(List.of("care.admissions", "care.discharges"), base.minusSeconds(1),
-                            base.plusSeconds(3600), ReplayFormat.PARQUET, out)
-                            .pseudonymised(ReplayIT.KEY), p -> { });
-            LOG.info("BENCH replay: {} events to pseudonymised Parquet in {} s = {} events/s ({} bytes)",
-                    summary.written(), String.format("%.2f", summary.elapsed().toMillis() / 1000.0),
-                    String.format("%.0f", summary.eventsPerSecond()), java.nio.file.Files.size(out));
-            assertThat(summary.written()).isEqualTo(acked.get());
+            // one thread (as before the replay shared its work out), then the default: the same reads, two figures
+            for (int threads : new java.util.LinkedHashSet<>(List.of(1, Replay.THREADS))) {
+                Path out = dir.resolve("bench-" + threads + ".parquet");
+                ReplaySummary summary = new Replay(Map.of("bootstrap.servers", broker.bootstrapServers()), topics)
+                        .withThreads(threads)
+                        .run(ReplayOptions.of(List.of("care.admissions", "care.discharges"), base.minusSeconds(1),
+                                base.plusSeconds(3600), ReplayFormat.PARQUET, out)
+                                .pseudonymised(ReplayIT.KEY), p -> { });
+                LOG.info("BENCH replay ({} thread(s)): {} events to pseudonymised Parquet in {} s = {} events/s ({} "
+                                + "bytes)", threads, summary.written(),
+                        String.format("%.2f", summary.elapsed().toMillis() / 1000.0),
+                        String.format("%.0f", summary.eventsPerSecond()), java.nio.file.Files.size(out));
+                assertThat(summary.written()).isEqualTo(acked.get());
+            }
         }
     }
 }

@@ -266,6 +266,78 @@ class ReplayIT {
         }
     }
 
+    /**
+     * Records decoded and pseudonymised on several threads are written as one thread writes them: the
+     * same rows, each partition's in offset order, the same counts. 3,000 events of 300 patients over
+     * the topics' partitions, with records outside the window, RESTRICTED ones and an opted-out patient
+     * among them, so every kind of outcome is shared out.
+     */
+    @Test
+    void aReplayOnSeveralThreadsWritesWhatAOneThreadReplayWrites() throws Exception {
+        Topics topics = new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl()));
+        try (EmbeddedKafkaBroker broker = RealInfrastructure.newBroker();
+                KafkaProducer<String, byte[]> producer = producer(broker.bootstrapServers())) {
+            Instant inside = FROM.plusSeconds(3600);
+            java.util.concurrent.atomic.AtomicInteger acked = new java.util.concurrent.atomic.AtomicInteger();
+            int sent = 0;
+            for (int i = 0; i < 3000; i++) {
+                String patient = TestChanges.patient(i % 300);
+                Instant at = i % 50 == 7 ? TO.plusSeconds(i) : inside.plusSeconds(i);
+                SpecificRecord event = i % 2 == 0 ? admission(patient, at) : discharge(patient, at);
+                if (i % 40 == 3) {
+                    CareEvents.header(event).setSensitivity(Sensitivity.RESTRICTED);
+                }
+                publish(producer, topics, event, at, acked);
+                sent++;
+            }
+            publish(producer, topics, consent(TestChanges.patient(5), true, inside), inside);
+            producer.flush();
+            assertThat(acked.get()).isEqualTo(sent);
+            Replay replay = new Replay(Map.of("bootstrap.servers", broker.bootstrapServers()), topics);
+            List<String> eventTopics = List.of(CareEventType.ADMISSION.topic(), CareEventType.DISCHARGE.topic());
+
+            Path oneThread = dir.resolve("one-thread.csv");
+            ReplaySummary sequential = replay.withThreads(1).run(ReplayOptions.of(eventTopics, FROM, TO,
+                    ReplayFormat.CSV, oneThread).pseudonymised(KEY).excludingOptedOut(), p -> { });
+            Path fourThreads = dir.resolve("four-threads.csv");
+            ReplaySummary parallel = replay.withThreads(4).run(ReplayOptions.of(eventTopics, FROM, TO,
+                    ReplayFormat.CSV, fourThreads).pseudonymised(KEY).excludingOptedOut(), p -> { });
+
+            // reasoned from what was sent: 60 outside the window (i % 50 == 7); 75 RESTRICTED (i % 40 == 3, never
+            // also i % 50 == 7); patient 5's 10 events (i = 5, 305, ... 2705: none outside, none RESTRICTED) opted out
+            assertThat(sequential.read()).isEqualTo(3000);
+            assertThat(sequential.outsideWindow()).isEqualTo(60);
+            assertThat(sequential.restrictedWithheld()).isEqualTo(75);
+            assertThat(sequential.optedOut()).isEqualTo(10);
+            assertThat(sequential.written()).isEqualTo(3000 - 60 - 75 - 10);
+            assertThat(parallel.read()).isEqualTo(sequential.read());
+            assertThat(parallel.written()).isEqualTo(sequential.written()).isPositive();
+            assertThat(parallel.outsideWindow()).isEqualTo(sequential.outsideWindow());
+            assertThat(parallel.optedOut()).isEqualTo(sequential.optedOut()).isPositive();
+            assertThat(parallel.restrictedWithheld()).isEqualTo(sequential.restrictedWithheld()).isPositive();
+            assertThat(parallel.byEventType()).isEqualTo(sequential.byEventType());
+            assertThat(parallel.byProviderKind()).isEqualTo(sequential.byProviderKind());
+            assertThat(sequential.written() + sequential.optedOut() + sequential.restrictedWithheld()
+                    + sequential.outsideWindow()).isEqualTo(3000);
+            // the same rows; within a partition in the same (offset) order, whatever the order the polls mixed them in
+            List<String> one = Files.readAllLines(oneThread);
+            List<String> four = Files.readAllLines(fourThreads);
+            assertThat(four.get(0)).isEqualTo(one.get(0));
+            assertThat(four).hasSize((int) sequential.written() + 1).containsExactlyInAnyOrderElementsOf(one);
+            assertThat(byPartition(four)).isEqualTo(byPartition(one));
+        }
+    }
+
+    /** CSV rows (after the header) grouped by their first two cells (topic, partition), each group in file order. */
+    private static Map<String, List<String>> byPartition(List<String> csv) {
+        Map<String, List<String>> groups = new java.util.TreeMap<>();
+        for (String row : csv.subList(1, csv.size())) {
+            String[] cells = row.split(",", 3);
+            groups.computeIfAbsent(cells[0] + "," + cells[1], k -> new ArrayList<>()).add(row);
+        }
+        return groups;
+    }
+
     @Test
     void replaysTimelineChangesToJsonLinesAndCsv() throws Exception {
         Topics topics = new Topics(new RestSchemaRegistry(RealInfrastructure.registryUrl()));

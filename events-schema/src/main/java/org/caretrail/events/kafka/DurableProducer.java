@@ -29,7 +29,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * <tr><td>{@code compression.type}</td><td>{@link #compression()}: {@value #DEFAULT_COMPRESSION} unless
  *     {@value #COMPRESSION_ENV} (or the system property {@value #COMPRESSION_PROPERTY}) says otherwise</td>
  *     <td>care events are repetitive text; see {@link #compression()} for the trade-off</td></tr>
- * <tr><td>{@code linger.ms}</td><td>{@value #LINGER_MS}</td><td>fills batches under load, adds at most
+ * <tr><td>{@code linger.ms}</td><td>{@value #LINGER_MS}; {@value #ANSWERING_LINGER_MS} for a producer whose
+ *     every write has a sender waiting ({@link #answeringConfig})</td><td>fills batches under load, adds at most
  *     5 ms to one sender's wait</td></tr>
  * <tr><td>{@code max.block.ms}</td><td>{@link #MAX_BLOCK} (3 s)</td><td>the longest a {@code send} call
  *     itself may block (broker metadata unknown, buffer full); Kafka's default is 60 s, longer than a
@@ -66,6 +67,14 @@ public final class DurableProducer {
                             + "every Kafka client; snappy; none). A third-party consumer must be able to read it.")
             .oneOf(COMPRESSIONS);
     public static final int LINGER_MS = 5;
+    /**
+     * {@code linger.ms} of a producer whose every write has a sender waiting for its answer (the adapters'
+     * publisher, the HL7 message log): 0. Such a sender has one write in flight at a time (an MLLP connection
+     * waits for its message's events, then for its message-log record, before it may send the next message),
+     * so a linger only adds to its wait, twice per HL7 message; the writes of many senders still share a
+     * request while earlier requests are in flight.
+     */
+    public static final int ANSWERING_LINGER_MS = 0;
     public static final Duration MAX_BLOCK = Duration.ofSeconds(3);
     public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
     public static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(30);
@@ -128,6 +137,22 @@ public final class DurableProducer {
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis());
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) DELIVERY_TIMEOUT.toMillis());
         return config;
+    }
+
+    /**
+     * {@link #config(Map, String)} for a producer whose every write has a sender waiting for it: the same
+     * durable settings, with {@code linger.ms} {@value #ANSWERING_LINGER_MS} ({@link #ANSWERING_LINGER_MS}).
+     */
+    public static Map<String, Object> answeringConfig(Map<String, ?> clientSettings, String clientId) {
+        Map<String, Object> config = config(clientSettings, clientId);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, ANSWERING_LINGER_MS);
+        return config;
+    }
+
+    /** A durable producer whose every write has a sender waiting for it ({@link #answeringConfig}). */
+    public static <K, V> KafkaProducer<K, V> createAnswering(Map<String, ?> clientSettings, String clientId,
+                                                             Serializer<K> keySerializer, Serializer<V> valueSerializer) {
+        return new KafkaProducer<>(answeringConfig(clientSettings, clientId), keySerializer, valueSerializer);
     }
 
     /** A durable producer with the given serializers. */

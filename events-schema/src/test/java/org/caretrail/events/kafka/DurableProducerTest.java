@@ -43,6 +43,23 @@ class DurableProducerTest {
     }
 
     @Test
+    void a_producer_with_a_sender_waiting_on_every_write_has_no_linger_and_is_otherwise_as_durable() {
+        Map<String, Object> client = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "broker-1:9093",
+                ProducerConfig.ACKS_CONFIG, "1", ProducerConfig.LINGER_MS_CONFIG, 50);
+        Map<String, Object> answering = DurableProducer.answeringConfig(client, "caretrail-adapters");
+        Map<String, Object> durable = DurableProducer.config(client, "caretrail-adapters");
+
+        // an MLLP sender waits for its events, then for the message-log record: a linger would be waited twice
+        assertThat(answering).containsEntry(ProducerConfig.LINGER_MS_CONFIG, 0);
+        assertThat(durable).containsEntry(ProducerConfig.LINGER_MS_CONFIG, DurableProducer.LINGER_MS);
+        Map<String, Object> rest = new java.util.HashMap<>(answering);
+        rest.remove(ProducerConfig.LINGER_MS_CONFIG);
+        Map<String, Object> durableRest = new java.util.HashMap<>(durable);
+        durableRest.remove(ProducerConfig.LINGER_MS_CONFIG);
+        assertThat(rest).isEqualTo(durableRest).containsEntry(ProducerConfig.ACKS_CONFIG, "all");
+    }
+
+    @Test
     void the_compression_is_lz4_unless_a_setting_chooses_one_kafka_knows_and_a_typo_is_refused_naming_the_choices() {
         String before = System.getProperty(DurableProducer.COMPRESSION_PROPERTY);
         try {

@@ -81,7 +81,7 @@ public final class Hl7MessageLog implements PublishedItems, AutoCloseable {
         consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "caretrail-hl7-message-log-reader");
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        return new Hl7MessageLog(CareTopics.HL7_MESSAGE_LOG, DurableProducer.create(kafka.config(),
+        return new Hl7MessageLog(CareTopics.HL7_MESSAGE_LOG, DurableProducer.createAnswering(kafka.config(),
                 "caretrail-hl7-message-log", new StringSerializer(), new ByteArraySerializer()),
                 new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer()), settings,
                 Clock.systemUTC());

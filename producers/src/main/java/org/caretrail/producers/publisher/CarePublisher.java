@@ -83,6 +83,16 @@ public final class CarePublisher implements AutoCloseable {
     }
 
     /**
+     * A publisher for the adapters, whose every publish has a sender waiting for its answer (an MLLP ACK,
+     * a FHIR 201): the same durable producer without a linger ({@link DurableProducer#ANSWERING_LINGER_MS}),
+     * so a waiting sender is not kept waiting for a batch to fill. Sharing {@code topics} with the caller.
+     */
+    public static CarePublisher forWaitingSenders(KafkaClientSettings kafka, Topics topics, String clientId) {
+        return new CarePublisher(DurableProducer.createAnswering(kafka.config(), clientId, new StringSerializer(),
+                new ByteArraySerializer()), topics, new CareEventValidator(), false);
+    }
+
+    /**
      * Durable, ordered, idempotent, and bounded in time: {@link DurableProducer}'s settings (acks=all,
      * idempotence, a send blocks at most 3 s, a write is retried for at most 30 s).
      */
