@@ -148,6 +148,9 @@ public final class TopicsApplier {
                 }
             }
             if (!toCheck.isEmpty()) {
+                // a topic another applier has just created is not yet known to every broker: describing its
+                // configuration then fails with "does not host this topic-partition"; wait until it is served
+                awaitServed(admin, toCheck.stream().map(TopicSpec::name).toList(), Duration.ofSeconds(60));
                 outcomes.addAll(reconcile(admin, toCheck, wanted));
             }
             awaitServed(admin, specs.stream().map(TopicSpec::name).toList(), Duration.ofSeconds(60));
