@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +56,7 @@ class WebhookClientBenchmarkTest {
     void postsPerSecondToALocalReceiver(String scheme) throws Exception {
         int posts = Integer.getInteger("caretrail.bench.posts", 4000);
         int senders = 4; // DeliveryWorker.PARALLEL_PARTITIONS
-        SSLContext tls = selfSigned(dir);
+        SSLContext tls = WebhookClientTest.selfSigned(dir, HOOKS);
         HttpServer server = scheme.equals("https")
                 ? HttpsServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 100)
                 : HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 100);
@@ -116,27 +111,4 @@ class WebhookClientBenchmarkTest {
         }
     }
 
-    /** A key and self-signed certificate for the hub's name, made with the JDK's keytool; trusted by the context. */
-    private static SSLContext selfSigned(Path dir) throws Exception {
-        Path store = dir.resolve("hub.p12");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        Process process = new ProcessBuilder(keytool, "-genkeypair", "-alias", "hub", "-keyalg", "EC", "-groupname",
-                "secp256r1", "-dname", "CN=" + HOOKS, "-ext", "SAN=dns:" + HOOKS, "-validity", "2", "-storetype",
-                "PKCS12", "-keystore", store.toString(), "-storepass", "changeit", "-keypass", "changeit")
-                .redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(output).isZero();
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(store)) {
-            keys.load(in, "changeit".toCharArray());
-        }
-        KeyManagerFactory km = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        km.init(keys, "changeit".toCharArray());
-        TrustManagerFactory tm = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tm.init(keys);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(km.getKeyManagers(), tm.getTrustManagers(), null);
-        return context;
-    }
 }

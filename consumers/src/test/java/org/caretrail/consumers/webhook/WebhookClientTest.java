@@ -264,7 +264,8 @@ class WebhookClientTest {
     }
 
     /** A key and self-signed certificate for {@code name}, made with the JDK's keytool; trusted by the context. */
-    private static SSLContext selfSigned(Path dir, String name) throws Exception {
+    /** A TLS context holding a fresh self-signed certificate for {@code name}, trusting only it. */
+    static SSLContext selfSigned(Path dir, String name) throws Exception {
         Path store = dir.resolve("hub.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Process process = new ProcessBuilder(keytool, "-genkeypair", "-alias", "hub", "-keyalg", "EC", "-groupname",
