@@ -92,6 +92,21 @@ final class TimelineFaultFixture implements AutoCloseable {
             app.close();
             throw new IllegalStateException("not RUNNING within 120 s: " + app.health());
         }
+        return serve(app);
+    }
+
+    /**
+     * A started application and its API, without waiting for it to be RUNNING: for an application that may
+     * fail before it ever is (its input topics are shared with this class's other tests, and a thread that
+     * fails on their events can use up its restart budget before the client is ever RUNNING).
+     */
+    Running startWithoutWaiting(TimelineSettings settings) throws Exception {
+        TimelineApplication app = new TimelineApplication(settings, topics);
+        app.start();
+        return serve(app);
+    }
+
+    private static Running serve(TimelineApplication app) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext(TimelineApi.PATH_PREFIX, app.api());
         server.start();
