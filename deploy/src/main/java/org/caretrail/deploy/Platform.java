@@ -232,14 +232,27 @@ public final class Platform implements AutoCloseable {
                 })
                 .protectWith(access).auditWith(audit);
         String base = "http://" + settings.httpHost() + ":" + settings.httpPort();
+        // other instances forward reads for the patients this one holds to its peer port: mutual TLS from the
+        // peer secret, never plain HTTP; it is what this instance advertises in Kafka's metadata
+        javax.net.ssl.SSLContext peerTls = null;
+        String advertised = settings.advertisedHttpHost() + ":" + settings.httpPort();
+        if (access.peers().isPresent()) {
+            java.util.Set<String> names = new java.util.LinkedHashSet<>(
+                    java.util.List.of(settings.advertisedHttpHost(), settings.httpHost()));
+            names.addAll(org.caretrail.deploy.security.CertificateAuthority.localNames());
+            peerTls = access.peers().get().tls(names);
+            http.peersOn(settings.httpHost(), configured == null ? 0 : configured.get(PlatformSettings.PEER_PORT),
+                    peerTls);
+            advertised = settings.advertisedHttpHost() + ":" + http.peerPort();
+            addresses.put("Other instances", "https://" + advertised + " (mutual TLS from the peer secret)");
+        }
 
         // what up knows (its data directory, its address, the replication the topics got) unless the operator set it
         TimelineSettings timelineSettings = (configured == null ? TimelineSettings.defaults()
                 : TimelineSettings.from(configured))
                 .withKafkaClient(kafka.as(CarePrincipal.TIMELINE));
         timelineSettings = unlessSet(timelineSettings, TimelineSettings.STATE_DIR, settings.dataDir().resolve("streams"));
-        timelineSettings = unlessSet(timelineSettings, TimelineSettings.APPLICATION_SERVER,
-                settings.advertisedHttpHost() + ":" + settings.httpPort());
+        timelineSettings = unlessSet(timelineSettings, TimelineSettings.APPLICATION_SERVER, advertised);
         timelineSettings = timelineSettings.with(TimelineSettings.NUM_STANDBY_REPLICAS, settings.timelineStandbyReplicas());
         timelineSettings = unlessSet(timelineSettings, TimelineSettings.INTERNAL_TOPICS_REPLICATION,
                 appliedReplication.toString());
@@ -259,7 +272,7 @@ public final class Platform implements AutoCloseable {
         }
         TimelineApi timelineApi = timeline.api();
         if (access.peers().isPresent()) {
-            timelineApi = timelineApi.forwardingWith(access.peers().get()::sign);
+            timelineApi = timelineApi.forwardingWith(access.peers().get()::sign, peerTls);
         }
         http.mount(TimelineApi.PATH_PREFIX, timelineApi);
         http.mountPublic(TimelineWebView.PATH, new TimelineWebView());
@@ -291,7 +304,7 @@ public final class Platform implements AutoCloseable {
                 : org.caretrail.producers.fhir.FhirSettings.from(configured));
         FhirReadApi fhirReadApi = new FhirReadApi(timeline.queries(), timeline.hostLookup(), timeline::isRunning);
         FhirReadApi fhirReads = access.peers().isPresent()
-                ? fhirReadApi.forwardingWith(access.peers().get()::sign) : fhirReadApi;
+                ? fhirReadApi.forwardingWith(access.peers().get()::sign, peerTls) : fhirReadApi;
 
         progress.step("starting subscriptions and webhook delivery");
         // the operator's callback allow-list, subscriptions per caller and the secrets' keys: see consumers/README.md

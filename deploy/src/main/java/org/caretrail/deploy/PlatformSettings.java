@@ -78,6 +78,9 @@ public record PlatformSettings(
     public static final Setting<String> ADVERTISED_HTTP_HOST = Setting.text("up.advertised-http-host", "",
             "Where other CareTrail instances reach this one's HTTP (empty: up.http-host, or this machine's name when "
                     + "that is 0.0.0.0).");
+    public static final Setting<Integer> PEER_PORT = port("up.peer-port", 0,
+            "Port where other CareTrail instances forward reads for the patients this one holds: HTTPS, mutual TLS "
+                    + "from the peer secret, advertised in Kafka's metadata (0: any free port).");
     public static final Setting<Integer> BROKERS = Setting.integer("up.brokers", 1,
             "Embedded Kafka brokers: 1, or a local cluster of 3 or more.")
             .checkedBy(v -> v == 1 || v >= 3 && v <= 9 ? null : "must be 1 or 3..9");
@@ -90,8 +93,8 @@ public record PlatformSettings(
 
     /** The settings of {@code caretrail up} itself, in the order {@code caretrail config} lists them. */
     public static final List<Setting<?>> DEFINITIONS = List.of(DATA_DIR, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL,
-            KAFKA_PORT, REGISTRY_PORT, HTTP_HOST, HTTP_PORT, MLLP_PORT, HEALTH_PORT, ADVERTISED_HTTP_HOST, BROKERS,
-            PATIENTS, RATE, KAFKA_SECURITY_DIR, org.caretrail.deploy.infra.EmbeddedSchemaRegistry.JAVA);
+            KAFKA_PORT, REGISTRY_PORT, HTTP_HOST, HTTP_PORT, MLLP_PORT, HEALTH_PORT, ADVERTISED_HTTP_HOST, PEER_PORT,
+            BROKERS, PATIENTS, RATE, KAFKA_SECURITY_DIR, org.caretrail.deploy.infra.EmbeddedSchemaRegistry.JAVA);
 
     /** One embedded broker, no separate health port, default HTTP limits (as before these existed). */
     public PlatformSettings(Path dataDir, String bootstrapServers, String schemaRegistryUrl, int kafkaPort,

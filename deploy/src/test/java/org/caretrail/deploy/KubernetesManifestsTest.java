@@ -166,14 +166,23 @@ class KubernetesManifestsTest {
     void theServicesSelectThePlatformPodsAndExposeItsPorts() {
         JsonNode podLabels = BY_KIND_AND_NAME.get("StatefulSet/caretrail").at("/spec/template/metadata/labels");
         assertThat(BY_KIND_AND_NAME.get("StatefulSet/caretrail").at("/spec/selector/matchLabels")).isEqualTo(podLabels);
-        for (String service : List.of("Service/caretrail", "Service/caretrail-headless")) {
+        // clients reach HTTP and MLLP; the pods also reach each other's peer port (mutual TLS), by pod name only
+        Map<String, List<String>> exposed = Map.of("Service/caretrail", List.of("http", "mllp"),
+                "Service/caretrail-headless", List.of("http", "mllp", "peers"));
+        List<String> containerPorts = new ArrayList<>();
+        BY_KIND_AND_NAME.get("StatefulSet/caretrail").at("/spec/template/spec/containers/0/ports")
+                .forEach(p -> containerPorts.add(p.path("name").asText()));
+        for (String service : exposed.keySet()) {
             JsonNode spec = BY_KIND_AND_NAME.get(service).path("spec");
             spec.path("selector").fields().forEachRemaining(label ->
                     assertThat(podLabels.path(label.getKey()).asText()).as(service + " selects " + label.getKey())
                             .isEqualTo(label.getValue().asText()));
-            spec.path("ports").forEach(port -> assertThat(List.of("http", "mllp"))
+            spec.path("ports").forEach(port -> assertThat(exposed.get(service))
                     .contains(port.path("targetPort").asText()));
+            spec.path("ports").forEach(port -> assertThat(containerPorts).contains(port.path("targetPort").asText()));
         }
+        assertThat(BY_KIND_AND_NAME.get("StatefulSet/caretrail").at("/spec/template/spec/containers/0/args").toString())
+                .as("the peer port is fixed, so the headless Service can name it").contains("--peer-port=8443");
         assertThat(BY_KIND_AND_NAME.get("Service/caretrail-headless").at("/spec/clusterIP").asText()).isEqualTo("None");
         assertThat(BY_KIND_AND_NAME.get("StatefulSet/caretrail").at("/spec/serviceName").asText())
                 .isEqualTo("caretrail-headless");

@@ -107,8 +107,8 @@ public final class TimelineSettings {
                     + "to the dead-letter topic.",
             Duration::parse, v -> v.toMillis() >= 1000 ? null : "must be at least 1 s (PT1S)");
     public static final Setting<String> APPLICATION_SERVER = define("timeline.application.server", "",
-            "host:port where this instance answers timeline queries, so other instances can forward to it "
-                    + "(empty: single instance, no forwarding).",
+            "host:port where this instance answers queries other instances forward to it, over TLS (caretrail up: "
+                    + "its peer port, up.peer-port; empty: single instance, no forwarding).",
             Function.identity(), v -> v.isEmpty() || v.matches("[^:]+:\\d{1,5}") ? null : "must be host:port or empty");
     public static final Setting<String> DEAD_LETTER_TOPIC = define("timeline.dead.letter.topic",
             CareTopics.DEAD_LETTER, "Where rejected input goes, with its reason and origin in headers.",

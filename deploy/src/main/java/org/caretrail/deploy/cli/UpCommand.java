@@ -61,6 +61,11 @@ final class UpCommand implements Callable<Integer> {
                     + "patients it holds (default: --http-host, or this machine's name when that is 0.0.0.0)")
     String advertisedHttpHost;
 
+    @Option(names = "--peer-port", defaultValue = "0", paramLabel = "PORT",
+            description = "Port where other CareTrail instances forward reads for the patients this one holds: HTTPS "
+                    + "with mutual TLS from the peer secret, never plain HTTP (default: any free port)")
+    int peerPort;
+
     @picocli.CommandLine.Mixin
     AccessOptions access;
 
@@ -82,6 +87,7 @@ final class UpCommand implements Callable<Integer> {
             Map.entry("--mllp-port", PlatformSettings.MLLP_PORT),
             Map.entry("--health-port", PlatformSettings.HEALTH_PORT),
             Map.entry("--advertised-http-host", PlatformSettings.ADVERTISED_HTTP_HOST),
+            Map.entry("--peer-port", PlatformSettings.PEER_PORT),
             Map.entry("--brokers", PlatformSettings.BROKERS),
             Map.entry("--patients", PlatformSettings.PATIENTS),
             Map.entry("--rate", PlatformSettings.RATE),

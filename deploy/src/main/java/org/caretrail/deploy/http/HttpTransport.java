@@ -29,6 +29,15 @@ final class HttpTransport implements AutoCloseable {
     private final JettyHttpServer server;
 
     HttpTransport(String name, String host, int port, HttpLimits limits) throws IOException {
+        this(name, host, port, limits, null);
+    }
+
+    /**
+     * @param tls null: plain HTTP; else HTTPS with this context, and the client must present a certificate it
+     *     trusts (mutual TLS: for the instances' peer port, where only other instances call)
+     */
+    HttpTransport(String name, String host, int port, HttpLimits limits, javax.net.ssl.SSLContext tls)
+            throws IOException {
         QueuedThreadPool threads = new QueuedThreadPool(limits.maxThreads(), Math.min(8, limits.maxThreads()));
         threads.setName(name);
         threads.setDaemon(true);
@@ -40,7 +49,18 @@ final class HttpTransport implements AutoCloseable {
         http.setIdleTimeout(limits.idleTimeout().toMillis());
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
-        connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+        if (tls == null) {
+            connector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+        } else {
+            org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+            ssl.setSslContext(tls);
+            ssl.setNeedClientAuth(true);
+            ssl.setIncludeProtocols("TLSv1.3");
+            // peers dial an advertised name or address; the certificate names it, and the client checks that
+            http.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false));
+            connector = new ServerConnector(jetty, 1, 1,
+                    new org.eclipse.jetty.server.SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+        }
         connector.setHost(host);
         connector.setPort(port);
         connector.setIdleTimeout(limits.idleTimeout().toMillis());

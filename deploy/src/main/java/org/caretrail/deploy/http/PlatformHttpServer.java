@@ -38,6 +38,8 @@ public final class PlatformHttpServer implements AutoCloseable {
     private final HttpTransport main;
     private final HttpTransport healthPort;
     private final HttpServer server;
+    private final HttpLimits limits;
+    private HttpTransport peers;
     private final Health health;
     private ApiAccess access = ApiAccess.open();
     private AccessAudit audit;
@@ -54,6 +56,7 @@ public final class PlatformHttpServer implements AutoCloseable {
     public PlatformHttpServer(String host, int port, int healthPort, HttpLimits limits, Health health,
             Supplier<String> metrics) throws IOException {
         this.health = health;
+        this.limits = limits;
         main = new HttpTransport("http-" + port, host, port, limits);
         server = main.server();
         HttpHandler metricsHandler = exchange -> send(exchange, 200, "text/plain; version=0.0.4", metrics.get());
@@ -94,8 +97,34 @@ public final class PlatformHttpServer implements AutoCloseable {
      * {@code org.caretrail.events.access.Caller.ATTRIBUTE}.
      */
     public PlatformHttpServer mount(String path, HttpHandler handler) {
-        server.createContext(contextPath(path), guarded(handler));
+        HttpHandler guarded = guarded(handler);
+        server.createContext(contextPath(path), guarded);
+        if (peers != null) {
+            peers.server().createContext(contextPath(path), guarded);
+        }
         return this;
+    }
+
+    /**
+     * Also serves what is mounted from now on with {@link #mount} on a second listener for the other CareTrail
+     * instances: HTTPS with {@code tls}, and only to a client presenting a certificate {@code tls} trusts (mutual
+     * TLS, {@code org.caretrail.deploy.security.PeerTls}). Forwarded reads arrive there; behind it the same guard
+     * chain checks their peer signature and audits them. Nothing public is served on it.
+     *
+     * @param port the port (0: any free one)
+     */
+    public PlatformHttpServer peersOn(String host, int port, javax.net.ssl.SSLContext tls) throws IOException {
+        if (peers != null) {
+            throw new IllegalStateException("the peer listener is already set");
+        }
+        int chosen = port == 0 ? org.caretrail.deploy.infra.Ports.free() : port;
+        peers = new HttpTransport("peers-" + chosen, host, chosen, limits, tls);
+        return this;
+    }
+
+    /** The peer listener's port, or -1 when there is none. */
+    public int peerPort() {
+        return peers == null ? -1 : peers.port();
     }
 
     /**
@@ -103,7 +132,11 @@ public final class PlatformHttpServer implements AutoCloseable {
      * every request, refused ones included (e.g. {@link FhirRequestMetrics}).
      */
     public PlatformHttpServer mount(String path, HttpHandler handler, java.util.function.UnaryOperator<HttpHandler> outermost) {
-        server.createContext(contextPath(path), outermost.apply(guarded(handler)));
+        HttpHandler chain = outermost.apply(guarded(handler));
+        server.createContext(contextPath(path), chain);
+        if (peers != null) {
+            peers.server().createContext(contextPath(path), chain);
+        }
         return this;
     }
 
@@ -142,9 +175,13 @@ public final class PlatformHttpServer implements AutoCloseable {
         if (healthPort != null) {
             healthPort.start();
         }
+        if (peers != null) {
+            peers.start();
+        }
         main.start();
-        LOG.info("HTTP on http://{}:{}{}", server.getAddress().getHostString(), port(),
-                healthPort == null ? "" : ", health on port " + healthPort.port());
+        LOG.info("HTTP on http://{}:{}{}{}", server.getAddress().getHostString(), port(),
+                healthPort == null ? "" : ", health on port " + healthPort.port(),
+                peers == null ? "" : ", other instances on port " + peers.port() + " (mutual TLS)");
     }
 
     public int port() {
@@ -173,6 +210,9 @@ public final class PlatformHttpServer implements AutoCloseable {
     @Override
     public void close() {
         main.close();
+        if (peers != null) {
+            peers.close();
+        }
         if (healthPort != null) {
             healthPort.close();
         }

@@ -67,6 +67,9 @@ public final class CertificateAuthority {
     private static final Duration LEAF_VALIDITY = Duration.ofDays(730);
     private static final Duration RENEW_BEFORE = Duration.ofDays(30);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** A derived CA's validity: fixed, so that every holder of its seed makes the same certificate. */
+    private static final Instant DERIVED_NOT_BEFORE = Instant.parse("2025-01-01T00:00:00Z");
+    private static final Instant DERIVED_NOT_AFTER = Instant.parse("2075-01-01T00:00:00Z");
 
     private final PrivateKey key;
     private final X509Certificate certificate;
@@ -144,19 +147,7 @@ public final class CertificateAuthority {
                 return false;
             }
             KeyPair pair = newKeyPair();
-            Instant now = Instant.now();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(LEAF_VALIDITY)),
-                    new X500Principal("CN=" + commonName + ",O=CareTrail"), pair.getPublic());
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            builder.addExtension(Extension.subjectAlternativeName, false, alternativeNames(wanted));
-            builder.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
-            builder.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
-            X509Certificate cert = sign(builder, key);
+            X509Certificate cert = leaf(pair, commonName, wanted);
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             ks.setKeyEntry(ALIAS, pair.getPrivate(), password, new Certificate[] {cert, certificate});
@@ -166,6 +157,94 @@ public final class CertificateAuthority {
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IOException("cannot issue a certificate in " + keystore + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A certificate from this CA for {@code pair}'s key: {@code commonName}, every host, server and client use. */
+    private X509Certificate leaf(KeyPair pair, String commonName, Set<String> hosts)
+            throws GeneralSecurityException, OperatorCreationException, IOException {
+        Instant now = Instant.now();
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(),
+                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(LEAF_VALIDITY)),
+                new X500Principal("CN=" + commonName + ",O=CareTrail"), pair.getPublic());
+        JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+        builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+        builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+        builder.addExtension(Extension.subjectAlternativeName, false, alternativeNames(hosts));
+        builder.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+        // by key only: a derived CA's certificate differs between holders in its signature, never in its key
+        builder.addExtension(Extension.authorityKeyIdentifier, false,
+                ext.createAuthorityKeyIdentifier(certificate.getPublicKey()));
+        return sign(builder, key);
+    }
+
+    /**
+     * The CA every holder of {@code seed} derives alike: the same EC P-256 key (its private value taken from
+     * the seed), name, serial and validity; only the signature of its own certificate differs between holders
+     * (ECDSA signs with a fresh random), which no one checks: a trust anchor is its name and key. Held in
+     * memory only, never written. For instances that share a secret and nothing else: each issues itself a
+     * certificate and trusts whatever the others issued themselves (see {@link PeerTls}).
+     *
+     * @param seed at least 32 secret bytes
+     * @param purpose names the CA (a different purpose, a different CA)
+     */
+    public static CertificateAuthority derivedFrom(byte[] seed, String purpose) throws IOException {
+        if (seed.length < 32) {
+            throw new IllegalArgumentException("a derived CA needs a seed of at least 32 bytes");
+        }
+        try {
+            org.bouncycastle.jce.spec.ECNamedCurveParameterSpec curve =
+                    org.bouncycastle.jce.ECNamedCurveTable.getParameterSpec("secp256r1");
+            BigInteger n = curve.getN();
+            BigInteger d = new BigInteger(1, hmac(seed, purpose + " key")).mod(n.subtract(BigInteger.ONE))
+                    .add(BigInteger.ONE);
+            org.bouncycastle.math.ec.ECPoint q = curve.getG().multiply(d).normalize();
+            java.security.AlgorithmParameters params = java.security.AlgorithmParameters.getInstance("EC");
+            params.init(new ECGenParameterSpec("secp256r1"));
+            java.security.spec.ECParameterSpec jdkCurve = params.getParameterSpec(java.security.spec.ECParameterSpec.class);
+            java.security.KeyFactory keys = java.security.KeyFactory.getInstance("EC");
+            PrivateKey privateKey = keys.generatePrivate(new java.security.spec.ECPrivateKeySpec(d, jdkCurve));
+            java.security.PublicKey publicKey = keys.generatePublic(new java.security.spec.ECPublicKeySpec(
+                    new java.security.spec.ECPoint(q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger()),
+                    jdkCurve));
+            byte[] id = hmac(seed, purpose + " name");
+            X500Name name = new X500Name("CN=" + purpose + " " + java.util.HexFormat.of().formatHex(id, 0, 6)
+                    + ",O=CareTrail");
+            BigInteger serial = new BigInteger(1, hmac(seed, purpose + " serial"), 0, 16).setBit(127);
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial,
+                    Date.from(DERIVED_NOT_BEFORE), Date.from(DERIVED_NOT_AFTER), name, publicKey);
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            builder.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(publicKey));
+            return new CertificateAuthority(privateKey, sign(builder, privateKey));
+        } catch (GeneralSecurityException | OperatorCreationException e) {
+            throw new IOException("cannot derive the " + purpose + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A key store in memory (PKCS12): a new key and its certificate from this CA for {@code commonName}, valid
+     * for every name in {@code hosts}, for TLS server and client use; alias {@value #ALIAS}.
+     */
+    public KeyStore issueInMemory(String commonName, Collection<String> hosts, char[] password) throws IOException {
+        try {
+            KeyPair pair = newKeyPair();
+            X509Certificate cert = leaf(pair, commonName, new LinkedHashSet<>(hosts));
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry(ALIAS, pair.getPrivate(), password, new Certificate[] {cert, certificate});
+            return ks;
+        } catch (GeneralSecurityException | OperatorCreationException e) {
+            throw new IOException("cannot issue a certificate for " + commonName + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] hmac(byte[] key, String label) throws GeneralSecurityException {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+        return mac.doFinal(label.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** Issued by this CA, to this name, for every wanted host, with more than 30 days to run. */

@@ -104,6 +104,21 @@ public final class PeerCredential {
         return read(file);
     }
 
+    /**
+     * TLS between the instances that share this secret, both ways authenticated ({@link PeerTls}): an SSL
+     * context whose certificate names {@code hosts} (where other instances reach this one) and which trusts
+     * only certificates from the same secret. The signing key never serves as the TLS key: it is derived apart.
+     */
+    public javax.net.ssl.SSLContext tls(java.util.Collection<String> hosts) throws IOException {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            return PeerTls.context(mac.doFinal(PeerTls.CA_PURPOSE.getBytes(StandardCharsets.UTF_8)), hosts);
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
     /** True when the request claims to come from a peer (so it must carry a valid credential). */
     public static boolean claimed(Headers headers) {
         return headers.containsKey(SIGNATURE_HEADER) || headers.containsKey(CALLER_HEADER)

@@ -1,6 +1,7 @@
 package org.caretrail.it.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -111,6 +112,22 @@ class TwoPlatformsForwardingIT {
                 assertThat(e.getValue().get("forwardedByPeer").asBoolean()).isTrue();
             });
 
+            // forwarded over TLS to B's peer port (what B advertises in Kafka's metadata), not to its API port
+            String servedBy = get(a, a.timeline(viaPeer), TOKEN_A, Map.of()).headers()
+                    .firstValue("X-CareTrail-Served-By").orElseThrow();
+            int peerPort = Integer.parseInt(servedBy.substring(servedBy.lastIndexOf(':') + 1));
+            assertThat(peerPort).isNotEqualTo(b.port());
+            assertThat(b.platform().addresses().get("Other instances")).isEqualTo("https://" + servedBy
+                    + " (mutual TLS from the peer secret)");
+            // a caller without a certificate from the peer secret gets no HTTP at all there, not even with B's token
+            HttpClient trustsAnything = HttpClient.newBuilder().sslContext(trustingAnythingWithoutACertificate()).build();
+            assertThatThrownBy(() -> trustsAnything.send(HttpRequest.newBuilder(URI.create("https://" + servedBy
+                    + "/api/v1/patients/" + viaPeer + "/timeline")).header("Authorization", "Bearer " + TOKEN_B)
+                    .build(), HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.io.IOException.class);
+            assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://"
+                    + servedBy + "/api/v1/patients/" + viaPeer + "/timeline")).header("Authorization", "Bearer "
+                    + TOKEN_B).build(), HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.io.IOException.class);
+
             // B does not know A's token: only the peer credential can have got the answer there
             assertThat(get(b, b.timeline(viaPeer), TOKEN_A, Map.of()).statusCode()).isEqualTo(401);
             // nor does claiming to be a forwarding peer get anyone in
@@ -195,5 +212,24 @@ class TwoPlatformsForwardingIT {
                 .setPatient(PatientRef.newBuilder().setNhsNumber(nhs).build())
                 .setSensitivity(Sensitivity.NORMAL).build();
         return Attendance.newBuilder().setHeader(header).setDepartment("ED").build();
+    }
+
+    private static javax.net.ssl.SSLContext trustingAnythingWithoutACertificate() throws Exception {
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        return context;
     }
 }

@@ -53,7 +53,7 @@ class TimelineTwoInstancesIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Instance(TimelineApplication app, HttpServer server) {
+    record Instance(TimelineApplication app, HttpServer server, HttpServer peers) {
         String url(String nhs) {
             return "http://127.0.0.1:" + server.getAddress().getPort() + "/api/v1/patients/" + nhs + "/timeline";
         }
@@ -143,20 +143,32 @@ class TimelineTwoInstancesIT {
     private static Instance start(String appId, EmbeddedKafkaBroker broker, Topics topics) throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.start();
+        // the peer port, as the platform serves it: HTTPS, a client certificate from the same peer secret required
+        javax.net.ssl.SSLContext tls = ACCESS.peers().orElseThrow().tls(java.util.List.of("127.0.0.1"));
+        com.sun.net.httpserver.HttpsServer peers = com.sun.net.httpserver.HttpsServer.create(
+                new InetSocketAddress("127.0.0.1", 0), 0);
+        peers.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
+            @Override
+            public void configure(com.sun.net.httpserver.HttpsParameters params) {
+                params.setNeedClientAuth(true);
+            }
+        });
+        peers.start();
         Path state = Files.createTempDirectory(Path.of("target"), "timeline-state-");
         TimelineSettings settings = TimelineSettings.defaults()
                 .with(TimelineSettings.APPLICATION_ID, appId)
                 .with(TimelineSettings.BOOTSTRAP_SERVERS, broker.bootstrapServers())
                 .with(TimelineSettings.STATE_DIR, state)
                 .with(TimelineSettings.NUM_STANDBY_REPLICAS, 1)
-                .with(TimelineSettings.APPLICATION_SERVER, "127.0.0.1:" + server.getAddress().getPort());
+                .with(TimelineSettings.APPLICATION_SERVER, "127.0.0.1:" + peers.getAddress().getPort());
         TimelineApplication app = new TimelineApplication(settings, topics);
         app.start();
         // both instances behind the same access settings; forwarded queries are signed with the peer credential
-        server.createContext(TimelineApi.PATH_PREFIX,
-                ACCESS.guard(app.api().forwardingWith(ACCESS.peers().orElseThrow()::sign)));
+        var api = ACCESS.guard(app.api().forwardingWith(ACCESS.peers().orElseThrow()::sign, tls));
+        server.createContext(TimelineApi.PATH_PREFIX, api);
+        peers.createContext(TimelineApi.PATH_PREFIX, api);
         assertThat(app.awaitRunning(Duration.ofSeconds(90))).isTrue();
-        return new Instance(app, server);
+        return new Instance(app, server, peers);
     }
 
     private static void diagnose(String nhs, Instance... instances) {
@@ -191,6 +203,7 @@ class TimelineTwoInstancesIT {
 
     private static void stop(Instance instance) {
         instance.server().stop(0);
+        instance.peers().stop(0);
         instance.app().close();
     }
 

@@ -85,20 +85,20 @@ public final class FhirReadApi implements HttpHandler {
      * @param running true while the stream processor is RUNNING
      */
     public FhirReadApi(TimelineQueries queries, TimelineHostLookup lookup, BooleanSupplier running) {
-        this(queries, lookup, running, null);
+        this(queries, lookup, running, new PeerForwarding());
     }
 
     private FhirReadApi(TimelineQueries queries, TimelineHostLookup lookup, BooleanSupplier running,
-            TimelineApi.PeerSigner signer) {
+            PeerForwarding forwarding) {
         this.queries = queries;
         this.lookup = lookup;
         this.running = running;
-        this.forwarding = new PeerForwarding(signer);
+        this.forwarding = forwarding;
     }
 
-    /** This API, forwarding reads of patients other instances hold, signed by {@code signer}. */
-    public FhirReadApi forwardingWith(TimelineApi.PeerSigner signer) {
-        return new FhirReadApi(queries, lookup, running, signer);
+    /** This API, forwarding reads of patients other instances hold, signed by {@code signer}, over TLS with {@code tls}. */
+    public FhirReadApi forwardingWith(TimelineApi.PeerSigner signer, javax.net.ssl.SSLContext tls) {
+        return new FhirReadApi(queries, lookup, running, new PeerForwarding(signer, tls));
     }
 
     /** Whether this API answers {@code method} on {@code path} (relative to {@value #BASE}, e.g. {@code Encounter/x}). */

@@ -15,6 +15,11 @@ import org.caretrail.events.access.Caller;
  * ({@link TimelineApi.PeerSigner}) and carrying the ORIGINAL caller as verified here; the caller's own
  * token never leaves this instance. The owner verifies the credential, applies its own access rules and
  * audits the read itself. Used by every read API that forwards (the timeline API, the FHIR read API).
+ *
+ * <p>Always over TLS, to the owner's peer port (its {@code application.server}), with this instance's own
+ * certificate (the owner accepts only instances of the same platform) and checking that the owner's names the
+ * host dialled: a host named in Kafka's metadata gets neither the caller's token nor, unless it is an instance
+ * of this platform, the signed request. There is no plain-HTTP forwarding.
  */
 public final class PeerForwarding {
 
@@ -28,10 +33,20 @@ public final class PeerForwarding {
     private final TimelineApi.PeerSigner signer;
     private final HttpClient client;
 
-    /** @param signer signs forwarded requests; null: this instance cannot forward ({@link #canForward()} false) */
-    public PeerForwarding(TimelineApi.PeerSigner signer) {
-        this.signer = signer;
-        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** An instance that cannot forward ({@link #canForward()} false). */
+    public PeerForwarding() {
+        this.signer = null;
+        this.client = null;
+    }
+
+    /**
+     * @param signer signs forwarded requests
+     * @param tls this instance's certificate, and the trust that accepts only other instances' ones
+     */
+    public PeerForwarding(TimelineApi.PeerSigner signer, javax.net.ssl.SSLContext tls) {
+        this.signer = java.util.Objects.requireNonNull(signer, "signer");
+        this.client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+                .sslContext(java.util.Objects.requireNonNull(tls, "TLS: forwarding is never in the clear")).build();
     }
 
     public boolean canForward() {
@@ -47,7 +62,7 @@ public final class PeerForwarding {
         if (signer == null) {
             throw new IllegalStateException("no peer credential to forward with");
         }
-        URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + pathAndQuery);
+        URI uri = URI.create("https://" + owner.host() + ":" + owner.port() + pathAndQuery);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(TIMEOUT);
         headers.forEach(request::header);
         signer.sign("GET", pathAndQuery, caller).forEach(request::header);

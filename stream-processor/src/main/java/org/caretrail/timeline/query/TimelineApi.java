@@ -90,20 +90,23 @@ public final class TimelineApi implements HttpHandler {
      * @param running true while the stream processor is RUNNING
      */
     public TimelineApi(TimelineQueries queries, TimelineHostLookup lookup, BooleanSupplier running) {
-        this(queries, lookup, running, null);
+        this(queries, lookup, running, new PeerForwarding());
     }
 
     private TimelineApi(TimelineQueries queries, TimelineHostLookup lookup, BooleanSupplier running,
-            PeerSigner signer) {
+            PeerForwarding forwarding) {
         this.queries = queries;
         this.lookup = lookup;
         this.running = running;
-        this.forwarding = new PeerForwarding(signer);
+        this.forwarding = forwarding;
     }
 
-    /** This API, forwarding queries for patients other instances own signed by {@code signer}. */
-    public TimelineApi forwardingWith(PeerSigner signer) {
-        return new TimelineApi(queries, lookup, running, signer);
+    /**
+     * This API, forwarding queries for patients other instances own, signed by {@code signer}, over TLS with
+     * {@code tls} ({@link PeerForwarding}).
+     */
+    public TimelineApi forwardingWith(PeerSigner signer, javax.net.ssl.SSLContext tls) {
+        return new TimelineApi(queries, lookup, running, new PeerForwarding(signer, tls));
     }
 
     /**
