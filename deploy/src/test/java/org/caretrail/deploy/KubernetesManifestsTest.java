@@ -44,7 +44,7 @@ class KubernetesManifestsTest {
             }
         }
         assertThat(BY_KIND_AND_NAME).containsKeys("ConfigMap/caretrail", "Job/caretrail-topics",
-                "Service/caretrail", "Service/caretrail-headless", "StatefulSet/caretrail");
+                "Service/caretrail", "Service/caretrail-headless", "StatefulSet/caretrail", "NetworkPolicy/caretrail");
     }
 
     private static JsonNode container(JsonNode workload) {
@@ -79,6 +79,63 @@ class KubernetesManifestsTest {
         JsonNode config = BY_KIND_AND_NAME.get("ConfigMap/caretrail").path("data");
         env(job).values().forEach(e -> assertThat(config.has(e.at("/valueFrom/configMapKeyRef/key").asText()))
                 .as(e.path("name").asText()).isTrue());
+        // the same settings file as the pods
+        assertSettingsFileMounted(BY_KIND_AND_NAME.get("Job/caretrail-topics"),
+                parsed.subcommand().subcommand().matchedOptionValue("--config", Path.of("")));
+    }
+
+    /** {@code config} is the ConfigMap's caretrail.properties, mounted into {@code workload}'s container. */
+    private static void assertSettingsFileMounted(JsonNode workload, Path config) {
+        assertThat(config.toString()).as("--config").isNotEmpty();
+        JsonNode mount = null;
+        for (JsonNode m : container(workload).path("volumeMounts")) {
+            if (m.path("mountPath").asText().equals(config.getParent().toString())) {
+                mount = m;
+            }
+        }
+        assertThat(mount).as("a volume mounted at " + config.getParent()).isNotNull();
+        String volumeName = mount.path("name").asText();
+        JsonNode volume = null;
+        for (JsonNode v : workload.at("/spec/template/spec/volumes")) {
+            if (v.path("name").asText().equals(volumeName)) {
+                volume = v;
+            }
+        }
+        assertThat(volume).isNotNull();
+        assertThat(volume.at("/configMap/name").asText()).isEqualTo("caretrail");
+        assertThat(volume.at("/configMap/items/0/key").asText()).isEqualTo("caretrail.properties");
+        assertThat(volume.at("/configMap/items/0/path").asText()).isEqualTo(config.getFileName().toString());
+    }
+
+    @Test
+    void theNetworkPolicyLetsCallersReachTheApisOnlyThePodsReachThePeerPortAndOnlyPrometheusTheMetrics() {
+        JsonNode set = BY_KIND_AND_NAME.get("StatefulSet/caretrail");
+        JsonNode podLabels = set.at("/spec/template/metadata/labels");
+        JsonNode policy = BY_KIND_AND_NAME.get("NetworkPolicy/caretrail").path("spec");
+        assertThat(policy.at("/podSelector/matchLabels")).isEqualTo(podLabels);
+        assertThat(policy.path("policyTypes").toString()).contains("Ingress");
+        List<String> containerPorts = new ArrayList<>();
+        container(set).path("ports").forEach(p -> containerPorts.add(p.path("name").asText()));
+        Map<String, JsonNode> fromByPort = new HashMap<>();
+        for (JsonNode rule : policy.path("ingress")) {
+            for (JsonNode port : rule.path("ports")) {
+                String name = port.path("port").asText();
+                assertThat(containerPorts).as("a port the pods have").contains(name);
+                assertThat(fromByPort.put(name, rule.path("from"))).as(name + " in one rule").isNull();
+            }
+        }
+        assertThat(fromByPort.keySet()).as("every port of the pods is in the policy (else it is blocked)")
+                .containsExactlyInAnyOrderElementsOf(containerPorts);
+        assertThat(fromByPort.get("http").isMissingNode() || fromByPort.get("http").isEmpty()).isTrue();
+        assertThat(fromByPort.get("mllp").isMissingNode() || fromByPort.get("mllp").isEmpty()).isTrue();
+        // the peer port: the platform pods only, from this namespace (no namespaceSelector)
+        assertThat(fromByPort.get("peers")).singleElement().satisfies(from -> {
+            assertThat(from.at("/podSelector/matchLabels")).isEqualTo(podLabels);
+            assertThat(from.has("namespaceSelector")).isFalse();
+        });
+        // the health port (/metrics names wards and counts): Prometheus only, never everyone
+        assertThat(fromByPort.get("health")).isNotEmpty().allSatisfy(from ->
+                assertThat(from.at("/podSelector/matchLabels").size()).isPositive());
     }
 
     @Test
@@ -128,27 +185,7 @@ class KubernetesManifestsTest {
         JsonNode set = BY_KIND_AND_NAME.get("StatefulSet/caretrail");
         JsonNode container = container(set);
         CommandLine.ParseResult up = parse(container).subcommand();
-        Path config = up.matchedOptionValue("--config", Path.of(""));
-        assertThat(config.toString()).as("up --config").isNotEmpty();
-        // the file's directory is a volume of the ConfigMap's caretrail.properties under the file's name
-        JsonNode mount = null;
-        for (JsonNode m : container.path("volumeMounts")) {
-            if (m.path("mountPath").asText().equals(config.getParent().toString())) {
-                mount = m;
-            }
-        }
-        assertThat(mount).as("a volume mounted at " + config.getParent()).isNotNull();
-        String volumeName = mount.path("name").asText();
-        JsonNode volume = null;
-        for (JsonNode v : set.at("/spec/template/spec/volumes")) {
-            if (v.path("name").asText().equals(volumeName)) {
-                volume = v;
-            }
-        }
-        assertThat(volume).isNotNull();
-        assertThat(volume.at("/configMap/name").asText()).isEqualTo("caretrail");
-        assertThat(volume.at("/configMap/items/0/key").asText()).isEqualTo("caretrail.properties");
-        assertThat(volume.at("/configMap/items/0/path").asText()).isEqualTo(config.getFileName().toString());
+        assertSettingsFileMounted(set, up.matchedOptionValue("--config", Path.of("")));
 
         String text = BY_KIND_AND_NAME.get("ConfigMap/caretrail").at("/data/caretrail.properties").asText();
         java.util.Properties file = new java.util.Properties();
