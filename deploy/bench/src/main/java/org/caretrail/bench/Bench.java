@@ -125,6 +125,9 @@ public final class Bench implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // the FHIR driver serves the gateway on the JDK's HttpServer: Jetty's provider (on this class path through
+        // deploy) bound to port 0 reports port -1, and the FHIR half of `run adapters` failed on it
+        org.caretrail.deploy.cli.CareTrail.keepTheJdkHttpServerProvider();
         int code = new CommandLine(new Bench()).execute(args);
         if (code != 0) {
             System.exit(code); // the launcher's exit code; no library code exits

@@ -46,9 +46,9 @@ public final class CareTrail implements Runnable {
      * {@code jetty-http-spi} (the platform's HTTP front door) registers Jetty as the JVM-wide provider of
      * {@code HttpServer.create}. The platform builds its Jetty server itself, with its limits; anything
      * else in the JVM that calls {@code HttpServer.create} keeps the JDK's server, as before. Must run
-     * before the first {@code HttpServer.create} (the launcher script and the image set it too).
+     * before the first {@code HttpServer.create} (the launcher script and the image set it too; the bench calls it).
      */
-    static void keepTheJdkHttpServerProvider() {
+    public static void keepTheJdkHttpServerProvider() {
         if (System.getProperty("com.sun.net.httpserver.HttpServerProvider") == null) {
             System.setProperty("com.sun.net.httpserver.HttpServerProvider", JDK_HTTP_SERVER_PROVIDER);
         }
