@@ -97,12 +97,7 @@ public final class PlatformHttpServer implements AutoCloseable {
      * {@code org.caretrail.events.access.Caller.ATTRIBUTE}.
      */
     public PlatformHttpServer mount(String path, HttpHandler handler) {
-        HttpHandler guarded = guarded(handler);
-        server.createContext(contextPath(path), guarded);
-        if (peers != null) {
-            peers.server().createContext(contextPath(path), guarded);
-        }
-        return this;
+        return mount(path, handler, java.util.function.UnaryOperator.identity());
     }
 
     /**

@@ -110,13 +110,7 @@ public final class PeerCredential {
      * only certificates from the same secret. The signing key never serves as the TLS key: it is derived apart.
      */
     public javax.net.ssl.SSLContext tls(java.util.Collection<String> hosts) throws IOException {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return PeerTls.context(mac.doFinal(PeerTls.CA_PURPOSE.getBytes(StandardCharsets.UTF_8)), hosts);
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
-        }
+        return PeerTls.context(hmac(PeerTls.CA_PURPOSE), hosts);
     }
 
     /** True when the request claims to come from a peer (so it must carry a valid credential). */
@@ -216,12 +210,16 @@ public final class PeerCredential {
     }
 
     private String mac(String method, String target, String time, String nonce, String caller) {
+        String canonical = method + "\n" + target + "\n" + time + "\n" + nonce + "\n" + caller;
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(hmac(canonical));
+    }
+
+    /** HMAC-SHA256 of {@code text} (UTF-8) under the shared secret: the signatures, and the TLS key's seed. */
+    private byte[] hmac(String text) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            String canonical = method + "\n" + target + "\n" + time + "\n" + nonce + "\n" + caller;
-            return Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(mac.doFinal(canonical.getBytes(StandardCharsets.UTF_8)));
+            return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
         }

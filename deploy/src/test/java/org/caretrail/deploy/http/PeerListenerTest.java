@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
  * platform's secret, no client certificate, plain HTTP, a name the certificate does not hold) is refused in the
  * handshake, before a byte of HTTP, whatever headers they would send.
  */
-class PeerListenerTest {
+public class PeerListenerTest {
 
     private static final String SECRET = "peer-listener-test-secret-0123456789abcdef";
     private static final String PATH = "/api/v1/patients/9990000018/timeline";
@@ -116,7 +116,8 @@ class PeerListenerTest {
                 .statusCode();
     }
 
-    private static SSLContext trustingAnythingWithoutACertificate() throws Exception {
+    /** A TLS client that trusts any server and has no certificate of its own: the peer port must refuse it. */
+    public static SSLContext trustingAnythingWithoutACertificate() throws Exception {
         SSLContext context = SSLContext.getInstance("TLSv1.3");
         context.init(null, new TrustManager[] {new X509TrustManager() {
             @Override

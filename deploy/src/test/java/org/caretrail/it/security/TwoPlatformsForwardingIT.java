@@ -120,7 +120,8 @@ class TwoPlatformsForwardingIT {
             assertThat(b.platform().addresses().get("Other instances")).isEqualTo("https://" + servedBy
                     + " (mutual TLS from the peer secret)");
             // a caller without a certificate from the peer secret gets no HTTP at all there, not even with B's token
-            HttpClient trustsAnything = HttpClient.newBuilder().sslContext(trustingAnythingWithoutACertificate()).build();
+            HttpClient trustsAnything = HttpClient.newBuilder()
+                    .sslContext(org.caretrail.deploy.http.PeerListenerTest.trustingAnythingWithoutACertificate()).build();
             assertThatThrownBy(() -> trustsAnything.send(HttpRequest.newBuilder(URI.create("https://" + servedBy
                     + "/api/v1/patients/" + viaPeer + "/timeline")).header("Authorization", "Bearer " + TOKEN_B)
                     .build(), HttpResponse.BodyHandlers.ofString())).isInstanceOf(java.io.IOException.class);
@@ -212,24 +213,5 @@ class TwoPlatformsForwardingIT {
                 .setPatient(PatientRef.newBuilder().setNhsNumber(nhs).build())
                 .setSensitivity(Sensitivity.NORMAL).build();
         return Attendance.newBuilder().setHeader(header).setDepartment("ED").build();
-    }
-
-    private static javax.net.ssl.SSLContext trustingAnythingWithoutACertificate() throws Exception {
-        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
-        context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            @Override
-            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                return new java.security.cert.X509Certificate[0];
-            }
-        }}, null);
-        return context;
     }
 }
